@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The whole test suite: installs what the tests need when it is missing, then runs every test project.
+# Network-namespace tests need root; run as a normal user they skip and say why.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+for pair in "libpcap.so.0.8:libpcap0.8" ; do
+  lib=${pair%%:*}; pkg=${pair##*:}
+  ldconfig -p 2>/dev/null | grep -q "$lib" || need+=("$pkg")
+done
+for pair in ip:iproute2 ethtool:ethtool nft:nftables curl:curl; do
+  cmd=${pair%%:*}; pkg=${pair##*:}
+  command -v "$cmd" >/dev/null 2>&1 || need+=("$pkg")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "installing: ${need[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  else
+    echo "missing packages (not root, not installing; tests that need them will skip): ${need[*]}"
+  fi
+fi
+
+dotnet build LoadBalancer.sln -c Release -nologo -clp:ErrorsOnly
+dotnet test LoadBalancer.sln -c Release --no-build -nologo --logger "console;verbosity=normal" "$@"
