@@ -1,1 +1,3 @@
-return 0;
+using LoadBalancer.Balancer.Cli;
+
+return await BalancerCli.InvokeAsync(args);

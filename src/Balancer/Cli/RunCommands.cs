@@ -1,0 +1,143 @@
+using System.CommandLine;
+using System.Reflection;
+using LoadBalancer.Balancer.Configuration;
+using LoadBalancer.Balancer.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
+
+namespace LoadBalancer.Balancer.Cli;
+
+/// <summary>The commands that run a balancer (<c>run</c>, the no-argument demo) or check a config (<c>check</c>).</summary>
+internal static class RunCommands
+{
+    /// <summary>The embedded demo config's resource name.</summary>
+    public const string DemoResource = "demo.json";
+
+    public static Option<FileInfo> ConfigOption() => new("--config", "-c")
+    {
+        Description = "Path to the balancer's JSON config file",
+        Required = true,
+    };
+
+    public static Command Run()
+    {
+        var config = ConfigOption();
+        var command = new Command("run", "Run the balancer with a config file; reloads it on change and on SIGHUP") { config };
+        command.SetAction((parse, ct) => RunFileAsync(parse.GetValue(config)!.FullName, ct));
+        return command;
+    }
+
+    public static Command Check()
+    {
+        var config = ConfigOption();
+        var command = new Command("check", "Validate a config file and print every problem (exit 1 if any)") { config };
+        command.SetAction(async (parse, ct) =>
+        {
+            var path = parse.GetValue(config)!.FullName;
+            var result = await ConfigLoader.LoadFileAsync(path, ConfigValidationContext.CreateStandalone(), ct);
+            if (!result.IsValid)
+            {
+                PrintErrors(path, result.Errors);
+                return ExitCodes.BadInput;
+            }
+            var c = result.Config!;
+            Console.WriteLine($"{path}: ok ({c.Balancer.Listeners.Count} listener(s), {c.Routes.Count} route(s), {c.Clusters.Count} cluster(s))");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    public static void PrintErrors(string source, IReadOnlyList<ConfigError> errors)
+    {
+        Console.Error.WriteLine($"{source}: {errors.Count} problem(s):");
+        foreach (var e in errors)
+        {
+            Console.Error.WriteLine($"  {e}");
+        }
+    }
+
+    public static Task<int> RunFileAsync(string path, CancellationToken ct) =>
+        RunAsync(() => ConfigLoader.LoadFileAsync(path, ConfigValidationContext.CreateStandalone(), ct), path, demo: false, ct);
+
+    public static Task<int> RunDemoAsync(CancellationToken ct)
+    {
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream(DemoResource)
+            ?? throw new InvalidOperationException("the embedded demo config is missing from the build");
+        var text = new StreamReader(stream).ReadToEnd();
+        return RunAsync(() => ConfigLoader.LoadTextAsync(text, "embedded:demo.json", AppContext.BaseDirectory, ConfigValidationContext.CreateStandalone()),
+            configPath: null, demo: true, ct);
+    }
+
+    private static async Task<int> RunAsync(Func<Task<ConfigLoadResult>> load, string? configPath, bool demo, CancellationToken ct)
+    {
+        var result = await load();
+        if (!result.IsValid)
+        {
+            PrintErrors(configPath ?? "embedded:demo.json", result.Errors);
+            return ExitCodes.BadInput;
+        }
+        BalancerHost host;
+        try
+        {
+            host = await BalancerHost.StartAsync(result.Config!, new BalancerHostOptions
+            {
+                ConfigPath = configPath,
+                ConfigureLogging = ConfigureConsoleLogging,
+            }, ct);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException
+                                   or System.Net.Sockets.SocketException or System.Security.Cryptography.CryptographicException)
+        {
+            Console.Error.WriteLine($"cannot start: {e.Message}");
+            return ExitCodes.RuntimeFailure;
+        }
+        await using (host)
+        {
+            if (demo)
+            {
+                PrintDemoBanner(host);
+            }
+            else
+            {
+                Console.WriteLine($"balancer running: front {string.Join(", ", host.FrontUrls)}, admin {host.AdminUrl} (Ctrl+C to stop)");
+            }
+            try
+            {
+                await Task.Delay(Timeout.Infinite, ct);
+            }
+            catch (OperationCanceledException)
+            {
+                Console.WriteLine("stopping: letting in-flight requests finish");
+            }
+        }
+        return ExitCodes.Ok;
+    }
+
+    private static void PrintDemoBanner(BalancerHost host)
+    {
+        var front = host.FrontUrls[0];
+        Console.WriteLine("LoadBalancer demo: the L7 front spreads requests over in-process demo backends.");
+        foreach (var b in host.DemoBackends)
+        {
+            Console.WriteLine($"  backend {b.Name,-8} {b.Url}");
+        }
+        Console.WriteLine($"  front          {front}");
+        Console.WriteLine($"  admin          {host.AdminUrl}  (/metrics, /healthz)");
+        Console.WriteLine();
+        Console.WriteLine($"Try:  for i in 1 2 3 4 5 6; do curl -s {front}/; done; curl -s {host.AdminUrl}/metrics | grep ^lb_");
+        Console.WriteLine("Ctrl+C stops it.");
+    }
+
+    public static void ConfigureConsoleLogging(ILoggingBuilder logging)
+    {
+        logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss.fff ";
+            o.ColorBehavior = LoggerColorBehavior.Disabled;
+        });
+        logging.SetMinimumLevel(LogLevel.Information);
+        logging.AddFilter("Microsoft", LogLevel.Warning);
+        logging.AddFilter("Yarp", LogLevel.Warning);
+    }
+}

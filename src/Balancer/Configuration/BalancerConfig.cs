@@ -1,0 +1,100 @@
+using Yarp.ReverseProxy.Configuration;
+
+namespace LoadBalancer.Balancer.Configuration;
+
+/// <summary>The whole validated config of one balancer: its own section, the YARP front and the demo backends.</summary>
+public sealed record BalancerConfig
+{
+    /// <summary>Where the config came from (a file path, or "embedded:demo.json").</summary>
+    public required string Source { get; init; }
+
+    /// <summary>Listeners, admin endpoint and limits (the <c>Balancer</c> section).</summary>
+    public required BalancerOptions Balancer { get; init; }
+
+    /// <summary>YARP routes, with their ids filled in from the keys.</summary>
+    public required IReadOnlyList<RouteConfig> Routes { get; init; }
+
+    /// <summary>YARP clusters, with their ids filled in from the keys.</summary>
+    public required IReadOnlyList<ClusterConfig> Clusters { get; init; }
+
+    /// <summary>In-process demo backends to start (the <c>Demo</c> section); empty outside the demo.</summary>
+    public IReadOnlyList<DemoBackendConfig> DemoBackends { get; init; } = [];
+}
+
+/// <summary>The <c>Balancer</c> section.</summary>
+public sealed record BalancerOptions
+{
+    /// <summary>Front listeners (HTTP or HTTPS) that the L7 proxy serves on.</summary>
+    public IReadOnlyList<ListenerConfig> Listeners { get; init; } = [];
+
+    /// <summary>The admin endpoint (metrics, health, API).</summary>
+    public AdminConfig Admin { get; init; } = new();
+
+    /// <summary>Request limits applied to every front listener.</summary>
+    public LimitsConfig Limits { get; init; } = new();
+}
+
+/// <summary>One front listener.</summary>
+public sealed record ListenerConfig
+{
+    /// <summary>Absolute URL to bind, e.g. <c>http://127.0.0.1:8080</c> or <c>https://0.0.0.0:8443</c>; port 0 picks a free port.</summary>
+    public string Url { get; init; } = "";
+
+    /// <summary>HTTP protocols offered: Http1, Http2, Http1AndHttp2. Default: Http1AndHttp2 (ALPN) on https, Http1 on http (HTTP/2 without TLS is prior-knowledge only: ask for Http2).</summary>
+    public string? Protocols { get; init; }
+
+    /// <summary>Certificate for an https URL.</summary>
+    public CertificateConfig? Certificate { get; init; }
+}
+
+/// <summary>A TLS certificate: a PEM certificate with a PEM key file, or a PFX file with an optional password.</summary>
+public sealed record CertificateConfig
+{
+    /// <summary>Path to the certificate (.pem/.crt or .pfx/.p12), relative to the config file.</summary>
+    public string Path { get; init; } = "";
+
+    /// <summary>Path to the PEM private key (PEM only; omit when the key is in the certificate file).</summary>
+    public string? KeyPath { get; init; }
+
+    /// <summary>Password of the PFX file or of an encrypted PEM key.</summary>
+    public string? Password { get; init; }
+}
+
+/// <summary>The admin endpoint.</summary>
+public sealed record AdminConfig
+{
+    /// <summary>URL of the admin listener; loopback by default.</summary>
+    public string Url { get; init; } = "http://127.0.0.1:9100";
+
+    /// <summary>Bearer token required for the admin API; mandatory when <see cref="Url"/> is not loopback.</summary>
+    public string? Token { get; init; }
+}
+
+/// <summary>Limits applied to the front.</summary>
+public sealed record LimitsConfig
+{
+    /// <summary>Largest request body accepted, in bytes; larger gets 413.</summary>
+    public long MaxRequestBodySize { get; init; } = 30_000_000;
+
+    /// <summary>Default time a backend may stay silent before the client gets 504 (a cluster's HttpRequest:ActivityTimeout overrides it).</summary>
+    public TimeSpan BackendTimeout { get; init; } = TimeSpan.FromSeconds(100);
+
+    /// <summary>Time allowed to receive the request headers; slower clients are cut off.</summary>
+    public TimeSpan RequestHeadersTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long an idle keep-alive connection from a client is kept.</summary>
+    public TimeSpan KeepAliveTimeout { get; init; } = TimeSpan.FromSeconds(130);
+
+    /// <summary>Most client connections at once per listener (null: unlimited).</summary>
+    public long? MaxConcurrentConnections { get; init; }
+}
+
+/// <summary>An in-process demo backend that answers every request with its own name.</summary>
+public sealed record DemoBackendConfig
+{
+    /// <summary>The name it answers with.</summary>
+    public string Name { get; init; } = "";
+
+    /// <summary>URL it listens on (loopback).</summary>
+    public string Url { get; init; } = "";
+}

@@ -1,0 +1,288 @@
+using System.Net;
+using System.Runtime.InteropServices;
+using LoadBalancer.Balancer.Configuration;
+using LoadBalancer.Balancer.Demo;
+using LoadBalancer.Balancer.L7;
+using LoadBalancer.Balancer.Metrics;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Prometheus;
+using Yarp.ReverseProxy.Configuration;
+
+namespace LoadBalancer.Balancer.Hosting;
+
+/// <summary>One running balancer: the L7 front, the admin endpoint, demo backends if configured, and config reload.</summary>
+public sealed partial class BalancerHost : IAsyncDisposable
+{
+    private readonly WebApplication _front;
+    private readonly WebApplication _admin;
+    private readonly List<DemoBackend> _demoBackends;
+    private readonly InMemoryConfigProvider _proxyConfig;
+    private readonly ConfigValidationContext _validation;
+    private readonly BalancerHostOptions _options;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _reloadLock = new(1, 1);
+    private FileSystemWatcher? _watcher;
+    private PosixSignalRegistration? _sighup;
+    private Timer? _debounce;
+    private BalancerConfig _current;
+
+    private BalancerHost(BalancerConfig config, BalancerHostOptions options, WebApplication front, WebApplication admin,
+        List<DemoBackend> demoBackends, BalancerMetrics metrics)
+    {
+        _current = config;
+        _options = options;
+        _front = front;
+        _admin = admin;
+        _demoBackends = demoBackends;
+        Metrics = metrics;
+        _proxyConfig = front.Services.GetRequiredService<InMemoryConfigProvider>();
+        _validation = ConfigValidationContext.FromServices(front.Services);
+        _logger = front.Services.GetRequiredService<ILoggerFactory>().CreateLogger("LoadBalancer.Config");
+    }
+
+    /// <summary>The config in force.</summary>
+    public BalancerConfig Current => Volatile.Read(ref _current);
+
+    /// <summary>This instance's metrics.</summary>
+    public BalancerMetrics Metrics { get; }
+
+    /// <summary>URLs the front listens on, with real ports.</summary>
+    public IReadOnlyList<string> FrontUrls { get; private set; } = [];
+
+    /// <summary>URL of the admin endpoint, with its real port.</summary>
+    public string AdminUrl { get; private set; } = "";
+
+    /// <summary>The demo backends started from the config's Demo section.</summary>
+    public IReadOnlyList<DemoBackend> DemoBackends => _demoBackends;
+
+    /// <summary>Raised after every reload attempt with its outcome.</summary>
+    public event Action<ConfigLoadResult>? Reloaded;
+
+    /// <summary>Starts demo backends, the front and the admin endpoint for a validated config.</summary>
+    public static async Task<BalancerHost> StartAsync(BalancerConfig config, BalancerHostOptions? options = null, CancellationToken ct = default)
+    {
+        options ??= new BalancerHostOptions();
+        var demo = new List<DemoBackend>();
+        WebApplication? front = null;
+        WebApplication? admin = null;
+        try
+        {
+            foreach (var d in config.DemoBackends)
+            {
+                demo.Add(await DemoBackend.StartAsync(d.Name, d.Url, ct));
+            }
+            var metrics = new BalancerMetrics();
+            front = BuildFront(config, options, metrics);
+            admin = BuildAdmin(config, options, metrics);
+            var host = new BalancerHost(config, options, front, admin, demo, metrics);
+            host._proxyConfig.Update(config.Routes, ProxyConfigMapper.Clusters(config));
+            await front.StartAsync(ct);
+            await admin.StartAsync(ct);
+            host.FrontUrls = Addresses(front);
+            host.AdminUrl = Addresses(admin).First();
+            host.StartWatching();
+            return host;
+        }
+        catch
+        {
+            foreach (var d in demo)
+            {
+                await d.DisposeAsync();
+            }
+            if (front is not null)
+            {
+                await front.DisposeAsync();
+            }
+            if (admin is not null)
+            {
+                await admin.DisposeAsync();
+            }
+            throw;
+        }
+    }
+
+    private static IReadOnlyList<string> Addresses(WebApplication app) =>
+        app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.ToList();
+
+    private static WebApplicationBuilder NewBuilder(BalancerHostOptions options)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        builder.Logging.ClearProviders();
+        if (options.ConfigureLogging is { } configure)
+        {
+            configure(builder.Logging);
+        }
+        return builder;
+    }
+
+    private static WebApplication BuildFront(BalancerConfig config, BalancerHostOptions options, BalancerMetrics metrics)
+    {
+        var builder = NewBuilder(options);
+        var limits = config.Balancer.Limits;
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Limits.MaxRequestBodySize = limits.MaxRequestBodySize;
+            k.Limits.RequestHeadersTimeout = limits.RequestHeadersTimeout;
+            k.Limits.KeepAliveTimeout = limits.KeepAliveTimeout;
+            k.Limits.MaxConcurrentConnections = limits.MaxConcurrentConnections;
+            foreach (var listener in config.Balancer.Listeners)
+            {
+                ListenerUrl.TryParse(listener.Url, out var url, out _);
+                k.Listen(url.Address, url.Port, o =>
+                {
+                    o.Protocols = listener.Protocols is { } p ? Enum.Parse<HttpProtocols>(p, ignoreCase: true)
+                        : url.IsHttps ? HttpProtocols.Http1AndHttp2 : HttpProtocols.Http1;
+                    if (url.IsHttps && listener.Certificate is not null)
+                    {
+                        o.UseHttps(CertificateLoader.Load(listener.Certificate));
+                    }
+                });
+            }
+        });
+        builder.Services.AddSingleton(metrics);
+        builder.Services.AddRequestTimeouts();
+        builder.Services.AddBalancerProxy();
+        // Affinity cookies are protected with keys that live as long as the process (documented in the README).
+        builder.Services.AddDataProtection().UseEphemeralDataProtectionProvider();
+        var app = builder.Build();
+        app.UseRequestTimeouts();
+        app.MapReverseProxy();
+        return app;
+    }
+
+    private static WebApplication BuildAdmin(BalancerConfig config, BalancerHostOptions options, BalancerMetrics metrics)
+    {
+        var builder = NewBuilder(options);
+        ListenerUrl.TryParse(config.Balancer.Admin.Url, out var url, out _);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Listen(url.Address, url.Port);
+        });
+        var app = builder.Build();
+        app.MapGet("/healthz", () => Results.Text("ok\n"));
+        app.MapMetrics("/metrics", metrics.Registry);
+        return app;
+    }
+
+    private void StartWatching()
+    {
+        if (_options.ConfigPath is not { } path)
+        {
+            return;
+        }
+        _debounce = new Timer(_ => _ = ReloadAsync(), null, Timeout.Infinite, Timeout.Infinite);
+        if (_options.WatchConfigFile)
+        {
+            var full = Path.GetFullPath(path);
+            _watcher = new FileSystemWatcher(Path.GetDirectoryName(full)!, Path.GetFileName(full))
+            {
+                NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.FileName | NotifyFilters.Size | NotifyFilters.CreationTime,
+            };
+            // Editors write files in several steps (truncate, write, rename): wait for quiet before reading.
+            FileSystemEventHandler changed = (_, _) => _debounce.Change(250, Timeout.Infinite);
+            _watcher.Changed += changed;
+            _watcher.Created += changed;
+            _watcher.Renamed += (_, _) => _debounce.Change(250, Timeout.Infinite);
+            _watcher.EnableRaisingEvents = true;
+        }
+        if (_options.ReloadOnSighup && !OperatingSystem.IsWindows())
+        {
+            _sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, ctx =>
+            {
+                ctx.Cancel = true;
+                _ = ReloadAsync();
+            });
+        }
+    }
+
+    /// <summary>Reads the config file again, validates it and applies it atomically; a bad file is rejected and the running config stays.</summary>
+    public async Task<ConfigLoadResult> ReloadAsync()
+    {
+        if (_options.ConfigPath is not { } path)
+        {
+            return new ConfigLoadResult(null, [new ConfigError("(config)", null, "the running config is embedded; there is no file to reload")]);
+        }
+        await _reloadLock.WaitAsync();
+        try
+        {
+            var result = await ConfigLoader.LoadFileAsync(path, _validation);
+            if (!result.IsValid)
+            {
+                Metrics.ConfigReloads.WithLabels("failed").Inc();
+                LogReloadRejected(_logger, path, result.Errors.Count);
+                foreach (var e in result.Errors)
+                {
+                    LogConfigError(_logger, e.ToString());
+                }
+            }
+            else
+            {
+                Apply(result.Config!);
+                Metrics.ConfigReloads.WithLabels("ok").Inc();
+                Metrics.LastReloadSuccess.SetToCurrentTimeUtc();
+            }
+            Reloaded?.Invoke(result);
+            return result;
+        }
+        finally
+        {
+            _reloadLock.Release();
+        }
+    }
+
+    private void Apply(BalancerConfig next)
+    {
+        var previous = Current;
+        // Listeners, the admin endpoint and limits are bound at start; say so instead of pretending to apply them.
+        if (!previous.Balancer.Listeners.SequenceEqual(next.Balancer.Listeners) || previous.Balancer.Admin != next.Balancer.Admin
+            || previous.Balancer.Limits != next.Balancer.Limits)
+        {
+            LogRestartNeeded(_logger);
+        }
+        _proxyConfig.Update(next.Routes, ProxyConfigMapper.Clusters(next));
+        Volatile.Write(ref _current, next);
+        LogReloaded(_logger, next.Source, next.Routes.Count, next.Clusters.Count);
+    }
+
+    /// <summary>Stops accepting, lets in-flight requests finish (up to the timeout) and releases everything.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _sighup?.Dispose();
+        _watcher?.Dispose();
+        if (_debounce is not null)
+        {
+            await _debounce.DisposeAsync();
+        }
+        await _front.StopAsync(TimeSpan.FromSeconds(5));
+        await _admin.StopAsync(TimeSpan.FromSeconds(2));
+        await _front.DisposeAsync();
+        await _admin.DisposeAsync();
+        foreach (var d in _demoBackends)
+        {
+            await d.DisposeAsync();
+        }
+        _reloadLock.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Config reload from {Path} rejected with {Count} problem(s); the running config stays")]
+    private static partial void LogReloadRejected(ILogger logger, string path, int count);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "  {Error}")]
+    private static partial void LogConfigError(ILogger logger, string error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Config from {Source} applied: {Routes} route(s), {Clusters} cluster(s)")]
+    private static partial void LogReloaded(ILogger logger, string source, int routes, int clusters);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Balancer:Listeners, Balancer:Admin or Balancer:Limits changed: these are bound at start; restart to apply them")]
+    private static partial void LogRestartNeeded(ILogger logger);
+}

@@ -1,0 +1,19 @@
+using Microsoft.Extensions.Logging;
+
+namespace LoadBalancer.Balancer.Hosting;
+
+/// <summary>How a <see cref="BalancerHost"/> runs: which file to watch and how to log.</summary>
+public sealed record BalancerHostOptions
+{
+    /// <summary>The config file to reload from (on change and on SIGHUP); null for an embedded config.</summary>
+    public string? ConfigPath { get; init; }
+
+    /// <summary>Watch the config file and reload when it changes.</summary>
+    public bool WatchConfigFile { get; init; } = true;
+
+    /// <summary>Reload on SIGHUP (off in tests: a signal handler is process-wide).</summary>
+    public bool ReloadOnSighup { get; init; } = true;
+
+    /// <summary>Logging set-up applied to every web application the host starts.</summary>
+    public Action<ILoggingBuilder>? ConfigureLogging { get; init; }
+}

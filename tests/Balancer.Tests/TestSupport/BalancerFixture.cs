@@ -1,0 +1,90 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using LoadBalancer.Balancer.Configuration;
+using LoadBalancer.Balancer.Demo;
+using LoadBalancer.Balancer.Hosting;
+
+namespace LoadBalancer.Balancer.Tests.TestSupport;
+
+/// <summary>Real Kestrel backends on 127.0.0.1:0 plus a real balancer in front of them, from a config file in a temp dir.</summary>
+public sealed class BalancerFixture : IAsyncDisposable
+{
+    private BalancerFixture(TempDir dir, string configPath, List<DemoBackend> backends, BalancerHost host)
+    {
+        Dir = dir;
+        ConfigPath = configPath;
+        Backends = backends;
+        Host = host;
+        Client = NewClient();
+    }
+
+    public TempDir Dir { get; }
+    public string ConfigPath { get; }
+    public List<DemoBackend> Backends { get; }
+    public BalancerHost Host { get; }
+    public HttpClient Client { get; }
+    public string Front => Host.FrontUrls[0];
+
+    public static async Task<List<DemoBackend>> StartBackendsAsync(int count)
+    {
+        var list = new List<DemoBackend>();
+        for (var i = 0; i < count; i++)
+        {
+            list.Add(await DemoBackend.StartAsync($"b{i}"));
+        }
+        return list;
+    }
+
+    /// <summary>Starts <paramref name="backendCount"/> backends, lets the test shape the config, then starts the balancer.</summary>
+    public static async Task<BalancerFixture> StartAsync(int backendCount, Action<JsonObject, List<DemoBackend>, TempDir>? shape = null, string policy = "RoundRobin")
+    {
+        var dir = new TempDir();
+        var backends = await StartBackendsAsync(backendCount);
+        var config = ConfigJson.Basic(backends.Select(b => b.Url), policy);
+        shape?.Invoke(config, backends, dir);
+        var path = dir.File("balancer.json", ConfigJson.Text(config));
+        var result = await ConfigLoader.LoadFileAsync(path, ConfigValidationContext.CreateStandalone());
+        Assert.True(result.IsValid, string.Join("\n", result.Errors));
+        var host = await BalancerHost.StartAsync(result.Config!, new BalancerHostOptions { ConfigPath = path, ReloadOnSighup = false });
+        return new BalancerFixture(dir, path, backends, host);
+    }
+
+    public static HttpClient NewClient(bool cookies = false, Version? version = null) =>
+        new(new SocketsHttpHandler
+        {
+            UseCookies = cookies,
+            UseProxy = false,
+            AllowAutoRedirect = false,
+            SslOptions = { RemoteCertificateValidationCallback = (_, _, _, _) => true },
+        })
+        {
+            Timeout = TimeSpan.FromSeconds(30),
+            DefaultRequestVersion = version ?? HttpVersion.Version11,
+            DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
+
+    /// <summary>GETs the path <paramref name="count"/> times and counts which backend answered.</summary>
+    public async Task<Dictionary<string, int>> SpreadAsync(int count, string path = "/")
+    {
+        var counts = new Dictionary<string, int>();
+        for (var i = 0; i < count; i++)
+        {
+            using var r = await Client.GetAsync(Front + path);
+            r.EnsureSuccessStatusCode();
+            var name = r.Headers.GetValues("X-Backend").Single();
+            counts[name] = counts.GetValueOrDefault(name) + 1;
+        }
+        return counts;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await Host.DisposeAsync();
+        foreach (var b in Backends)
+        {
+            await b.DisposeAsync();
+        }
+        Dir.Dispose();
+    }
+}
