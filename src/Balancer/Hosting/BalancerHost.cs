@@ -155,8 +155,25 @@ public sealed partial class BalancerHost : IAsyncDisposable
         builder.Services.AddDataProtection().UseEphemeralDataProtectionProvider();
         var app = builder.Build();
         app.UseRequestTimeouts();
-        app.MapReverseProxy();
+        app.MapReverseProxy(proxy =>
+        {
+            proxy.Use(RequestTimeoutAs504);
+            proxy.UseSessionAffinity();
+            proxy.UseLoadBalancing();
+            proxy.UsePassiveHealthChecks();
+        });
         return app;
+    }
+
+    /// <summary>YARP reports a request cut off by a route's Timeout as a client cancel (400); the client deserves 504.</summary>
+    private static async Task RequestTimeoutAs504(HttpContext context, Func<Task> next)
+    {
+        await next();
+        var timeout = context.Features.Get<Microsoft.AspNetCore.Http.Timeouts.IHttpRequestTimeoutFeature>();
+        if (timeout is not null && timeout.RequestTimeoutToken.IsCancellationRequested && !context.Response.HasStarted)
+        {
+            context.Response.StatusCode = StatusCodes.Status504GatewayTimeout;
+        }
     }
 
     private static WebApplication BuildAdmin(BalancerConfig config, BalancerHostOptions options, BalancerMetrics metrics)

@@ -1,0 +1,88 @@
+using System.Net;
+using System.Net.Sockets;
+using LoadBalancer.Balancer.Cli;
+using LoadBalancer.Balancer.Tests.TestSupport;
+
+namespace LoadBalancer.Balancer.Tests.Cli;
+
+/// <summary>The real executable: exit codes, messages and --help.</summary>
+public sealed class CliTests
+{
+    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task Check_BadConfig_Exit1AndNamesEveryKey()
+    {
+        using var dir = new TempDir();
+        var config = ConfigJson.Basic(["htp://x"]);
+        config["Balancer"]!["Admin"]!["Url"] = "http://0.0.0.0:9100";
+        var path = dir.File("bad.json", ConfigJson.Text(config));
+
+        var r = await BalancerProcess.RunAsync(Limit, "check", "--config", path);
+
+        Assert.Equal(ExitCodes.BadInput, r.ExitCode);
+        Assert.Contains("ReverseProxy:Clusters:web:Destinations:d0:Address: 'htp://x' is not an absolute http(s) URL", r.Stderr);
+        Assert.Contains("Balancer:Admin:Token: is required", r.Stderr);
+        Assert.Contains("2 problem(s)", r.Stderr);
+    }
+
+    [Fact]
+    public async Task Check_GoodConfig_Exit0()
+    {
+        var r = await BalancerProcess.RunAsync(Limit, "check", "--config", Path.Combine(Configuration.ConfigLoaderTests.RepoRoot(), "configs", "l7.json"));
+
+        Assert.Equal(ExitCodes.Ok, r.ExitCode);
+        Assert.Contains(": ok (", r.Stdout);
+    }
+
+    [Fact]
+    public async Task Run_BadConfig_RefusesToStart()
+    {
+        using var dir = new TempDir();
+        var path = dir.File("bad.json", "{ \"Balancer\": { \"Listeners\": [ { \"Url\": \"ftp://x\" } ] } }");
+
+        var r = await BalancerProcess.RunAsync(Limit, "run", "--config", path);
+
+        Assert.Equal(ExitCodes.BadInput, r.ExitCode);
+        Assert.Contains("Balancer:Listeners:0:Url: 'ftp://x' is not an absolute http(s) URL", r.Stderr);
+    }
+
+    [Fact]
+    public async Task Run_PortInUse_Exit2WithMessage()
+    {
+        using var dir = new TempDir();
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port;
+        var config = ConfigJson.Basic(["http://127.0.0.1:1/"]);
+        config["Balancer"]!["Listeners"]![0]!["Url"] = $"http://127.0.0.1:{port}";
+        var path = dir.File("c.json", ConfigJson.Text(config));
+
+        var r = await BalancerProcess.RunAsync(Limit, "run", "--config", path);
+
+        Assert.Equal(ExitCodes.RuntimeFailure, r.ExitCode);
+        Assert.Contains("cannot start", r.Stderr);
+        Assert.Contains(port.ToString(), r.Stderr);
+    }
+
+    [Fact]
+    public async Task UnknownOption_Exit1()
+    {
+        var r = await BalancerProcess.RunAsync(Limit, "check", "--nope");
+
+        Assert.Equal(ExitCodes.BadInput, r.ExitCode);
+        Assert.Contains("--nope", r.Stderr);
+    }
+
+    [Theory]
+    [InlineData("--help")]
+    [InlineData("run", "--help")]
+    [InlineData("check", "--help")]
+    public async Task Help_EveryCommand_Exit0(params string[] args)
+    {
+        var r = await BalancerProcess.RunAsync(Limit, args);
+
+        Assert.Equal(ExitCodes.Ok, r.ExitCode);
+        Assert.Contains("Usage:", r.Stdout);
+    }
+}
