@@ -149,14 +149,17 @@ public sealed partial class BalancerHost : IAsyncDisposable
             }
         });
         builder.Services.AddSingleton(metrics);
+        builder.Services.AddSingleton<L7Metrics>();
         builder.Services.AddRequestTimeouts();
         builder.Services.AddBalancerProxy();
         // Affinity cookies are protected with keys that live as long as the process (documented in the README).
         builder.Services.AddDataProtection().UseEphemeralDataProtectionProvider();
         var app = builder.Build();
         app.UseRequestTimeouts();
+        var l7Metrics = app.Services.GetRequiredService<L7Metrics>();
         app.MapReverseProxy(proxy =>
         {
+            proxy.Use(l7Metrics.RecordAsync);
             proxy.Use(RequestTimeoutAs504);
             proxy.UseSessionAffinity();
             proxy.UseLoadBalancing();
