@@ -136,6 +136,17 @@ public sealed class HttpHealthProbeTests : IDisposable
         Assert.Contains(result.Reason, new[] { ProbeReason.TlsError, ProbeReason.Error });
     }
 
+    [SkippableFact]
+    public async Task Probe_Ipv6Backend_Ok()
+    {
+        Skip.IfNot(System.Net.Sockets.Socket.OSSupportsIPv6, "needs IPv6 on loopback");
+        await using var server = await TestServer.StartAsync(app => app.MapGet("/", () => "v6"), address: IPAddress.IPv6Loopback);
+
+        var result = await ProbeAsync("http", server.EndPoint, Settings("/") with { BodyContains = "v6" });
+
+        Assert.True(result.Success, result.ToString());
+    }
+
     private static HttpProbeSettings Settings(string path) => HttpProbeSettings.Default with { Path = path };
 
     private async Task<ProbeResult> ProbeAsync(string probeName, IPEndPoint endPoint, HttpProbeSettings settings, TimeSpan? timeout = null)

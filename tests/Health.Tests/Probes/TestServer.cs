@@ -24,11 +24,11 @@ internal sealed class TestServer : IAsyncDisposable
 
     public IPEndPoint EndPoint { get; }
 
-    public static async Task<TestServer> StartAsync(Action<WebApplication> map, X509Certificate2? certificate = null, HttpProtocols protocols = HttpProtocols.Http1AndHttp2)
+    public static async Task<TestServer> StartAsync(Action<WebApplication> map, X509Certificate2? certificate = null, HttpProtocols protocols = HttpProtocols.Http1AndHttp2, IPAddress? address = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen =>
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(address ?? IPAddress.Loopback, 0, listen =>
         {
             listen.Protocols = protocols;
             if (certificate is not null)
@@ -39,8 +39,8 @@ internal sealed class TestServer : IAsyncDisposable
         var app = builder.Build();
         map(app);
         await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        return new TestServer(app, new IPEndPoint(IPAddress.Loopback, new Uri(address).Port));
+        var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        return new TestServer(app, new IPEndPoint(address ?? IPAddress.Loopback, new Uri(bound).Port));
     }
 
     /// <summary>A port that was free a moment ago and has no listener now.</summary>
