@@ -1,0 +1,53 @@
+namespace LoadBalancer.Modes.Selection;
+
+/// <summary>Creates a backend selector from its config name.</summary>
+public static class BackendSelectorFactory
+{
+    /// <summary>The selector names <see cref="Create"/> accepts (compared ignoring case).</summary>
+    public static IReadOnlyList<string> KnownNames { get; } =
+        [MaglevSelector.PolicyName, WeightedRoundRobinSelector.PolicyName, LeastConnectionsSelector.PolicyName];
+
+    /// <summary>Returns true when <paramref name="name"/> names a selector <see cref="Create"/> can build.</summary>
+    public static bool IsKnown(string? name)
+    {
+        foreach (string known in KnownNames)
+        {
+            if (string.Equals(known, name, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Builds the selector named <paramref name="name"/> over <paramref name="backends"/>; "leastconn" also needs <paramref name="activeFlows"/>.</summary>
+    /// <exception cref="ArgumentException">The name is unknown, or "leastconn" was asked for without an <paramref name="activeFlows"/> array.</exception>
+    public static IBackendSelector Create(string name, IReadOnlyList<BackendWeight> backends, int[]? activeFlows = null)
+    {
+        ArgumentNullException.ThrowIfNull(backends);
+        if (string.Equals(name, MaglevSelector.PolicyName, StringComparison.OrdinalIgnoreCase))
+        {
+            return new MaglevSelector(backends);
+        }
+
+        if (string.Equals(name, WeightedRoundRobinSelector.PolicyName, StringComparison.OrdinalIgnoreCase))
+        {
+            return new WeightedRoundRobinSelector(backends);
+        }
+
+        if (string.Equals(name, LeastConnectionsSelector.PolicyName, StringComparison.OrdinalIgnoreCase))
+        {
+            if (activeFlows is null)
+            {
+                throw new ArgumentException(
+                    "Selector 'leastconn' needs the connection table's activeFlows counters.", nameof(activeFlows));
+            }
+
+            return new LeastConnectionsSelector(backends, activeFlows);
+        }
+
+        throw new ArgumentException(
+            $"Unknown backend selector '{name}'. Known selectors: {string.Join(", ", KnownNames)}.", nameof(name));
+    }
+}
