@@ -17,6 +17,9 @@ public sealed record BalancerConfig
     /// <summary>YARP clusters, with their ids filled in from the keys.</summary>
     public required IReadOnlyList<ClusterConfig> Clusters { get; init; }
 
+    /// <summary>Active health checks and slow start per pool (the <c>Health:Pools</c> section), keyed by cluster id or L4 service name.</summary>
+    public IReadOnlyDictionary<string, HealthPoolConfig> HealthPools { get; init; } = new Dictionary<string, HealthPoolConfig>();
+
     /// <summary>In-process demo backends to start (the <c>Demo</c> section); empty outside the demo.</summary>
     public IReadOnlyList<DemoBackendConfig> DemoBackends { get; init; } = [];
 }
@@ -97,4 +100,14 @@ public sealed record DemoBackendConfig
 
     /// <summary>URL it listens on (loopback).</summary>
     public string Url { get; init; } = "";
+}
+
+/// <summary>One pool's entry in the <c>Health:Pools</c> section.</summary>
+public sealed record HealthPoolConfig
+{
+    /// <summary>The active check; null means no check (backends count as healthy, admin drain/maint/weight still apply).</summary>
+    public LoadBalancer.Health.HealthCheckOptions? Check { get; init; }
+
+    /// <summary>A backend that becomes healthy ramps its weight from 10% to 100% over this time (0: no ramp).</summary>
+    public TimeSpan SlowStart { get; init; }
 }

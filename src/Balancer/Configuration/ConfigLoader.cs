@@ -90,6 +90,24 @@ public static partial class ConfigLoader
         var routes = BindRoutes(Child(Child(root, "ReverseProxy"), "Routes"), errors);
         var clusters = BindClusters(Child(Child(root, "ReverseProxy"), "Clusters"), errors);
         var demo = BindDemo(Child(root, "Demo"), errors);
+        var health = new Dictionary<string, HealthPoolConfig>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (pool, value) in Entries(Child(Child(root, "Health"), "Pools"), "Health:Pools", errors))
+        {
+            if (Bind<HealthPoolConfig>(value, $"Health:Pools:{pool}", errors) is { } h)
+            {
+                health[pool] = h;
+            }
+        }
+        if (Child(root, "Health") is JsonObject healthSection)
+        {
+            foreach (var (key, _) in healthSection)
+            {
+                if (!string.Equals(key, "Pools", StringComparison.OrdinalIgnoreCase))
+                {
+                    errors.Add(new ConfigError($"Health:{key}", null, "is not a known key (known: Pools)"));
+                }
+            }
+        }
 
         var config = new BalancerConfig
         {
@@ -98,6 +116,7 @@ public static partial class ConfigLoader
             Routes = routes,
             Clusters = clusters,
             DemoBackends = demo,
+            HealthPools = health,
         };
         var declaredClusters = Entries(Child(Child(root, "ReverseProxy"), "Clusters"), "ReverseProxy:Clusters", []).Select(e => e.Key);
         await ConfigValidator.ValidateAsync(config, context, declaredClusters, errors);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using LoadBalancer.Balancer.L7.LoadBalancing;
 using Yarp.ReverseProxy.Configuration;
 
 namespace LoadBalancer.Balancer.Configuration;
@@ -23,6 +24,7 @@ public static class ConfigValidator
     {
         ValidateBalancer(config.Balancer, errors);
         ValidateDemo(config.DemoBackends, errors);
+        ValidateHealth(config, errors);
         var clusterIds = declaredClusterIds.ToHashSet(StringComparer.OrdinalIgnoreCase);
         foreach (var route in config.Routes)
         {
@@ -142,6 +144,29 @@ public static class ConfigValidator
         }
     }
 
+    private static void ValidateHealth(BalancerConfig config, List<ConfigError> errors)
+    {
+        var pools = config.Clusters.Select(c => c.ClusterId).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, pool) in config.HealthPools)
+        {
+            var path = $"Health:Pools:{name}";
+            if (!pools.Contains(name))
+            {
+                errors.Add(new ConfigError(path, null, "names no cluster in ReverseProxy:Clusters"));
+            }
+            if (pool.SlowStart < TimeSpan.Zero)
+            {
+                errors.Add(new ConfigError($"{path}:SlowStart", pool.SlowStart.ToString("c", CultureInfo.InvariantCulture), "must not be negative"));
+            }
+            foreach (var message in pool.Check?.Validate($"{path}:Check") ?? [])
+            {
+                // The health library phrases its errors as "path: 'value' problem" already.
+                var colon = message.IndexOf(": ", StringComparison.Ordinal);
+                errors.Add(new ConfigError(message[..colon], null, message[(colon + 2)..]));
+            }
+        }
+    }
+
     private static void ValidateDemo(IReadOnlyList<DemoBackendConfig> demo, List<ConfigError> errors)
     {
         for (var i = 0; i < demo.Count; i++)
@@ -211,7 +236,7 @@ public static class ConfigValidator
         {
             errors.Add(new ConfigError($"{path}:HttpRequest:ActivityTimeout", at.ToString("c", CultureInfo.InvariantCulture), "must be greater than 0"));
         }
-        if (cluster.Metadata?.TryGetValue(HashKeyMetadataKey, out var hashKey) == true && !IsValidHashKey(hashKey))
+        if (cluster.Metadata?.TryGetValue(HashKeyMetadataKey, out var hashKey) == true && !ConsistentHashPolicy.TryParseHashKey(hashKey, out _, out _))
         {
             errors.Add(new ConfigError($"{path}:Metadata:{HashKeyMetadataKey}", hashKey, "is not ClientIp, Header:<name> or Cookie:<name>"));
         }
@@ -231,21 +256,12 @@ public static class ConfigValidator
             {
                 errors.Add(new ConfigError($"{dpath}:Health", health, "is not an absolute http(s) URL"));
             }
-            if (d.Metadata?.TryGetValue(WeightMetadataKey, out var w) == true && !TryParseWeight(w, out _))
+            if (d.Metadata?.TryGetValue(WeightMetadataKey, out var w) == true && !DestinationWeights.TryParse(w, out _))
             {
-                errors.Add(new ConfigError($"{dpath}:Metadata:{WeightMetadataKey}", w, "is not a whole number from 0 to 10000"));
+                errors.Add(new ConfigError($"{dpath}:Metadata:{WeightMetadataKey}", w, $"is not a whole number from 0 to {DestinationWeights.MaxWeight}"));
             }
         }
     }
-
-    /// <summary>Parses a destination weight: a whole number from 0 to 10000.</summary>
-    public static bool TryParseWeight(string? text, out int weight) =>
-        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out weight) && weight is >= 0 and <= 10_000;
-
-    private static bool IsValidHashKey(string? key) =>
-        string.Equals(key, "ClientIp", StringComparison.OrdinalIgnoreCase)
-        || (key is not null && (key.StartsWith("Header:", StringComparison.OrdinalIgnoreCase) || key.StartsWith("Cookie:", StringComparison.OrdinalIgnoreCase))
-            && key.IndexOf(':') < key.Length - 1);
 
     private static bool IsHttpUrl(string? s) =>
         Uri.TryCreate(s, UriKind.Absolute, out var u) && (u.Scheme == Uri.UriSchemeHttp || u.Scheme == Uri.UriSchemeHttps) && u.Host.Length > 0;

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Runtime.InteropServices;
 using LoadBalancer.Balancer.Configuration;
+using LoadBalancer.Balancer.Control;
 using LoadBalancer.Balancer.Demo;
 using LoadBalancer.Balancer.L7;
 using LoadBalancer.Balancer.Metrics;
@@ -14,7 +15,9 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Prometheus;
+using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Health;
 
 namespace LoadBalancer.Balancer.Hosting;
 
@@ -22,7 +25,7 @@ namespace LoadBalancer.Balancer.Hosting;
 public sealed partial class BalancerHost : IAsyncDisposable
 {
     private readonly WebApplication _front;
-    private readonly WebApplication _admin;
+    private WebApplication _admin;
     private readonly List<DemoBackend> _demoBackends;
     private readonly InMemoryConfigProvider _proxyConfig;
     private readonly ConfigValidationContext _validation;
@@ -35,8 +38,9 @@ public sealed partial class BalancerHost : IAsyncDisposable
     private BalancerConfig _current;
 
     private BalancerHost(BalancerConfig config, BalancerHostOptions options, WebApplication front, WebApplication admin,
-        List<DemoBackend> demoBackends, BalancerMetrics metrics)
+        List<DemoBackend> demoBackends, BalancerMetrics metrics, BackendControl control)
     {
+        Control = control;
         _current = config;
         _options = options;
         _front = front;
@@ -50,6 +54,9 @@ public sealed partial class BalancerHost : IAsyncDisposable
 
     /// <summary>The config in force.</summary>
     public BalancerConfig Current => Volatile.Read(ref _current);
+
+    /// <summary>Health, admin state and weights of every backend.</summary>
+    public BackendControl Control { get; }
 
     /// <summary>This instance's metrics.</summary>
     public BalancerMetrics Metrics { get; }
@@ -73,6 +80,7 @@ public sealed partial class BalancerHost : IAsyncDisposable
         var demo = new List<DemoBackend>();
         WebApplication? front = null;
         WebApplication? admin = null;
+        BackendControl? control = null;
         try
         {
             foreach (var d in config.DemoBackends)
@@ -80,14 +88,20 @@ public sealed partial class BalancerHost : IAsyncDisposable
                 demo.Add(await DemoBackend.StartAsync(d.Name, d.Url, ct));
             }
             var metrics = new BalancerMetrics();
-            front = BuildFront(config, options, metrics);
-            admin = BuildAdmin(config, options, metrics);
-            var host = new BalancerHost(config, options, front, admin, demo, metrics);
+            var loggers = LoggerFactory.Create(l => options.ConfigureLogging?.Invoke(l));
+            control = new BackendControl(options.TimeProvider ?? TimeProvider.System, loggers);
+            front = BuildFront(config, options, metrics, control);
+            var host = new BalancerHost(config, options, front, null!, demo, metrics, control);
+            admin = BuildAdmin(config, options, metrics, host);
+            host._admin = admin;
+            control.Changed += host.OnBackendsChanged;
+            control.Apply(config);
             host._proxyConfig.Update(config.Routes, ProxyConfigMapper.Clusters(config));
             await front.StartAsync(ct);
             await admin.StartAsync(ct);
             host.FrontUrls = Addresses(front);
             host.AdminUrl = Addresses(admin).First();
+            control.Start();
             host.StartWatching();
             return host;
         }
@@ -104,6 +118,10 @@ public sealed partial class BalancerHost : IAsyncDisposable
             if (admin is not null)
             {
                 await admin.DisposeAsync();
+            }
+            if (control is not null)
+            {
+                await control.DisposeAsync();
             }
             throw;
         }
@@ -123,7 +141,7 @@ public sealed partial class BalancerHost : IAsyncDisposable
         return builder;
     }
 
-    private static WebApplication BuildFront(BalancerConfig config, BalancerHostOptions options, BalancerMetrics metrics)
+    private static WebApplication BuildFront(BalancerConfig config, BalancerHostOptions options, BalancerMetrics metrics, BackendControl control)
     {
         var builder = NewBuilder(options);
         var limits = config.Balancer.Limits;
@@ -149,6 +167,7 @@ public sealed partial class BalancerHost : IAsyncDisposable
             }
         });
         builder.Services.AddSingleton(metrics);
+        builder.Services.AddSingleton(control);
         builder.Services.AddSingleton<L7Metrics>();
         builder.Services.AddRequestTimeouts();
         builder.Services.AddBalancerProxy();
@@ -179,7 +198,7 @@ public sealed partial class BalancerHost : IAsyncDisposable
         }
     }
 
-    private static WebApplication BuildAdmin(BalancerConfig config, BalancerHostOptions options, BalancerMetrics metrics)
+    private static WebApplication BuildAdmin(BalancerConfig config, BalancerHostOptions options, BalancerMetrics metrics, BalancerHost host)
     {
         var builder = NewBuilder(options);
         ListenerUrl.TryParse(config.Balancer.Admin.Url, out var url, out _);
@@ -189,7 +208,7 @@ public sealed partial class BalancerHost : IAsyncDisposable
             k.Listen(url.Address, url.Port);
         });
         var app = builder.Build();
-        app.MapGet("/healthz", () => Results.Text("ok\n"));
+        AdminApi.Map(app, host, config.Balancer.Admin.Token);
         app.MapMetrics("/metrics", metrics.Registry);
         return app;
     }
@@ -269,9 +288,36 @@ public sealed partial class BalancerHost : IAsyncDisposable
         {
             LogRestartNeeded(_logger);
         }
+        Control.Apply(next);
         _proxyConfig.Update(next.Routes, ProxyConfigMapper.Clusters(next));
         Volatile.Write(ref _current, next);
         LogReloaded(_logger, next.Source, next.Routes.Count, next.Clusters.Count);
+    }
+
+    /// <summary>Live state of the L7 clusters for the admin API: in-flight requests per destination.</summary>
+    public IReadOnlyDictionary<(string Cluster, string Destination), int> ActiveRequests()
+    {
+        var lookup = _front.Services.GetRequiredService<IProxyStateLookup>();
+        var result = new Dictionary<(string, string), int>();
+        foreach (var cluster in lookup.GetClusters())
+        {
+            foreach (var d in cluster.Destinations.Values)
+            {
+                result[(cluster.ClusterId, d.DestinationId)] = d.ConcurrentRequestCount;
+            }
+        }
+        return result;
+    }
+
+    private void OnBackendsChanged(LoadBalancer.Health.HealthSnapshot snapshot)
+    {
+        // YARP caches each cluster's available destinations; recompute them from the new snapshot.
+        var lookup = _front.Services.GetRequiredService<IProxyStateLookup>();
+        var updater = _front.Services.GetRequiredService<IClusterDestinationsUpdater>();
+        foreach (var cluster in lookup.GetClusters())
+        {
+            updater.UpdateAvailableDestinations(cluster);
+        }
     }
 
     /// <summary>Stops accepting, lets in-flight requests finish (up to the timeout) and releases everything.</summary>
@@ -291,6 +337,7 @@ public sealed partial class BalancerHost : IAsyncDisposable
         {
             await d.DisposeAsync();
         }
+        await Control.DisposeAsync();
         _reloadLock.Dispose();
     }
 

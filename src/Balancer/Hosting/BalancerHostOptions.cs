@@ -14,6 +14,9 @@ public sealed record BalancerHostOptions
     /// <summary>Reload on SIGHUP (off in tests: a signal handler is process-wide).</summary>
     public bool ReloadOnSighup { get; init; } = true;
 
+    /// <summary>Clock for health checks and slow start (tests inject a fake one); null is the system clock.</summary>
+    public TimeProvider? TimeProvider { get; init; }
+
     /// <summary>Logging set-up applied to every web application the host starts.</summary>
     public Action<ILoggingBuilder>? ConfigureLogging { get; init; }
 }

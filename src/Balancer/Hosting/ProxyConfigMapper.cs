@@ -1,4 +1,5 @@
 using LoadBalancer.Balancer.Configuration;
+using LoadBalancer.Balancer.L7;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -7,10 +8,18 @@ namespace LoadBalancer.Balancer.Hosting;
 /// <summary>Turns a validated balancer config into what YARP runs, filling in the balancer-wide defaults.</summary>
 internal static class ProxyConfigMapper
 {
-    /// <summary>Clusters with the default backend timeout applied where a cluster sets none.</summary>
+    /// <summary>Clusters with the default backend timeout applied where a cluster sets none, and availability decided by the balancer's health and admin state.</summary>
     public static IReadOnlyList<ClusterConfig> Clusters(BalancerConfig config) =>
-        config.Clusters.Select(c => c.HttpRequest?.ActivityTimeout is not null
-            ? c
-            : c with { HttpRequest = (c.HttpRequest ?? new ForwarderRequestConfig()) with { ActivityTimeout = config.Balancer.Limits.BackendTimeout } })
-        .ToList();
+        config.Clusters.Select(c =>
+        {
+            if (c.HttpRequest?.ActivityTimeout is null)
+            {
+                c = c with { HttpRequest = (c.HttpRequest ?? new ForwarderRequestConfig()) with { ActivityTimeout = config.Balancer.Limits.BackendTimeout } };
+            }
+            if (c.HealthCheck?.AvailableDestinationsPolicy is null)
+            {
+                c = c with { HealthCheck = (c.HealthCheck ?? new HealthCheckConfig()) with { AvailableDestinationsPolicy = BackendControlDestinationsPolicy.PolicyName } };
+            }
+            return c;
+        }).ToList();
 }

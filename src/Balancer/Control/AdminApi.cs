@@ -1,0 +1,106 @@
+using System.Security.Cryptography;
+using System.Text;
+using LoadBalancer.Balancer.Hosting;
+using LoadBalancer.Health;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace LoadBalancer.Balancer.Control;
+
+/// <summary>The admin HTTP API (HAProxy's runtime API is the bar): status, per-backend ready/drain/maint/weight, reload; bearer-token auth when a token is configured.</summary>
+public static class AdminApi
+{
+    /// <summary>Maps the admin endpoints onto the admin app.</summary>
+    public static void Map(WebApplication app, BalancerHost host, string? token)
+    {
+        if (!string.IsNullOrEmpty(token))
+        {
+            var expected = Encoding.UTF8.GetBytes("Bearer " + token);
+            app.Use(async (ctx, next) =>
+            {
+                // The liveness probe and the (data-free) status page shell stay open; everything with data needs the token.
+                var path = ctx.Request.Path.Value ?? "/";
+                if (path is "/healthz" or "/" || Authorized(ctx, expected))
+                {
+                    await next(ctx);
+                    return;
+                }
+                ctx.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                ctx.Response.Headers.WWWAuthenticate = "Bearer";
+            });
+        }
+        app.MapGet("/healthz", () => Results.Text("ok\n"));
+        app.MapGet("/", () => Results.Content(StatusPage.Html, "text/html; charset=utf-8"));
+        app.MapGet("/api/status", () => Results.Json(Status(host)));
+        var backend = app.MapGroup("/api/pools/{pool}/backends/{backend}");
+        backend.MapPost("/ready", (string pool, string backend) => SetState(host, pool, backend, AdminState.Ready));
+        backend.MapPost("/drain", (string pool, string backend) => SetState(host, pool, backend, AdminState.Drain));
+        backend.MapPost("/maint", (string pool, string backend) => SetState(host, pool, backend, AdminState.Maint));
+        backend.MapPost("/weight/{weight:int}", (string pool, string backend, int weight) =>
+            weight is < 0 or > L7.LoadBalancing.DestinationWeights.MaxWeight
+                ? Results.BadRequest(new { error = $"weight '{weight}' must be from 0 to {L7.LoadBalancing.DestinationWeights.MaxWeight}" })
+                : SetWeight(host, pool, backend, weight));
+        backend.MapDelete("/weight", (string pool, string backend) => SetWeight(host, pool, backend, null));
+        app.MapPost("/api/reload", async () =>
+        {
+            var result = await host.ReloadAsync();
+            return result.IsValid
+                ? Results.Ok(new { applied = true, source = result.Config!.Source })
+                : Results.UnprocessableEntity(new { applied = false, errors = result.Errors.Select(e => e.ToString()).ToArray() });
+        });
+    }
+
+    private static bool Authorized(HttpContext ctx, byte[] expected)
+    {
+        var header = ctx.Request.Headers.Authorization.ToString();
+        return CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(header), expected);
+    }
+
+    private static IResult SetState(BalancerHost host, string pool, string backend, AdminState state) =>
+        host.Control.Store.SetAdminState(pool, backend, state)
+            ? Results.Ok(BackendJson(host, pool, backend))
+            : NotFound(pool, backend);
+
+    private static IResult SetWeight(BalancerHost host, string pool, string backend, int? weight) =>
+        host.Control.Store.SetWeight(pool, backend, weight)
+            ? Results.Ok(BackendJson(host, pool, backend))
+            : NotFound(pool, backend);
+
+    private static IResult NotFound(string pool, string backend) =>
+        Results.NotFound(new { error = $"no backend '{backend}' in pool '{pool}'" });
+
+    private static object? BackendJson(BalancerHost host, string pool, string backend)
+    {
+        var status = Status(host);
+        return status.Pools.FirstOrDefault(p => p.Name == pool)?.Backends.FirstOrDefault(b => b.Id == backend);
+    }
+
+    /// <summary>The status document served at /api/status.</summary>
+    public static StatusDocument Status(BalancerHost host)
+    {
+        var snapshot = host.Control.Store.Current;
+        var active = host.ActiveRequests();
+        var pools = snapshot.Pools.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => new PoolStatus(
+            p.Key,
+            "l7",
+            p.Value.Select(b => new BackendStatus(
+                b.BackendId, b.Address, b.Health.ToString(), b.AdminState.ToString(), b.ConfiguredWeight, b.AdminWeight, b.EffectiveWeight,
+                b.AcceptsNewFlows, active.GetValueOrDefault((p.Key, b.BackendId)),
+                b.LastTransition is { } t ? new TransitionStatus(t.At, t.Reason) : null)).ToArray())).ToArray();
+        return new StatusDocument(host.Current.Source, snapshot.Version, DateTimeOffset.UtcNow, pools);
+    }
+
+    /// <summary>The whole status.</summary>
+    public sealed record StatusDocument(string ConfigSource, long SnapshotVersion, DateTimeOffset At, PoolStatus[] Pools);
+
+    /// <summary>One pool (an L7 cluster or an L4 service).</summary>
+    public sealed record PoolStatus(string Name, string Kind, BackendStatus[] Backends);
+
+    /// <summary>One backend as the admin sees it.</summary>
+    public sealed record BackendStatus(string Id, string Address, string Health, string Admin, int ConfiguredWeight, int? AdminWeight,
+        int EffectiveWeight, bool AcceptsNew, int Active, TransitionStatus? LastTransition);
+
+    /// <summary>The last health transition and why.</summary>
+    public sealed record TransitionStatus(DateTimeOffset At, string Reason);
+}
