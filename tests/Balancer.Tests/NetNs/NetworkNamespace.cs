@@ -120,17 +120,25 @@ public sealed class NetworkNamespace : IDisposable
     {
         T result = default!;
         ExceptionDispatchInfo? error = null;
-        var thread = StartThread(() =>
+        var path = $"/var/run/netns/{Name}";
+        var thread = new Thread(() =>
         {
             try
             {
+                // If setns fails the function never runs, so nothing touches the root namespace by mistake.
+                Enter(path);
                 result = function();
             }
             catch (Exception ex)
             {
                 error = ExceptionDispatchInfo.Capture(ex);
             }
-        });
+        })
+        {
+            IsBackground = true,
+            Name = $"netns {Name}",
+        };
+        thread.Start();
         thread.Join();
         error?.Throw();
         return result;
@@ -144,7 +152,7 @@ public sealed class NetworkNamespace : IDisposable
     });
 
     /// <summary>Starts a background thread inside this namespace (sockets and pcap handles it opens live in the namespace).</summary>
-    /// <remarks>Exceptions from setns surface by the action never running; use <see cref="Run{T}"/> to see them.</remarks>
+    /// <remarks>If setns fails the process fails loudly (unhandled exception) rather than run the action in the root namespace.</remarks>
     public Thread StartThread(Action action)
     {
         var path = $"/var/run/netns/{Name}";
