@@ -67,9 +67,9 @@ public sealed partial class BackendSetupPlan
                 settings.Add(UserspaceDecap());
             }
 
-            notes.Add("IP-in-IP adds 20 bytes per packet: full-size segments no longer fit a 1500-byte path. The balancer "
-                + "clamps the TCP MSS in SYNs; if you see large transfers stall, lower the backend's MSS "
-                + $"(ip route change ... advmss 1440) or raise the MTU of the balancer-to-backend link by 20 (ip link set dev {interfaceName} mtu 1520).");
+            notes.Add("IP-in-IP adds 20 bytes per packet: full-size segments no longer fit a 1500-byte path and large "
+                + "transfers stall. Clamp the TCP MSS to 1440 (in SYNs at the balancer, or here: ip route change <route to clients> "
+                + $"advmss 1440) or raise the MTU of the balancer-to-backend link by 20 (ip link set dev {interfaceName} mtu 1520).");
         }
 
         return new BackendSetupPlan(options, interfaceName, settings, notes);

@@ -106,6 +106,16 @@ public sealed class LabTopologyTests : IDisposable
         Assert.Equal(LabMode.FullNat, result.GetValue<LabMode>("--mode"));
     }
 
+    [SkippableFact]
+    public void Invoke_StatusOfLabThatDoesNotExist_ExitsOne()
+    {
+        Skip.IfNot(NetworkNamespace.IsRoot, "needs root: lists network namespaces");
+
+        int exit = LabCommand.Create().Parse($"status --name {Prefix}none").Invoke();
+
+        Assert.Equal(1, exit);
+    }
+
     [Fact]
     public void WriteWebRoot_Backend_WritesNameAndOneMebibyteFile()
     {

@@ -54,6 +54,21 @@ public sealed class DecapsulatorTests
     }
 
     [SkippableFact]
+    public void Run_WithDuration_StopsOnItsOwnAndPrintsCounters()
+    {
+        Skip.IfNot(NetworkNamespace.IsRoot, "needs root: creates network namespaces");
+        using var ns = NetworkNamespace.Create("dr");
+        var output = new StringWriter();
+        var started = DateTime.UtcNow;
+
+        int exit = ns.Run(() => DecapCommand.Run("lbtun1", durationSeconds: 1, statsIntervalSeconds: 0, output, TextWriter.Null));
+
+        Assert.Equal(0, exit);
+        Assert.InRange(DateTime.UtcNow - started, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(10));
+        Assert.Contains("stopped: received=0 decapsulated=0 malformed=0 write_errors=0", output.ToString(), StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
     public void Start_IpipPacketForVip_InnerDatagramReachesListenerOnVip()
     {
         Skip.IfNot(NetworkNamespace.IsRoot, "needs root: creates network namespaces");
