@@ -1,0 +1,122 @@
+using System.CommandLine;
+
+namespace LoadBalancer.Balancer.Lab;
+
+/// <summary>The <c>balancer lab up|down|status</c> command: a namespace test network on one machine.</summary>
+public static class LabCommand
+{
+    /// <summary>Creates the command with its three subcommands.</summary>
+    public static Command Create()
+    {
+        var lab = new Command(
+            "lab",
+            "Build, inspect or remove a test network of network namespaces on this machine: a client, a balancer and N "
+            + "backends on one bridge (server net 10.200.0.0/24: balancer .2, backends .11.., VIP .100; client 10.200.1.1). "
+            + "The root namespace is not touched.");
+        lab.Subcommands.Add(CreateUp());
+        lab.Subcommands.Add(CreateDown());
+        lab.Subcommands.Add(CreateStatus());
+        return lab;
+    }
+
+    private static Option<string> NameOption() => new("--name")
+    {
+        Description = "prefix of every namespace of the lab (namespaces are PREFIX-c, -lb, -b1.., -sw)",
+        DefaultValueFactory = _ => LabOptions.DefaultPrefix,
+    };
+
+    private static Command CreateUp()
+    {
+        var name = NameOption();
+        var backends = new Option<int>("--backends")
+        {
+            Description = "number of backend namespaces, each running a web server that answers with its name",
+            DefaultValueFactory = _ => 2,
+        };
+        var mode = new Option<LabMode>("--mode")
+        {
+            Description = "forwarding mode to prepare the backends for: nat, fullnat, tunnel or dsr",
+            DefaultValueFactory = _ => LabMode.Dsr,
+        };
+        var up = new Command("up", "Create the lab's namespaces, links, addresses and backend web servers.") { name, backends, mode };
+        up.SetAction(parseResult => Guard(() =>
+        {
+            var topology = new LabTopology(
+                new LabOptions(parseResult.GetValue(name)!, parseResult.GetValue(backends), parseResult.GetValue(mode)),
+                Console.Out);
+            topology.Up();
+            PrintLayout(topology.Layout, Console.Out);
+            return 0;
+        }));
+        return up;
+    }
+
+    private static Command CreateDown()
+    {
+        var name = NameOption();
+        var down = new Command("down", "Stop the lab's processes and delete its namespaces.") { name };
+        down.SetAction(parseResult => Guard(() =>
+        {
+            var removed = new LabTopology(new LabOptions(parseResult.GetValue(name)!)).Down();
+            Console.Out.WriteLine(removed.Count == 0 ? "nothing to remove" : string.Join('\n', removed.Select(r => $"removed {r}")));
+            return 0;
+        }));
+        return down;
+    }
+
+    private static Command CreateStatus()
+    {
+        var name = NameOption();
+        var status = new Command("status", "List what exists of the lab; exit 1 if nothing does.") { name };
+        status.SetAction(parseResult => Guard(() =>
+        {
+            var topology = new LabTopology(new LabOptions(parseResult.GetValue(name)!));
+            var result = topology.Status();
+            var output = Console.Out;
+            if (!result.AnythingExists)
+            {
+                output.WriteLine($"lab {result.Prefix}: nothing exists");
+                return 1;
+            }
+
+            output.WriteLine($"lab {result.Prefix}: mode {result.State?.Mode.ToString().ToLowerInvariant() ?? "unknown (no state file)"}, web server {result.State?.WebServer ?? "unknown"}");
+            foreach (var (ns, exists) in result.Namespaces)
+            {
+                output.WriteLine($"  namespace {ns,-20} {(exists ? "present" : "MISSING")}");
+            }
+
+            foreach (var (process, running) in result.Processes)
+            {
+                output.WriteLine($"  process {process.Pid,-8} {process.What,-28} in {process.Namespace,-16} {(running ? "running" : "NOT RUNNING")}");
+            }
+
+            return 0;
+        }));
+        return status;
+    }
+
+    private static void PrintLayout(LabLayout layout, TextWriter output)
+    {
+        output.WriteLine($"  client   {layout.Client.Namespace,-16} {layout.Client.Address,-12} {layout.Client.Mac}");
+        output.WriteLine($"  balancer {layout.Balancer.Namespace,-16} {layout.Balancer.Address,-12} {layout.Balancer.Mac} (also {layout.BalancerClientSideAddress}; VIP {layout.Vip})");
+        foreach (var b in layout.Backends)
+        {
+            output.WriteLine($"  backend  {b.Namespace,-16} {b.Address,-12} {b.Mac}");
+        }
+
+        output.WriteLine($"  try: ip netns exec {layout.Client.Namespace} curl http://{layout.Vip}/   (once a balancer runs in {layout.Balancer.Namespace})");
+    }
+
+    private static int Guard(Func<int> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"lab: {ex.Message}");
+            return 1;
+        }
+    }
+}

@@ -1,0 +1,9 @@
+namespace LoadBalancer.Balancer.Lab;
+
+/// <summary>What <c>lab up</c> made, written as JSON to the state directory and read by <c>lab down</c> and <c>lab status</c>.</summary>
+/// <param name="Prefix">The lab's namespace prefix.</param>
+/// <param name="Mode">The mode the backends were prepared for.</param>
+/// <param name="Namespaces">Every namespace created.</param>
+/// <param name="Processes">Every long-running process started.</param>
+/// <param name="WebServer">Which web server the backends run.</param>
+public sealed record LabState(string Prefix, LabMode Mode, IReadOnlyList<string> Namespaces, IReadOnlyList<LabProcess> Processes, string WebServer);

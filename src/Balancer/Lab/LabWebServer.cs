@@ -1,0 +1,38 @@
+namespace LoadBalancer.Balancer.Lab;
+
+/// <summary>The tiny web server each lab backend runs: busybox httpd if present, else python3's http.server.</summary>
+/// <param name="Name">Which server this is, for status output.</param>
+/// <param name="CommandWord">A word of its command line, used to recognise its process.</param>
+/// <param name="Arguments">Builds the command line from (address, port, web root).</param>
+public sealed record LabWebServer(string Name, string CommandWord, Func<string, int, string, IReadOnlyList<string>> Arguments)
+{
+    /// <summary>What to tell the user when no server is installed.</summary>
+    public const string MissingMessage = "no web server for the lab backends: install busybox (apt-get install -y busybox)";
+
+    /// <summary>Finds an installed server, preferring busybox (one small static binary, no runtime).</summary>
+    public static LabWebServer? Detect()
+    {
+        if (FindOnPath("busybox") is { } busybox)
+        {
+            return new LabWebServer("busybox httpd", "httpd", (address, port, root) =>
+                [busybox, "httpd", "-f", "-p", $"{address}:{port}", "-h", root]);
+        }
+
+        if (FindOnPath("python3") is { } python)
+        {
+            return new LabWebServer("python3 http.server", "http.server", (address, port, root) =>
+                [python, "-m", "http.server", "--bind", address, port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--directory", root]);
+        }
+
+        return null;
+    }
+
+    /// <summary>Returns the full path of an executable found on PATH, or null.</summary>
+    public static string? FindOnPath(string name)
+    {
+        var path = Environment.GetEnvironmentVariable("PATH") ?? "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin";
+        return path.Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Select(dir => Path.Combine(dir, name))
+            .FirstOrDefault(File.Exists);
+    }
+}
