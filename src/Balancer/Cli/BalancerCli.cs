@@ -12,6 +12,10 @@ public static class BalancerCli
         {
             RunCommands.Run(),
             RunCommands.Check(),
+            AdminCommands.Create(),
+            Lab.LabCommand.Create(),
+            Tools.BackendSetupCommand.Create(),
+            Tools.DecapCommand.Create(),
         };
         root.SetAction((_, ct) => RunCommands.RunDemoAsync(ct));
         return root;

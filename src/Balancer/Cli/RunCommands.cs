@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Reflection;
+using System.Runtime.InteropServices;
 using LoadBalancer.Balancer.Configuration;
 using LoadBalancer.Balancer.Hosting;
 using Microsoft.Extensions.Logging;
@@ -101,9 +102,12 @@ internal static class RunCommands
             {
                 Console.WriteLine($"balancer running: front {string.Join(", ", host.FrontUrls)}, admin {host.AdminUrl} (Ctrl+C to stop)");
             }
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
+            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
             try
             {
-                await Task.Delay(Timeout.Infinite, ct);
+                await Task.Delay(Timeout.Infinite, stop.Token);
             }
             catch (OperationCanceledException)
             {
@@ -122,9 +126,10 @@ internal static class RunCommands
             Console.WriteLine($"  backend {b.Name,-8} {b.Url}");
         }
         Console.WriteLine($"  front          {front}");
-        Console.WriteLine($"  admin          {host.AdminUrl}  (/metrics, /healthz)");
+        Console.WriteLine($"  admin          {host.AdminUrl}  (status page, /api/status, /metrics, /healthz)");
         Console.WriteLine();
         Console.WriteLine($"Try:  for i in 1 2 3 4 5 6; do curl -s {front}/; done; curl -s {host.AdminUrl}/metrics | grep ^lb_");
+        Console.WriteLine($"Drain one:  dotnet run --project src/Balancer -- admin drain demo beta --admin {host.AdminUrl}");
         Console.WriteLine("Ctrl+C stops it.");
     }
 

@@ -44,6 +44,7 @@ public sealed class DemoBackend : IAsyncDisposable
         }
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+        builder.Services.AddSingleton<Microsoft.Extensions.Hosting.IHostLifetime, Hosting.NullHostLifetime>();
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;

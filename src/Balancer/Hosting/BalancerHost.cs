@@ -133,6 +133,7 @@ public sealed partial class BalancerHost : IAsyncDisposable
     private static WebApplicationBuilder NewBuilder(BalancerHostOptions options)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        builder.Services.AddSingleton<Microsoft.Extensions.Hosting.IHostLifetime, NullHostLifetime>();
         builder.Logging.ClearProviders();
         if (options.ConfigureLogging is { } configure)
         {

@@ -66,6 +66,42 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task Run_Sigterm_StopsCleanlyWithExit0()
+    {
+        using var dir = new TempDir();
+        var path = dir.File("c.json", ConfigJson.Text(ConfigJson.Basic(["http://127.0.0.1:1/"])));
+        var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { BalancerProcess.DllPath, "run", "--config", path })
+        {
+            psi.ArgumentList.Add(a);
+        }
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        try
+        {
+            string? line;
+            while ((line = await p.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30))) is not null && !line.StartsWith("balancer running"))
+            {
+            }
+            Assert.NotNull(line);
+
+            using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", p.Id.ToString()]))
+            {
+                await kill.WaitForExitAsync();
+            }
+            await p.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+
+            Assert.Equal(ExitCodes.Ok, p.ExitCode);
+        }
+        finally
+        {
+            if (!p.HasExited)
+            {
+                p.Kill();
+            }
+        }
+    }
+
+    [Fact]
     public async Task UnknownOption_Exit1()
     {
         var r = await BalancerProcess.RunAsync(Limit, "check", "--nope");
