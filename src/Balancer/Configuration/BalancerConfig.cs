@@ -17,6 +17,9 @@ public sealed record BalancerConfig
     /// <summary>YARP clusters, with their ids filled in from the keys.</summary>
     public required IReadOnlyList<ClusterConfig> Clusters { get; init; }
 
+    /// <summary>The L4 raw-packet engine (the <c>L4</c> section); no services means the engine does not start.</summary>
+    public L4Config L4 { get; init; } = new();
+
     /// <summary>Active health checks and slow start per pool (the <c>Health:Pools</c> section), keyed by cluster id or L4 service name.</summary>
     public IReadOnlyDictionary<string, HealthPoolConfig> HealthPools { get; init; } = new Dictionary<string, HealthPoolConfig>();
 

@@ -109,8 +109,11 @@ public static partial class ConfigLoader
             }
         }
 
+        var l4Node = Child(root, "L4");
+        var l4 = l4Node is null ? new L4Config() : Bind<L4Config>(l4Node, "L4", errors) ?? new L4Config();
         var config = new BalancerConfig
         {
+            L4 = l4,
             Source = source,
             Balancer = balancer,
             Routes = routes,

@@ -24,6 +24,7 @@ public static class ConfigValidator
     {
         ValidateBalancer(config.Balancer, errors);
         ValidateDemo(config.DemoBackends, errors);
+        L4ConfigValidator.Validate(config.L4, errors);
         ValidateHealth(config, errors);
         var clusterIds = declaredClusterIds.ToHashSet(StringComparer.OrdinalIgnoreCase);
         foreach (var route in config.Routes)
@@ -146,13 +147,13 @@ public static class ConfigValidator
 
     private static void ValidateHealth(BalancerConfig config, List<ConfigError> errors)
     {
-        var pools = config.Clusters.Select(c => c.ClusterId).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var pools = config.Clusters.Select(c => c.ClusterId).Concat(config.L4.Services.Keys).ToHashSet(StringComparer.OrdinalIgnoreCase);
         foreach (var (name, pool) in config.HealthPools)
         {
             var path = $"Health:Pools:{name}";
             if (!pools.Contains(name))
             {
-                errors.Add(new ConfigError(path, null, "names no cluster in ReverseProxy:Clusters"));
+                errors.Add(new ConfigError(path, null, "names no cluster in ReverseProxy:Clusters and no service in L4:Services"));
             }
             if (pool.SlowStart < TimeSpan.Zero)
             {

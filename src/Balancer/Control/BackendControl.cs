@@ -17,6 +17,7 @@ public sealed partial class BackendControl : IAsyncDisposable
     /// <summary>Creates the store and the monitor; call <see cref="Apply"/> then <see cref="Start"/>.</summary>
     public BackendControl(TimeProvider time, ILoggerFactory loggers)
     {
+        Loggers = loggers;
         _logger = loggers.CreateLogger("LoadBalancer.Health");
         Probes = HealthProbeRegistry.CreateDefault();
         Store = new BackendStateStore(time, loggers.CreateLogger<BackendStateStore>());
@@ -25,6 +26,9 @@ public sealed partial class BackendControl : IAsyncDisposable
         Store.SnapshotChanged += OnSnapshot;
         OnSnapshot(Store.Current);
     }
+
+    /// <summary>The logger factory shared by the control plane.</summary>
+    public ILoggerFactory Loggers { get; }
 
     /// <summary>Health, admin state and weights; publishes immutable snapshots.</summary>
     public BackendStateStore Store { get; }
@@ -61,6 +65,21 @@ public sealed partial class BackendControl : IAsyncDisposable
                 }
             }
             pools.Add(new PoolStateConfig(cluster.ClusterId, health?.Check is not null, health?.SlowStart ?? TimeSpan.Zero, backends));
+        }
+        foreach (var (name, service) in config.L4.Services)
+        {
+            config.HealthPools.TryGetValue(name, out var health);
+            var backends = new List<BackendStateConfig>();
+            foreach (var (id, b) in service.Backends)
+            {
+                var port = b.Port ?? service.Port;
+                backends.Add(new BackendStateConfig(id, $"{b.Address}:{port}", b.Weight));
+                if (health?.Check is { } check && IPAddress.TryParse(b.Address, out var ip))
+                {
+                    targets.Add(new HealthTarget(name, id, ip, port, check));
+                }
+            }
+            pools.Add(new PoolStateConfig(name, health?.Check is not null, health?.SlowStart ?? TimeSpan.Zero, backends));
         }
         // The store must know a backend before the monitor reports on it.
         Store.ApplyConfig(pools);

@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using LoadBalancer.Balancer.Configuration;
 using LoadBalancer.Balancer.Control;
 using LoadBalancer.Balancer.Demo;
+using LoadBalancer.Balancer.L4.Engine;
 using LoadBalancer.Balancer.L7;
 using LoadBalancer.Balancer.Metrics;
 using Microsoft.AspNetCore.Builder;
@@ -24,10 +25,11 @@ namespace LoadBalancer.Balancer.Hosting;
 /// <summary>One running balancer: the L7 front, the admin endpoint, demo backends if configured, and config reload.</summary>
 public sealed partial class BalancerHost : IAsyncDisposable
 {
-    private readonly WebApplication _front;
+    private readonly WebApplication? _front;
+    private L4Engine? _l4;
     private WebApplication _admin;
     private readonly List<DemoBackend> _demoBackends;
-    private readonly InMemoryConfigProvider _proxyConfig;
+    private readonly InMemoryConfigProvider? _proxyConfig;
     private readonly ConfigValidationContext _validation;
     private readonly BalancerHostOptions _options;
     private readonly ILogger _logger;
@@ -37,7 +39,7 @@ public sealed partial class BalancerHost : IAsyncDisposable
     private Timer? _debounce;
     private BalancerConfig _current;
 
-    private BalancerHost(BalancerConfig config, BalancerHostOptions options, WebApplication front, WebApplication admin,
+    private BalancerHost(BalancerConfig config, BalancerHostOptions options, WebApplication? front, WebApplication admin,
         List<DemoBackend> demoBackends, BalancerMetrics metrics, BackendControl control)
     {
         Control = control;
@@ -47,9 +49,9 @@ public sealed partial class BalancerHost : IAsyncDisposable
         _admin = admin;
         _demoBackends = demoBackends;
         Metrics = metrics;
-        _proxyConfig = front.Services.GetRequiredService<InMemoryConfigProvider>();
-        _validation = ConfigValidationContext.FromServices(front.Services);
-        _logger = front.Services.GetRequiredService<ILoggerFactory>().CreateLogger("LoadBalancer.Config");
+        _proxyConfig = front?.Services.GetRequiredService<InMemoryConfigProvider>();
+        _validation = front is null ? ConfigValidationContext.CreateStandalone() : ConfigValidationContext.FromServices(front.Services);
+        _logger = control.Loggers.CreateLogger("LoadBalancer.Config");
     }
 
     /// <summary>The config in force.</summary>
@@ -81,6 +83,7 @@ public sealed partial class BalancerHost : IAsyncDisposable
         WebApplication? front = null;
         WebApplication? admin = null;
         BackendControl? control = null;
+        BalancerHost? host_ = null;
         try
         {
             foreach (var d in config.DemoBackends)
@@ -90,16 +93,26 @@ public sealed partial class BalancerHost : IAsyncDisposable
             var metrics = new BalancerMetrics();
             var loggers = LoggerFactory.Create(l => options.ConfigureLogging?.Invoke(l));
             control = new BackendControl(options.TimeProvider ?? TimeProvider.System, loggers);
-            front = BuildFront(config, options, metrics, control);
+            // No listeners means an L4-only balancer: no Kestrel front at all (it would bind a default port).
+            front = config.Balancer.Listeners.Count > 0 ? BuildFront(config, options, metrics, control) : null;
             var host = new BalancerHost(config, options, front, null!, demo, metrics, control);
+            host_ = host;
             admin = BuildAdmin(config, options, metrics, host);
             host._admin = admin;
             control.Changed += host.OnBackendsChanged;
             control.Apply(config);
-            host._proxyConfig.Update(config.Routes, ProxyConfigMapper.Clusters(config));
-            await front.StartAsync(ct);
+            host._proxyConfig?.Update(config.Routes, ProxyConfigMapper.Clusters(config));
+            if (config.L4.Services.Count > 0)
+            {
+                host._l4 = L4Engine.Start(config.L4, control, loggers, options.TimeProvider);
+                _ = new L4Metrics(host.Metrics, host._l4);
+            }
+            if (front is not null)
+            {
+                await front.StartAsync(ct);
+            }
             await admin.StartAsync(ct);
-            host.FrontUrls = Addresses(front);
+            host.FrontUrls = front is null ? [] : Addresses(front);
             host.AdminUrl = Addresses(admin).First();
             control.Start();
             host.StartWatching();
@@ -114,6 +127,10 @@ public sealed partial class BalancerHost : IAsyncDisposable
             if (front is not null)
             {
                 await front.DisposeAsync();
+            }
+            if (host_ is not null && host_._l4 is not null)
+            {
+                await host_._l4.DisposeAsync();
             }
             if (admin is not null)
             {
@@ -290,14 +307,29 @@ public sealed partial class BalancerHost : IAsyncDisposable
             LogRestartNeeded(_logger);
         }
         Control.Apply(next);
-        _proxyConfig.Update(next.Routes, ProxyConfigMapper.Clusters(next));
+        _proxyConfig?.Update(next.Routes, ProxyConfigMapper.Clusters(next));
+        if (_l4 is not null)
+        {
+            _l4.Apply(next.L4);
+        }
+        else if (next.L4.Services.Count > 0)
+        {
+            LogRestartNeeded(_logger);
+        }
         Volatile.Write(ref _current, next);
         LogReloaded(_logger, next.Source, next.Routes.Count, next.Clusters.Count);
     }
 
+    /// <summary>The L4 engine, when the config has L4 services.</summary>
+    public L4Engine? L4 => _l4;
+
     /// <summary>Live state of the L7 clusters for the admin API: in-flight requests per destination.</summary>
     public IReadOnlyDictionary<(string Cluster, string Destination), int> ActiveRequests()
     {
+        if (_front is null)
+        {
+            return new Dictionary<(string, string), int>();
+        }
         var lookup = _front.Services.GetRequiredService<IProxyStateLookup>();
         var result = new Dictionary<(string, string), int>();
         foreach (var cluster in lookup.GetClusters())
@@ -313,6 +345,10 @@ public sealed partial class BalancerHost : IAsyncDisposable
     private void OnBackendsChanged(LoadBalancer.Health.HealthSnapshot snapshot)
     {
         // YARP caches each cluster's available destinations; recompute them from the new snapshot.
+        if (_front is null)
+        {
+            return;
+        }
         var lookup = _front.Services.GetRequiredService<IProxyStateLookup>();
         var updater = _front.Services.GetRequiredService<IClusterDestinationsUpdater>();
         foreach (var cluster in lookup.GetClusters())
@@ -330,9 +366,16 @@ public sealed partial class BalancerHost : IAsyncDisposable
         {
             await _debounce.DisposeAsync();
         }
-        await _front.StopAsync(TimeSpan.FromSeconds(5));
+        if (_l4 is not null)
+        {
+            await _l4.DisposeAsync();
+        }
+        if (_front is not null)
+        {
+            await _front.StopAsync(TimeSpan.FromSeconds(5));
+            await _front.DisposeAsync();
+        }
         await _admin.StopAsync(TimeSpan.FromSeconds(2));
-        await _front.DisposeAsync();
         await _admin.DisposeAsync();
         foreach (var d in _demoBackends)
         {
@@ -351,6 +394,6 @@ public sealed partial class BalancerHost : IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Information, Message = "Config from {Source} applied: {Routes} route(s), {Clusters} cluster(s)")]
     private static partial void LogReloaded(ILogger logger, string source, int routes, int clusters);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Balancer:Listeners, Balancer:Admin or Balancer:Limits changed: these are bound at start; restart to apply them")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Balancer:Listeners, Balancer:Admin, Balancer:Limits or the presence of L4 services changed: these are bound at start; restart to apply them")]
     private static partial void LogRestartNeeded(ILogger logger);
 }

@@ -135,6 +135,13 @@ public sealed partial class PcapPort : IDisposable
         return false;
     }
 
+    /// <summary>Replaces the kernel BPF filter on the live handle (the services or backends changed).</summary>
+    public void SetFilter(string filter)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        _device.Filter = filter;
+    }
+
     /// <summary>Reads libpcap's kernel counters; all zero once the port is disposed.</summary>
     public PcapStat ReadStats()
     {

@@ -1,0 +1,170 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using LoadBalancer.Modes.Forwarding;
+using LoadBalancer.Modes.Selection;
+
+namespace LoadBalancer.Balancer.Configuration;
+
+/// <summary>Checks the <c>L4</c> section: addresses, ports, modes, selectors, VIP conflicts and per-mode requirements.</summary>
+public static class L4ConfigValidator
+{
+    /// <summary>Adds every problem in the L4 section to <paramref name="errors"/>.</summary>
+    public static void Validate(L4Config l4, List<ConfigError> errors)
+    {
+        if (l4.Services.Count == 0)
+        {
+            return;
+        }
+        if (string.IsNullOrWhiteSpace(l4.Interface))
+        {
+            errors.Add(new ConfigError("L4:Interface", null, "is required when L4:Services has services"));
+        }
+        else if (l4.Interface.Length > 15 || l4.Interface.IndexOfAny(['/', ' ', ':']) >= 0)
+        {
+            errors.Add(new ConfigError("L4:Interface", l4.Interface, "is not a Linux interface name"));
+        }
+        CheckOptionalAddress(l4.SourceAddress, "L4:SourceAddress", errors);
+        CheckOptionalAddress(l4.Gateway, "L4:Gateway", errors);
+        var t = l4.ConnectionTable;
+        if (t.Capacity is < 16 or > 16_777_216)
+        {
+            errors.Add(new ConfigError("L4:ConnectionTable:Capacity", Str(t.Capacity), "must be from 16 to 16777216"));
+        }
+        Positive(t.SynTimeout, "L4:ConnectionTable:SynTimeout", errors);
+        Positive(t.EstablishedTimeout, "L4:ConnectionTable:EstablishedTimeout", errors);
+        Positive(t.ClosingTimeout, "L4:ConnectionTable:ClosingTimeout", errors);
+        Positive(t.UdpTimeout, "L4:ConnectionTable:UdpTimeout", errors);
+        if (l4.RetiredBackendGrace < TimeSpan.Zero)
+        {
+            errors.Add(new ConfigError("L4:RetiredBackendGrace", l4.RetiredBackendGrace.ToString("c", CultureInfo.InvariantCulture), "must not be negative"));
+        }
+
+        var endpoints = new Dictionary<(uint, int, string), string>();
+        var vips = new HashSet<uint>();
+        foreach (var (name, s) in l4.Services)
+        {
+            var path = $"L4:Services:{name}";
+            var vipOk = TryUnicast(s.Vip, out var vip);
+            if (!vipOk)
+            {
+                errors.Add(new ConfigError($"{path}:Vip", s.Vip, "is not a unicast IPv4 address"));
+            }
+            if (s.Port is < 1 or > 65535)
+            {
+                errors.Add(new ConfigError($"{path}:Port", Str(s.Port), "must be from 1 to 65535"));
+            }
+            var protocol = s.Protocol.ToLowerInvariant();
+            if (protocol is not ("tcp" or "udp"))
+            {
+                errors.Add(new ConfigError($"{path}:Protocol", s.Protocol, "must be tcp or udp"));
+            }
+            if (vipOk && s.Port is >= 1 and <= 65535 && !endpoints.TryAdd((vip, s.Port, protocol), path))
+            {
+                errors.Add(new ConfigError($"{path}:Vip", s.Vip, $"with port {s.Port}/{protocol} is already the VIP of {endpoints[(vip, s.Port, protocol)]}"));
+            }
+            if (vipOk)
+            {
+                vips.Add(vip);
+            }
+            var modeOk = ForwardingModeRegistry.TryGet(s.Mode, out var mode);
+            if (!modeOk)
+            {
+                errors.Add(new ConfigError($"{path}:Mode", s.Mode, "is not a mode (nat, fullnat, tunnel, dsr)"));
+            }
+            if (!BackendSelectorFactory.IsKnown(s.Selector))
+            {
+                errors.Add(new ConfigError($"{path}:Selector", s.Selector, $"is not a selector ({string.Join(", ", BackendSelectorFactory.KnownNames)})"));
+            }
+            if (s.MssClamp == MssClampMode.Fixed && s.Mss is not (>= 536 and <= 9000))
+            {
+                errors.Add(new ConfigError($"{path}:Mss", s.Mss is { } m ? Str(m) : null, "must be from 536 to 9000 when MssClamp is Fixed"));
+            }
+            CheckOptionalAddress(s.TunnelSource, $"{path}:TunnelSource", errors);
+            if (modeOk && mode.Name == "fullnat" && s.FullNatSources.Count == 0)
+            {
+                errors.Add(new ConfigError($"{path}:FullNatSources", null, "must list at least one address in fullnat mode"));
+            }
+            for (var i = 0; i < s.FullNatSources.Count; i++)
+            {
+                if (!TryUnicast(s.FullNatSources[i], out _))
+                {
+                    errors.Add(new ConfigError($"{path}:FullNatSources:{i}", s.FullNatSources[i], "is not a unicast IPv4 address"));
+                }
+            }
+            if (s.Backends.Count == 0)
+            {
+                errors.Add(new ConfigError($"{path}:Backends", null, "must list at least one backend"));
+            }
+            var seen = new Dictionary<(uint, int), string>();
+            foreach (var (id, b) in s.Backends)
+            {
+                var bpath = $"{path}:Backends:{id}";
+                if (!TryUnicast(b.Address, out var address))
+                {
+                    errors.Add(new ConfigError($"{bpath}:Address", b.Address, "is not a unicast IPv4 address"));
+                    continue;
+                }
+                var port = b.Port ?? s.Port;
+                if (port is < 1 or > 65535)
+                {
+                    errors.Add(new ConfigError($"{bpath}:Port", Str(port), "must be from 1 to 65535"));
+                }
+                else if (modeOk && mode.Name is "dsr" or "tunnel" && port != s.Port)
+                {
+                    errors.Add(new ConfigError($"{bpath}:Port", Str(port), $"must equal the service port {s.Port} in {mode.Name} mode (the packet is not rewritten)"));
+                }
+                if (b.Weight is < 0 or > 1000)
+                {
+                    errors.Add(new ConfigError($"{bpath}:Weight", Str(b.Weight), "must be from 0 to 1000"));
+                }
+                if (!seen.TryAdd((address, port), id))
+                {
+                    errors.Add(new ConfigError($"{bpath}:Address", b.Address, $"with port {port} is already backend {seen[(address, port)]}"));
+                }
+            }
+        }
+        // A backend address that is also a VIP would loop packets through the engine.
+        foreach (var (name, s) in l4.Services)
+        {
+            foreach (var (id, b) in s.Backends)
+            {
+                if (TryUnicast(b.Address, out var a) && vips.Contains(a))
+                {
+                    errors.Add(new ConfigError($"L4:Services:{name}:Backends:{id}:Address", b.Address, "is a VIP of this balancer"));
+                }
+            }
+        }
+    }
+
+    /// <summary>Parses a unicast IPv4 address (not 0.0.0.0/8, loopback, multicast, or broadcast) into its numeric host-order form.</summary>
+    public static bool TryUnicast(string? text, out uint address)
+    {
+        address = 0;
+        if (!IPAddress.TryParse(text, out var ip) || ip.AddressFamily != AddressFamily.InterNetwork || text!.Count(c => c == '.') != 3)
+        {
+            return false;
+        }
+        var b = ip.GetAddressBytes();
+        address = (uint)(b[0] << 24 | b[1] << 16 | b[2] << 8 | b[3]);
+        return b[0] is not (0 or 127) && b[0] < 224;
+    }
+
+    private static void CheckOptionalAddress(string? text, string path, List<ConfigError> errors)
+    {
+        if (text is not null && !TryUnicast(text, out _))
+        {
+            errors.Add(new ConfigError(path, text, "is not a unicast IPv4 address"));
+        }
+    }
+
+    private static void Positive(TimeSpan t, string path, List<ConfigError> errors)
+    {
+        if (t <= TimeSpan.Zero)
+        {
+            errors.Add(new ConfigError(path, t.ToString("c", CultureInfo.InvariantCulture), "must be greater than 0"));
+        }
+    }
+
+    private static string Str(int v) => v.ToString(CultureInfo.InvariantCulture);
+}

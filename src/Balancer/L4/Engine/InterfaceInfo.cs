@@ -1,0 +1,38 @@
+using System.Net.NetworkInformation;
+using System.Net.Sockets;
+using LoadBalancer.Balancer.Configuration;
+
+namespace LoadBalancer.Balancer.L4.Engine;
+
+/// <summary>What the engine needs to know about its interface in the current network namespace: addresses and prefixes.</summary>
+public sealed record InterfaceInfo(string Name, IReadOnlyList<(uint Address, int PrefixLength)> Addresses)
+{
+    /// <summary>Reads the interface from the current namespace; null when it does not exist.</summary>
+    public static InterfaceInfo? Read(string name)
+    {
+        var nic = NetworkInterface.GetAllNetworkInterfaces().FirstOrDefault(n => n.Name == name);
+        if (nic is null)
+        {
+            return null;
+        }
+        var addresses = nic.GetIPProperties().UnicastAddresses
+            .Where(a => a.Address.AddressFamily == AddressFamily.InterNetwork)
+            .Select(a => (L4ConfigValidator.TryUnicast(a.Address.ToString(), out var v) ? v : 0u, a.PrefixLength))
+            .Where(a => a.Item1 != 0)
+            .ToList();
+        return new InterfaceInfo(name, addresses);
+    }
+
+    /// <summary>True when <paramref name="address"/> is on one of the interface's subnets (reachable without a router).</summary>
+    public bool IsOnLink(uint address) => Addresses.Any(a =>
+    {
+        var mask = a.PrefixLength == 0 ? 0u : uint.MaxValue << (32 - a.PrefixLength);
+        return (a.Address & mask) == (address & mask);
+    });
+
+    /// <summary>Every IPv4 address of every interface in this namespace (for VIP conflict checks).</summary>
+    public static IEnumerable<(string Interface, uint Address)> AllAddresses() =>
+        NetworkInterface.GetAllNetworkInterfaces().SelectMany(n => n.GetIPProperties().UnicastAddresses
+            .Where(a => a.Address.AddressFamily == AddressFamily.InterNetwork)
+            .Select(a => (n.Name, L4ConfigValidator.TryUnicast(a.Address.ToString(), out var v) ? v : 0u)));
+}

@@ -1,0 +1,255 @@
+using System.Net.NetworkInformation;
+using LoadBalancer.Balancer.Configuration;
+using LoadBalancer.Balancer.Control;
+using LoadBalancer.Balancer.L4.Arp;
+using LoadBalancer.Balancer.L4.Interop;
+using LoadBalancer.Modes.Flows;
+using LoadBalancer.Modes.Packets;
+using LoadBalancer.Modes.Pipeline;
+using Microsoft.Extensions.Logging;
+
+namespace LoadBalancer.Balancer.L4.Engine;
+
+/// <summary>The L4 engine on one interface: a SharpPcap receive thread running the pure data plane, ARP, neighbour resolution, snapshot rebuilds on config/health/neighbour changes, and housekeeping.</summary>
+public sealed partial class L4Engine : IFrameHandler, IAsyncDisposable
+{
+    /// <summary>Bytes kept free in front of every frame (the tunnel mode writes its outer header there).</summary>
+    public const int Headroom = 64;
+
+    private const int MaxFrame = 65535;
+
+    private readonly BackendControl _control;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly NeighbourTable _neighbours;
+    private readonly L4SnapshotSource _source = new();
+    private readonly ConnectionTable _table;
+    private readonly L4Processor _processor;
+    private readonly L4SnapshotBuilder _builder;
+    private readonly byte[] _rxBuffer = GC.AllocateUninitializedArray<byte>(Headroom + MaxFrame, pinned: true);
+    private readonly byte[] _controlBuffer = new byte[ArpFrames.FrameLength];
+    private readonly object _rebuildLock = new();
+    private PcapPort? _port;
+    private ITimer? _housekeeping;
+    private uint[] _ownedAddresses = [];
+    private string _filter = "";
+    private long _oversize;
+    private long _arpAnswered;
+    private long _gratuitousSent;
+
+    private L4Engine(L4Config config, InterfaceInfo nic, BackendControl control, TimeProvider time, ILoggerFactory loggers)
+    {
+        Config = config;
+        Interface = nic;
+        _control = control;
+        _time = time;
+        _logger = loggers.CreateLogger("LoadBalancer.L4");
+        _neighbours = new NeighbourTable(time, loggers.CreateLogger("LoadBalancer.L4.Arp"));
+        _table = new ConnectionTable(config.ConnectionTable.ToOptions(), time);
+        _processor = new L4Processor(_source, _table);
+        _builder = new L4SnapshotBuilder(nic, _neighbours, control, time);
+    }
+
+    /// <summary>The L4 config in force.</summary>
+    public L4Config Config { get; private set; }
+
+    /// <summary>The data interface.</summary>
+    public InterfaceInfo Interface { get; }
+
+    /// <summary>The balancer's MAC on the data interface.</summary>
+    public EthernetAddress Mac { get; private set; }
+
+    /// <summary>The data plane's counters (one packet thread).</summary>
+    public DataPlaneCounters Counters => _processor.Counters;
+
+    /// <summary>The connection table.</summary>
+    public ConnectionTable Table => _table;
+
+    /// <summary>Neighbour resolution.</summary>
+    public NeighbourTable Neighbours => _neighbours;
+
+    /// <summary>The snapshot the data plane reads now.</summary>
+    public L4Snapshot? Snapshot => _source.Current;
+
+    /// <summary>Stable index -> name maps for the counters' service and backend indices.</summary>
+    public L4SnapshotBuilder Names => _builder;
+
+    /// <summary>Interface-level counters (frames, send failures, libpcap's kernel counters).</summary>
+    public PcapPortCounters PortCounters => _port?.ReadCounters() ?? default;
+
+    /// <summary>Frames too large for the engine's buffer, ARP requests answered for owned addresses, gratuitous ARPs sent.</summary>
+    public (long Oversize, long ArpAnswered, long GratuitousSent) EngineCounters =>
+        (Interlocked.Read(ref _oversize), Interlocked.Read(ref _arpAnswered), Interlocked.Read(ref _gratuitousSent));
+
+    /// <summary>Runs the startup checks, opens the interface and starts forwarding; throws <see cref="L4StartupException"/> listing every problem.</summary>
+    public static L4Engine Start(L4Config config, BackendControl control, ILoggerFactory loggers, TimeProvider? time = null)
+    {
+        var problems = L4StartupChecks.Run(config);
+        if (problems.Count > 0)
+        {
+            throw new L4StartupException(problems);
+        }
+        var nic = InterfaceInfo.Read(config.Interface!)!;
+        var engine = new L4Engine(config, nic, control, time ?? TimeProvider.System, loggers);
+        try
+        {
+            engine.Open();
+            return engine;
+        }
+        catch
+        {
+            engine.DisposeCore();
+            throw;
+        }
+    }
+
+    private void Open()
+    {
+        _builder.Configure(Config);
+        _filter = _builder.BuildFilter();
+        _port = PcapPort.Open(new PcapPortOptions(Config.Interface!, _filter), this, _logger);
+        Mac = EthernetAddress.TryParse(FormatMac(_port.MacAddress), out var mac) ? mac : default;
+        _builder.SetOwnMac(Mac);
+        _neighbours.Changed += Rebuild;
+        _control.Changed += _ => Rebuild();
+        Rebuild();
+        _port.Start();
+        AnnounceOwnedAddresses();
+        _neighbours.Maintain(SendArpRequest);
+        _housekeeping = _time.CreateTimer(_ => Housekeeping(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+        LogStarted(_logger, Config.Interface!, Mac.ToString(), Config.Services.Count, _filter);
+    }
+
+    /// <summary>Applies a new validated L4 config: services, backends and weights change without dropping tracked flows.</summary>
+    public void Apply(L4Config next)
+    {
+        if (next.Interface != Config.Interface)
+        {
+            LogInterfaceChangeIgnored(_logger, Config.Interface!, next.Interface ?? "");
+        }
+        var previousOwned = _ownedAddresses;
+        Config = next with { Interface = Config.Interface };
+        _builder.Configure(Config);
+        var filter = _builder.BuildFilter();
+        if (filter != _filter && _port is not null)
+        {
+            _port.SetFilter(filter);
+            _filter = filter;
+        }
+        Rebuild();
+        if (_ownedAddresses.Except(previousOwned).Any())
+        {
+            AnnounceOwnedAddresses();
+        }
+    }
+
+    /// <summary>Rebuilds the immutable snapshot from config, health/admin state and neighbours and publishes it with one write.</summary>
+    public void Rebuild()
+    {
+        lock (_rebuildLock)
+        {
+            var snapshot = _builder.Build(out var owned, out var wanted);
+            _neighbours.SetWanted(wanted);
+            Volatile.Write(ref _ownedAddresses, owned);
+            _source.Publish(snapshot);
+        }
+    }
+
+    /// <summary>The data plane: called on the receive thread for every captured frame.</summary>
+    public void OnFrame(ReadOnlySpan<byte> frame)
+    {
+        if (frame.Length > MaxFrame)
+        {
+            _oversize++;
+            return;
+        }
+        var buffer = _rxBuffer;
+        frame.CopyTo(buffer.AsSpan(Headroom));
+        var result = _processor.Process(buffer, Headroom, frame.Length, 0);
+        if (result.Verdict == Verdict.Tx)
+        {
+            _port!.Send(buffer.AsSpan(result.Offset, result.Length));
+        }
+        else if (result.Verdict == Verdict.Pass)
+        {
+            HandleControlFrame(buffer.AsSpan(Headroom, frame.Length));
+        }
+    }
+
+    private void HandleControlFrame(Span<byte> frame)
+    {
+        if (!ArpFrames.TryReadSender(frame, out var senderIp, out var senderMac, out _))
+        {
+            return;
+        }
+        _neighbours.Observe(senderIp, senderMac);
+        if (ArpResponder.TryBuildReply(frame, Mac, Volatile.Read(ref _ownedAddresses)))
+        {
+            _port!.Send(frame);
+            Interlocked.Increment(ref _arpAnswered);
+        }
+    }
+
+    private void AnnounceOwnedAddresses()
+    {
+        var frame = new byte[ArpFrames.FrameLength];
+        foreach (var address in Volatile.Read(ref _ownedAddresses))
+        {
+            var length = ArpResponder.BuildGratuitous(frame, Mac, address);
+            _port?.Send(frame.AsSpan(0, Math.Max(length, ArpFrames.FrameLength)));
+            Interlocked.Increment(ref _gratuitousSent);
+        }
+    }
+
+    private void SendArpRequest(uint target)
+    {
+        lock (_controlBuffer)
+        {
+            var length = ArpFrames.BuildRequest(_controlBuffer, Mac, _builder.SourceAddress, target);
+            _port?.Send(_controlBuffer.AsSpan(0, length));
+        }
+    }
+
+    private void Housekeeping()
+    {
+        try
+        {
+            _neighbours.Maintain(SendArpRequest);
+            _table.Sweep(_time.GetTimestamp());
+            if (_builder.ExpireRetired())
+            {
+                Rebuild();
+            }
+        }
+        catch (Exception e)
+        {
+            LogHousekeepingFailed(_logger, e);
+        }
+    }
+
+    private static string FormatMac(PhysicalAddress mac) => string.Join(':', mac.GetAddressBytes().Select(b => b.ToString("x2")));
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync()
+    {
+        DisposeCore();
+        return ValueTask.CompletedTask;
+    }
+
+    private void DisposeCore()
+    {
+        _housekeeping?.Dispose();
+        _neighbours.Changed -= Rebuild;
+        _port?.Dispose();
+        _port = null;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "L4 engine on {Interface} ({Mac}): {Services} service(s); capture filter: {Filter}")]
+    private static partial void LogStarted(ILogger logger, string @interface, string mac, int services, string filter);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "L4:Interface changed from {Old} to {New}: the interface is bound at start; restart to apply it")]
+    private static partial void LogInterfaceChangeIgnored(ILogger logger, string old, string @new);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "L4 housekeeping failed; it runs again in a second")]
+    private static partial void LogHousekeepingFailed(ILogger logger, Exception e);
+}

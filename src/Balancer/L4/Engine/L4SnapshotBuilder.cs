@@ -1,0 +1,246 @@
+using LoadBalancer.Balancer.Configuration;
+using LoadBalancer.Balancer.Control;
+using LoadBalancer.Balancer.L4.Arp;
+using LoadBalancer.Health;
+using LoadBalancer.Modes.Forwarding;
+using LoadBalancer.Modes.Packets;
+using LoadBalancer.Modes.Pipeline;
+using LoadBalancer.Modes.Selection;
+
+namespace LoadBalancer.Balancer.L4.Engine;
+
+/// <summary>Turns the L4 config, the health/admin snapshot and resolved neighbours into the data plane's immutable snapshot.</summary>
+/// <remarks>
+/// Each service keeps its backends in stable slots (first-seen order) so that counters and tracked flows keep their
+/// index across rebuilds. A backend removed by a reload is retired: weight 0 (no new flows) while its tracked flows
+/// finish, for <see cref="L4Config.RetiredBackendGrace"/>; after that its slot is emptied and its flows are dropped.
+/// A backend in maintenance is left out at once (its flows are dropped); drained or unhealthy ones keep weight 0.
+/// </remarks>
+public sealed class L4SnapshotBuilder
+{
+    private readonly InterfaceInfo _nic;
+    private readonly NeighbourTable _neighbours;
+    private readonly BackendControl _control;
+    private readonly TimeProvider _time;
+    private readonly Dictionary<string, List<Slot>> _slots = new(StringComparer.Ordinal);
+    private L4Config _config = new();
+    private EthernetAddress _ownMac;
+    private volatile string[] _serviceNames = [];
+
+    internal L4SnapshotBuilder(InterfaceInfo nic, NeighbourTable neighbours, BackendControl control, TimeProvider time)
+    {
+        _nic = nic;
+        _neighbours = neighbours;
+        _control = control;
+        _time = time;
+    }
+
+    /// <summary>The balancer's IPv4 address on the data interface (ARP sender, default tunnel source).</summary>
+    public uint SourceAddress { get; private set; }
+
+    /// <summary>Service names by the index the counters use.</summary>
+    public IReadOnlyList<string> ServiceNames => _serviceNames;
+
+    /// <summary>Backend ids of a service by the index the counters use ("" for an emptied slot).</summary>
+    public IReadOnlyList<string> BackendNames(string service)
+    {
+        lock (_slots)
+        {
+            return _slots.TryGetValue(service, out var slots) ? slots.Select(s => s.Dead ? "" : s.Id).ToArray() : [];
+        }
+    }
+
+    internal void SetOwnMac(EthernetAddress mac) => _ownMac = mac;
+
+    /// <summary>Takes a new config: new backends get new slots, removed ones are retired.</summary>
+    public void Configure(L4Config config)
+    {
+        lock (_slots)
+        {
+            _config = config;
+            SourceAddress = config.SourceAddress is { } s && L4ConfigValidator.TryUnicast(s, out var a) ? a
+                : _nic.Addresses.Count > 0 ? _nic.Addresses[0].Address : 0;
+            var now = _time.GetUtcNow();
+            foreach (var (name, service) in config.Services)
+            {
+                if (!_slots.TryGetValue(name, out var slots))
+                {
+                    _slots[name] = slots = [];
+                }
+                var present = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var (id, b) in service.Backends)
+                {
+                    var key = Key(b, service);
+                    present.Add(key);
+                    var slot = slots.FirstOrDefault(x => x.Key == key && !x.Dead);
+                    if (slot is null)
+                    {
+                        slots.Add(new Slot { Key = key, Id = id, Config = b });
+                    }
+                    else
+                    {
+                        slot.Id = id;
+                        slot.Config = b;
+                        slot.RetiredAt = null;
+                    }
+                }
+                foreach (var slot in slots.Where(x => !x.Dead && x.RetiredAt is null && !present.Contains(x.Key)))
+                {
+                    slot.RetiredAt = now;
+                }
+            }
+            foreach (var gone in _slots.Keys.Where(k => !config.Services.ContainsKey(k)).ToList())
+            {
+                _slots.Remove(gone);
+            }
+        }
+    }
+
+    /// <summary>Empties the slots of backends retired longer than the grace period; true when any was.</summary>
+    public bool ExpireRetired()
+    {
+        var any = false;
+        lock (_slots)
+        {
+            var now = _time.GetUtcNow();
+            foreach (var slot in _slots.Values.SelectMany(s => s))
+            {
+                if (!slot.Dead && slot.RetiredAt is { } at && now - at >= _config.RetiredBackendGrace)
+                {
+                    slot.Dead = true;
+                    any = true;
+                }
+            }
+        }
+        return any;
+    }
+
+    /// <summary>Builds the snapshot; <paramref name="owned"/> gets the addresses the engine answers ARP for, <paramref name="wanted"/> the neighbours to resolve.</summary>
+    public L4Snapshot Build(out uint[] owned, out List<uint> wanted)
+    {
+        lock (_slots)
+        {
+            var services = new List<L4Service>();
+            var names = new List<string>();
+            var ownedSet = new HashSet<uint>();
+            wanted = [];
+            var gateway = _config.Gateway is { } g && L4ConfigValidator.TryUnicast(g, out var ga) ? ga : 0u;
+            foreach (var (name, s) in _config.Services)
+            {
+                L4ConfigValidator.TryUnicast(s.Vip, out var vip);
+                ForwardingModeRegistry.TryGet(s.Mode, out var mode);
+                var slots = _slots[name];
+                var backends = new L4Backend[slots.Count];
+                var weights = new BackendWeight[slots.Count];
+                for (var i = 0; i < slots.Count; i++)
+                {
+                    var slot = slots[i];
+                    if (slot.Dead)
+                    {
+                        // Address 0 matches no tracked flow: flows still pointing here are dropped as NoBackend.
+                        weights[i] = new BackendWeight($"dead#{i}", 0);
+                        continue;
+                    }
+                    L4ConfigValidator.TryUnicast(slot.Config!.Address, out var address);
+                    var port = (ushort)(slot.Config.Port ?? s.Port);
+                    var nextHop = _nic.IsOnLink(address) || gateway == 0 ? address : gateway;
+                    wanted.Add(nextHop);
+                    var resolved = _neighbours.TryGet(nextHop, out var mac);
+                    var weight = 0;
+                    var include = true;
+                    if (slot.RetiredAt is null)
+                    {
+                        if (_control.TryGetView(name, slot.Id, out var view))
+                        {
+                            include = view.AdminState != AdminState.Maint;
+                            weight = view.AcceptsNewFlows ? view.EffectiveWeight : 0;
+                        }
+                        else
+                        {
+                            weight = slot.Config.Weight;
+                        }
+                    }
+                    if (!resolved)
+                    {
+                        weight = 0;
+                    }
+                    backends[i] = include ? new L4Backend(address, port, mac, 0, weight) : default;
+                    weights[i] = new BackendWeight(slot.Key, include ? weight : 0);
+                }
+                var tunnelSource = s.TunnelSource is { } ts && L4ConfigValidator.TryUnicast(ts, out var tsa) ? tsa : SourceAddress;
+                var fullNat = s.FullNatSources.Select(x => L4ConfigValidator.TryUnicast(x, out var v) ? v : 0).Where(v => v != 0).ToArray();
+                services.Add(new L4Service
+                {
+                    Vip = vip,
+                    Port = (ushort)s.Port,
+                    Protocol = s.Protocol.Equals("udp", StringComparison.OrdinalIgnoreCase) ? Ipv4Header.ProtocolUdp : Ipv4Header.ProtocolTcp,
+                    Mode = mode,
+                    Backends = backends,
+                    Selector = BackendSelectorFactory.Create(s.Selector, weights),
+                    TunnelSource = tunnelSource,
+                    MssClamp = s.MssClamp ?? (mode.Name == "tunnel" ? MssClampMode.SubtractOverhead : MssClampMode.Off),
+                    MssClampValue = (ushort)(s.Mss ?? 0),
+                    FullNatSources = fullNat,
+                    ChecksumMode = s.Checksum,
+                    NonSynMiss = s.NonSynMiss,
+                });
+                names.Add(name);
+                ownedSet.Add(vip);
+                ownedSet.UnionWith(fullNat);
+            }
+            _serviceNames = [.. names];
+            owned = [.. ownedSet];
+            return new L4Snapshot(services, _ownMac);
+        }
+    }
+
+    /// <summary>The kernel BPF filter: ARP, traffic to owned addresses, and (for NAT) replies from backends, retired ones included.</summary>
+    public string BuildFilter()
+    {
+        var dst = new SortedSet<string>(StringComparer.Ordinal);
+        var src = new SortedSet<string>(StringComparer.Ordinal);
+        lock (_slots)
+        {
+            foreach (var (name, s) in _config.Services)
+            {
+                dst.Add(s.Vip);
+                foreach (var f in s.FullNatSources)
+                {
+                    dst.Add(f);
+                }
+                if (ForwardingModeRegistry.TryGet(s.Mode, out var mode) && mode.Name == "nat")
+                {
+                    foreach (var slot in _slots[name].Where(x => !x.Dead))
+                    {
+                        src.Add(slot.Config!.Address);
+                    }
+                }
+            }
+        }
+        var parts = new List<string> { "arp" };
+        if (dst.Count > 0)
+        {
+            parts.Add("(ip and (" + string.Join(" or ", dst.Select(a => $"dst host {a}")) + "))");
+        }
+        if (src.Count > 0)
+        {
+            parts.Add("(ip and (" + string.Join(" or ", src.Select(a => $"src host {a}")) + "))");
+        }
+        return string.Join(" or ", parts);
+    }
+
+    private static string Key(L4BackendConfig b, L4ServiceConfig s) => $"{b.Address}:{b.Port ?? s.Port}";
+
+    private sealed class Slot
+    {
+        public required string Key { get; init; }
+
+        public required string Id { get; set; }
+
+        public L4BackendConfig? Config { get; set; }
+
+        public DateTimeOffset? RetiredAt { get; set; }
+
+        public bool Dead { get; set; }
+    }
+}

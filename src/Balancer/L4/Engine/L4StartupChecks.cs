@@ -1,0 +1,82 @@
+using LoadBalancer.Balancer.Configuration;
+using LoadBalancer.Balancer.L4.Interop;
+using LoadBalancer.Modes.Forwarding;
+using LoadBalancer.Modes.Packets;
+
+namespace LoadBalancer.Balancer.L4.Engine;
+
+/// <summary>Checks made before the L4 engine opens anything, each with a message that says what to do.</summary>
+public static class L4StartupChecks
+{
+    /// <summary>Returns every problem that would stop the engine from working in this namespace.</summary>
+    public static IReadOnlyList<string> Run(L4Config config)
+    {
+        var problems = new List<string>();
+        if (!HasNetRaw())
+        {
+            problems.Add("the L4 engine needs CAP_NET_RAW to capture and send raw frames: run it as root (or `setcap cap_net_raw,cap_net_admin+ep` on the dotnet host)");
+        }
+        if (!LibPcapProbe.IsAvailable(out var pcapError))
+        {
+            problems.Add(pcapError);
+        }
+        var nic = config.Interface is null ? null : InterfaceInfo.Read(config.Interface);
+        if (nic is null)
+        {
+            var known = string.Join(", ", System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces().Select(n => n.Name));
+            problems.Add($"L4:Interface: '{config.Interface}' is not an interface in this network namespace (there are: {known})");
+        }
+        else if (nic.Addresses.Count == 0 && config.SourceAddress is null)
+        {
+            problems.Add($"L4:Interface: '{config.Interface}' has no IPv4 address; give it one or set L4:SourceAddress (needed to resolve backends with ARP)");
+        }
+        var usesNat = config.Services.Values.Any(s => ForwardingModeRegistry.TryGet(s.Mode, out var m) && m.Name is "nat" or "fullnat");
+        if (usesNat && ReadSysctl("net/ipv4/ip_forward") == "1")
+        {
+            problems.Add("net.ipv4.ip_forward=1 in the balancer's namespace: the kernel would also forward un-rewritten NAT replies to clients; set it to 0 (sysctl -w net.ipv4.ip_forward=0)");
+        }
+        var local = InterfaceInfo.AllAddresses().ToList();
+        foreach (var (name, s) in config.Services)
+        {
+            foreach (var address in s.FullNatSources.Prepend(s.Vip))
+            {
+                if (L4ConfigValidator.TryUnicast(address, out var a) && local.FirstOrDefault(l => l.Address == a) is { Interface: not null } owner)
+                {
+                    problems.Add($"L4:Services:{name}: '{address}' is an address of interface {owner.Interface} in this namespace; the kernel would answer for it and reset the engine's flows (remove it: ip addr del {Ipv4Address.Format(a)}/32 dev {owner.Interface})");
+                }
+            }
+        }
+        return problems;
+    }
+
+    private static bool HasNetRaw()
+    {
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/self/status"))
+            {
+                if (line.StartsWith("CapEff:", StringComparison.Ordinal))
+                {
+                    var caps = Convert.ToUInt64(line["CapEff:".Length..].Trim(), 16);
+                    return (caps & (1UL << 13)) != 0;
+                }
+            }
+        }
+        catch (IOException)
+        {
+        }
+        return false;
+    }
+
+    private static string? ReadSysctl(string path)
+    {
+        try
+        {
+            return File.ReadAllText("/proc/sys/" + path).Trim();
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+}
