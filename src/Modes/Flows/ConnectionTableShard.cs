@@ -1,0 +1,368 @@
+using System.Runtime.CompilerServices;
+
+namespace LoadBalancer.Modes.Flows;
+
+/// <summary>One lock's worth of the connection table: 8-way buckets over preallocated arrays, forward and reverse entries side by side.</summary>
+/// <remarks>
+/// A flow's forward entry, its reverse (reply) entry and its full-NAT port all live in the same shard, so every
+/// operation takes exactly one lock and an eviction can remove both entries and release the port at once.
+/// </remarks>
+internal sealed class ConnectionTableShard
+{
+    internal const int BucketSize = 8;
+    private const byte KindEmpty = 0;
+    private const byte KindForward = 1;
+    private const byte KindReverse = 2;
+
+    private readonly Lock _lock = new();
+    private readonly FlowKey[] _keys;
+    private readonly FlowEntry[] _entries;
+    private readonly int _bucketMask;
+    private readonly int _flowCapacity;
+    private readonly long[] _timeoutTicks;
+    private readonly TableFullBehavior _whenFull;
+    private readonly FullNatPortPool _ports;
+    private int _flowCount;
+    private int _sweepCursor;
+
+    internal long Evictions;
+    internal long Refusals;
+    internal long Expirations;
+    internal long Inserts;
+
+    internal ConnectionTableShard(int slots, int flowCapacity, long[] timeoutTicks, TableFullBehavior whenFull, FullNatPortPool ports)
+    {
+        _keys = new FlowKey[slots];
+        _entries = new FlowEntry[slots];
+        _bucketMask = (slots / BucketSize) - 1;
+        _flowCapacity = flowCapacity;
+        _timeoutTicks = timeoutTicks;
+        _whenFull = whenFull;
+        _ports = ports;
+    }
+
+    internal int FlowCount => Volatile.Read(ref _flowCount);
+
+    internal int SlotCount => _keys.Length;
+
+    internal FullNatPortPool Ports => _ports;
+
+    internal bool TryGetForward(in FlowKey key, ulong hash, long now, byte tcpFlags, out FlowEntry entry)
+    {
+        lock (_lock)
+        {
+            int slot = Find(key, hash, KindForward);
+            if (slot >= 0)
+            {
+                ref FlowEntry e = ref _entries[slot];
+                if (!IsExpired(ref e, now))
+                {
+                    e.State = NextState(e.State, tcpFlags, forward: true);
+                    e.LastSeen = now;
+                    entry = e;
+                    return true;
+                }
+
+                RemoveFlow(slot);
+                Expirations++;
+            }
+        }
+
+        entry = default;
+        return false;
+    }
+
+    internal bool TryGetReverse(in FlowKey replyKey, ulong hash, long now, byte tcpFlags, out FlowKey forwardKey, out FlowEntry entry)
+    {
+        lock (_lock)
+        {
+            int reverse = Find(replyKey, hash, KindReverse);
+            if (reverse >= 0)
+            {
+                int forward = _entries[reverse].Link;
+                ref FlowEntry e = ref _entries[forward];
+                if (e.Kind == KindForward && e.Link == reverse)
+                {
+                    if (!IsExpired(ref e, now))
+                    {
+                        e.State = NextState(e.State, tcpFlags, forward: false);
+                        e.LastSeen = now;
+                        forwardKey = _keys[forward];
+                        entry = e;
+                        return true;
+                    }
+
+                    RemoveFlow(forward);
+                    Expirations++;
+                }
+            }
+        }
+
+        forwardKey = default;
+        entry = default;
+        return false;
+    }
+
+    internal InsertOutcome Insert(in FlowKey key, ulong hash, ref FlowEntry entry, ReverseKind reverseKind, long now)
+    {
+        lock (_lock)
+        {
+            int existing = Find(key, hash, KindForward);
+            if (existing >= 0)
+            {
+                if (!IsExpired(ref _entries[existing], now))
+                {
+                    _entries[existing].LastSeen = now;
+                    entry = _entries[existing];
+                    return InsertOutcome.Existing;
+                }
+
+                RemoveFlow(existing);
+                Expirations++;
+            }
+
+            int bucket = BucketOf(hash);
+            if (_flowCount >= _flowCapacity && !TryEvictOldest(bucket, now))
+            {
+                Refusals++;
+                return InsertOutcome.Refused;
+            }
+
+            int slot = FreeSlot(bucket, now);
+            if (slot < 0 && TryEvictOldest(bucket, now))
+            {
+                slot = FreeSlot(bucket, now);
+            }
+
+            if (slot < 0)
+            {
+                Refusals++;
+                return InsertOutcome.Refused;
+            }
+
+            if (reverseKind == ReverseKind.FullNat)
+            {
+                if (!_ports.TryAllocate(entry.NatAddress, out ushort port))
+                {
+                    Refusals++;
+                    return InsertOutcome.PortsExhausted;
+                }
+
+                entry.NatPort = port;
+            }
+
+            entry.Kind = KindForward;
+            entry.Link = -1;
+            entry.LastSeen = now;
+            _keys[slot] = key;
+            _entries[slot] = entry;
+            _flowCount++;
+
+            if (reverseKind != ReverseKind.None)
+            {
+                FlowKey reverseKey = reverseKind == ReverseKind.FullNat
+                    ? new FlowKey(entry.BackendAddress, entry.NatAddress, entry.BackendPort, entry.NatPort, key.Protocol)
+                    : new FlowKey(entry.BackendAddress, key.SourceAddress, entry.BackendPort, key.SourcePort, key.Protocol);
+                ulong reverseHash = FlowHash.Hash(reverseKey);
+                int clash = Find(reverseKey, reverseHash, KindReverse);
+                if (clash >= 0)
+                {
+                    int owner = _entries[clash].Link;
+                    if (!IsExpired(ref _entries[owner], now))
+                    {
+                        RemoveFlow(slot);
+                        Refusals++;
+                        return InsertOutcome.ReplyCollision;
+                    }
+
+                    RemoveFlow(owner);
+                    Expirations++;
+                }
+
+                int reverseBucket = BucketOf(reverseHash);
+                int reverseSlot = FreeSlot(reverseBucket, now);
+                if (reverseSlot < 0 && TryEvictOldest(reverseBucket, now, protectedSlot: slot))
+                {
+                    reverseSlot = FreeSlot(reverseBucket, now);
+                }
+
+                if (reverseSlot < 0)
+                {
+                    RemoveFlow(slot);
+                    Refusals++;
+                    return InsertOutcome.Refused;
+                }
+
+                _keys[reverseSlot] = reverseKey;
+                _entries[reverseSlot] = new FlowEntry { Kind = KindReverse, Link = slot };
+                _entries[slot].Link = reverseSlot;
+            }
+
+            Inserts++;
+            entry = _entries[slot];
+            return InsertOutcome.Inserted;
+        }
+    }
+
+    internal int Sweep(long now, int buckets)
+    {
+        int removed = 0;
+        lock (_lock)
+        {
+            int bucketCount = _bucketMask + 1;
+            for (int b = 0; b < buckets && b < bucketCount; b++)
+            {
+                int start = _sweepCursor * BucketSize;
+                _sweepCursor = (_sweepCursor + 1) & _bucketMask;
+                for (int i = start; i < start + BucketSize; i++)
+                {
+                    if (_entries[i].Kind == KindForward && IsExpired(ref _entries[i], now))
+                    {
+                        RemoveFlow(i);
+                        Expirations++;
+                        removed++;
+                    }
+                }
+            }
+        }
+
+        return removed;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int BucketOf(ulong hash) => (int)(hash >> 40) & _bucketMask;
+
+    private int Find(in FlowKey key, ulong hash, byte kind)
+    {
+        int start = BucketOf(hash) * BucketSize;
+        for (int i = start; i < start + BucketSize; i++)
+        {
+            if (_entries[i].Kind == kind && _keys[i].Equals(key))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private int FreeSlot(int bucket, long now)
+    {
+        int start = bucket * BucketSize;
+        for (int i = start; i < start + BucketSize; i++)
+        {
+            if (_entries[i].Kind == KindEmpty)
+            {
+                return i;
+            }
+        }
+
+        // Reclaim an expired flow that occupies this bucket (its forward or its reverse entry).
+        for (int i = start; i < start + BucketSize; i++)
+        {
+            int forward = _entries[i].Kind == KindForward ? i : _entries[i].Link;
+            if (IsExpired(ref _entries[forward], now))
+            {
+                RemoveFlow(forward);
+                Expirations++;
+                return _entries[i].Kind == KindEmpty ? i : FreeSlot(bucket, now);
+            }
+        }
+
+        return -1;
+    }
+
+    private bool TryEvictOldest(int bucket, long now, int protectedSlot = -1)
+    {
+        if (_whenFull == TableFullBehavior.RefuseNew)
+        {
+            return false;
+        }
+
+        int start = bucket * BucketSize;
+        int victim = -1;
+        long oldest = long.MaxValue;
+        for (int i = start; i < start + BucketSize; i++)
+        {
+            byte kind = _entries[i].Kind;
+            if (kind == KindEmpty)
+            {
+                continue;
+            }
+
+            int forward = kind == KindForward ? i : _entries[i].Link;
+            if (forward != protectedSlot && _entries[forward].LastSeen < oldest)
+            {
+                oldest = _entries[forward].LastSeen;
+                victim = forward;
+            }
+        }
+
+        if (victim < 0)
+        {
+            return false;
+        }
+
+        bool expired = IsExpired(ref _entries[victim], now);
+        RemoveFlow(victim);
+        if (expired)
+        {
+            Expirations++;
+        }
+        else
+        {
+            Evictions++;
+        }
+
+        return true;
+    }
+
+    private void RemoveFlow(int forward)
+    {
+        ref FlowEntry e = ref _entries[forward];
+        if (e.Link >= 0)
+        {
+            _entries[e.Link] = default;
+            _keys[e.Link] = default;
+        }
+
+        if (e.NatPort != 0)
+        {
+            _ports.Release(e.NatAddress, e.NatPort);
+        }
+
+        e = default;
+        _keys[forward] = default;
+        _flowCount--;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool IsExpired(ref FlowEntry e, long now) => now - e.LastSeen > _timeoutTicks[(int)e.State];
+
+    private static FlowState NextState(FlowState state, byte tcpFlags, bool forward)
+    {
+        const byte fin = 0x01, syn = 0x02, rst = 0x04, ack = 0x10;
+        if (state == FlowState.Udp)
+        {
+            return state;
+        }
+
+        if ((tcpFlags & (fin | rst)) != 0)
+        {
+            return FlowState.Closing;
+        }
+
+        if (forward && (tcpFlags & (syn | ack)) == syn && state == FlowState.Closing)
+        {
+            // The client reuses the 4-tuple for a new connection: keep the backend, restart the handshake.
+            return FlowState.SynSeen;
+        }
+
+        if (forward && state == FlowState.SynSeen && (tcpFlags & (syn | ack)) == ack)
+        {
+            return FlowState.Established;
+        }
+
+        return state;
+    }
+}

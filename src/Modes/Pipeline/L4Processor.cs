@@ -1,0 +1,435 @@
+using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using LoadBalancer.Modes.Checksums;
+using LoadBalancer.Modes.Flows;
+using LoadBalancer.Modes.Forwarding;
+using LoadBalancer.Modes.Packets;
+
+namespace LoadBalancer.Modes.Pipeline;
+
+/// <summary>The L4 data plane for one packet thread: parse, classify, track, select, rewrite, count; no allocation, no exceptions.</summary>
+/// <remarks>
+/// One instance per packet thread (it owns that thread's counters and IP ID sequence); the snapshot source and the
+/// connection table are shared by all of them.
+/// </remarks>
+public sealed class L4Processor
+{
+    /// <summary>Headroom the tunnel mode needs in front of the frame for the outer IPv4 header.</summary>
+    public const int TunnelHeadroom = Ipv4Header.MinLength;
+
+    private const byte OuterTtl = 64;
+    private readonly L4SnapshotSource _source;
+    private readonly ConnectionTable _table;
+    private readonly TimeProvider _time;
+    private ushort _nextIpId;
+
+    /// <summary>Creates a processor for one packet thread.</summary>
+    /// <param name="source">Shared holder of the current snapshot.</param>
+    /// <param name="table">Shared connection table (its TimeProvider is the clock).</param>
+    /// <param name="counters">This thread's counters (defaults to a fresh instance).</param>
+    /// <param name="firstIpId">First IP identification used for tunnel outer headers (tests pin it; give threads different starts).</param>
+    public L4Processor(L4SnapshotSource source, ConnectionTable table, DataPlaneCounters? counters = null, ushort firstIpId = 1)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(table);
+        _source = source;
+        _table = table;
+        _time = table.TimeProvider;
+        Counters = counters ?? new DataPlaneCounters();
+        _nextIpId = firstIpId;
+    }
+
+    /// <summary>This thread's counters.</summary>
+    public DataPlaneCounters Counters { get; }
+
+    /// <summary>Processes the frame at buffer[offset..offset+length], rewriting it in place; the tunnel mode may use up to <see cref="TunnelHeadroom"/> bytes before offset.</summary>
+    /// <param name="buffer">The buffer holding the frame (with headroom before it for the tunnel mode).</param>
+    /// <param name="offset">Start of the Ethernet frame.</param>
+    /// <param name="length">Captured length of the frame.</param>
+    /// <param name="ingressInterfaceIndex">Engine index of the interface the frame arrived on (replies to the client leave through it).</param>
+    public ForwardResult Process(Span<byte> buffer, int offset, int length, int ingressInterfaceIndex)
+    {
+        ForwardResult result = ProcessCore(buffer, offset, length, ingressInterfaceIndex);
+        if (result.Verdict == Verdict.Drop)
+        {
+            Counters.CountDrop(result.Reason);
+        }
+        else if (result.Verdict == Verdict.Pass)
+        {
+            Counters.CountPass();
+        }
+
+        return result;
+    }
+
+    private ForwardResult ProcessCore(Span<byte> buffer, int offset, int length, int ingress)
+    {
+        L4Snapshot? snapshot = _source.Current;
+        if (snapshot is null)
+        {
+            return ForwardResult.Dropped(DropReason.NoSnapshot);
+        }
+
+        DropReason reason = PacketParser.Parse(buffer, offset, length, out PacketView view);
+        if (reason != DropReason.None)
+        {
+            return ForwardResult.Dropped(reason);
+        }
+
+        if (view.EtherType == EthernetHeader.EtherTypeArpBigEndianValue)
+        {
+            return new ForwardResult(Verdict.Pass, DropReason.None, offset, length, ingress);
+        }
+
+        if (Ipv4Address.IsMartianSource(view.SourceAddress))
+        {
+            return ForwardResult.Dropped(DropReason.MartianSource);
+        }
+
+        if (snapshot.IsVip(view.SourceAddress))
+        {
+            return ForwardResult.Dropped(DropReason.SourceIsVip);
+        }
+
+        if (view.Protocol == Ipv4Header.ProtocolIcmp)
+        {
+            if (view.IsIcmpError)
+            {
+                return HandleIcmpError(buffer, ref view, snapshot, offset, length);
+            }
+
+            return snapshot.IsVip(view.DestinationAddress)
+                ? new ForwardResult(Verdict.Pass, DropReason.None, offset, length, ingress)
+                : ForwardResult.Dropped(DropReason.NotForVip);
+        }
+
+        L4Service? service = snapshot.FindService(view.DestinationAddress, view.DestinationPort, view.Protocol);
+        if (service is not null)
+        {
+            return HandleToService(buffer, ref view, snapshot, service, offset, length, ingress);
+        }
+
+        if (snapshot.IsVip(view.DestinationAddress))
+        {
+            return ForwardResult.Dropped(DropReason.NoService);
+        }
+
+        return HandleReply(buffer, ref view, snapshot, offset, length);
+    }
+
+    private ForwardResult HandleToService(Span<byte> buffer, ref PacketView view, L4Snapshot snapshot, L4Service service, int offset, int length, int ingress)
+    {
+        ForwardingModeKind kind = service.Kind;
+        bool routed = kind is ForwardingModeKind.Nat or ForwardingModeKind.FullNat;
+        if (routed && view.Ttl <= 1)
+        {
+            return ForwardResult.Dropped(DropReason.TtlExpired);
+        }
+
+        var key = new FlowKey(view.SourceAddress, view.DestinationAddress, view.SourcePort, view.DestinationPort, view.Protocol);
+        long now = _time.GetTimestamp();
+        int backendIndex;
+        if (_table.TryGetForward(key, now, view.TcpFlags, out FlowEntry entry))
+        {
+            backendIndex = ResolveBackend(service, in entry);
+        }
+        else
+        {
+            bool tcp = view.Protocol == Ipv4Header.ProtocolTcp;
+            bool synOnly = view.IsTcpSynOnly;
+            if (tcp && !synOnly && service.NonSynMiss == NonSynMissPolicy.Drop)
+            {
+                return ForwardResult.Dropped(DropReason.NoFlow);
+            }
+
+            ulong hash = FlowHash.Hash(key);
+            backendIndex = service.Selector.Select(hash);
+            L4Backend[] backends = service.Backends;
+            if ((uint)backendIndex >= (uint)backends.Length)
+            {
+                return ForwardResult.Dropped(DropReason.NoBackend);
+            }
+
+            ref readonly L4Backend chosen = ref backends[backendIndex];
+            entry = new FlowEntry
+            {
+                BackendAddress = chosen.Address,
+                BackendPort = chosen.Port,
+                BackendIndex = (ushort)backendIndex,
+                ClientMac = EthernetAddress.Read(buffer[(offset + EthernetHeader.SourceOffset)..]).Value,
+                ClientInterfaceIndex = (ushort)ingress,
+                State = !tcp ? FlowState.Udp : synOnly ? FlowState.SynSeen : FlowState.Established,
+            };
+            ReverseKind reverse = ReverseKind.None;
+            if (kind == ForwardingModeKind.Nat)
+            {
+                reverse = ReverseKind.Nat;
+            }
+            else if (kind == ForwardingModeKind.FullNat)
+            {
+                reverse = ReverseKind.FullNat;
+                uint[] sources = service.FullNatSources;
+                entry.NatAddress = sources[(int)((uint)(hash >> 32) % (uint)sources.Length)];
+            }
+
+            switch (_table.TryInsert(key, ref entry, reverse, now))
+            {
+                case InsertOutcome.Inserted:
+                    Counters.CountNewFlow();
+                    break;
+                case InsertOutcome.Existing:
+                    backendIndex = ResolveBackend(service, in entry);
+                    break;
+                case InsertOutcome.ReplyCollision:
+                    return ForwardResult.Dropped(DropReason.FlowCollision);
+                default:
+                    return ForwardResult.Dropped(DropReason.TableFull);
+            }
+        }
+
+        if (backendIndex < 0)
+        {
+            return ForwardResult.Dropped(DropReason.NoBackend);
+        }
+
+        ref readonly L4Backend backend = ref service.Backends[backendIndex];
+        Span<byte> ip = buffer.Slice(view.L3Offset, view.IpTotalLength);
+        bool incremental = service.ChecksumMode == ChecksumMode.Incremental;
+        int outOffset = offset;
+        int outLength = length;
+        switch (kind)
+        {
+            case ForwardingModeKind.Nat:
+            case ForwardingModeKind.FullNat:
+                PacketRewriter.SetMacs(buffer[offset..], backend.Mac, snapshot.BalancerMac);
+                ip[Ipv4Header.TtlOffset]--;
+                if (kind == ForwardingModeKind.FullNat)
+                {
+                    PacketRewriter.SetSource(ip, view.IpHeaderLength, view.Protocol, entry.NatAddress, entry.NatPort, incremental);
+                }
+
+                PacketRewriter.SetDestination(ip, view.IpHeaderLength, view.Protocol, backend.Address, backend.Port, incremental);
+                PacketRewriter.FinishChecksums(ip, view.IpHeaderLength, view.IpTotalLength, view.Protocol, service.ChecksumMode);
+                break;
+            case ForwardingModeKind.Tunnel:
+                if (view.Protocol == Ipv4Header.ProtocolTcp && (view.TcpFlags & TcpHeader.FlagSyn) != 0)
+                {
+                    PacketRewriter.ClampMss(ip[view.IpHeaderLength..], view.TcpHeaderLength, service.MssClamp, service.MssClampValue);
+                }
+
+                if (!incremental)
+                {
+                    PacketRewriter.RecomputeTransport(ip, view.IpHeaderLength, view.IpTotalLength, view.Protocol);
+                }
+
+                if (!TryEncapsulate(buffer, ref view, service, in backend, snapshot.BalancerMac, length, out outOffset, out outLength))
+                {
+                    return ForwardResult.Dropped(DropReason.NoHeadroom);
+                }
+
+                break;
+            default:
+                PacketRewriter.SetMacs(buffer[offset..], backend.Mac, snapshot.BalancerMac);
+                if (!incremental)
+                {
+                    PacketRewriter.RecomputeTransport(ip, view.IpHeaderLength, view.IpTotalLength, view.Protocol);
+                }
+
+                break;
+        }
+
+        Counters.CountTx(service.Index, backendIndex, FlowDirection.ToBackend, length);
+        return new ForwardResult(Verdict.Tx, DropReason.None, outOffset, outLength, backend.InterfaceIndex);
+    }
+
+    private ForwardResult HandleReply(Span<byte> buffer, ref PacketView view, L4Snapshot snapshot, int offset, int length)
+    {
+        var replyKey = new FlowKey(view.SourceAddress, view.DestinationAddress, view.SourcePort, view.DestinationPort, view.Protocol);
+        bool fullNat = snapshot.IsFullNatSource(view.DestinationAddress);
+        if (!_table.TryGetReverse(replyKey, fullNat, _time.GetTimestamp(), view.TcpFlags, out FlowKey forwardKey, out FlowEntry entry))
+        {
+            return ForwardResult.Dropped(DropReason.NotForVip);
+        }
+
+        L4Service? service = snapshot.FindService(forwardKey.DestinationAddress, forwardKey.DestinationPort, forwardKey.Protocol);
+        if (service is null)
+        {
+            return ForwardResult.Dropped(DropReason.NoService);
+        }
+
+        if (view.Ttl <= 1)
+        {
+            return ForwardResult.Dropped(DropReason.TtlExpired);
+        }
+
+        Span<byte> ip = buffer.Slice(view.L3Offset, view.IpTotalLength);
+        bool incremental = service.ChecksumMode == ChecksumMode.Incremental;
+        PacketRewriter.SetMacs(buffer[offset..], new EthernetAddress(entry.ClientMac), snapshot.BalancerMac);
+        ip[Ipv4Header.TtlOffset]--;
+        PacketRewriter.SetSource(ip, view.IpHeaderLength, view.Protocol, forwardKey.DestinationAddress, forwardKey.DestinationPort, incremental);
+        if (fullNat)
+        {
+            PacketRewriter.SetDestination(ip, view.IpHeaderLength, view.Protocol, forwardKey.SourceAddress, forwardKey.SourcePort, incremental);
+        }
+
+        PacketRewriter.FinishChecksums(ip, view.IpHeaderLength, view.IpTotalLength, view.Protocol, service.ChecksumMode);
+        Counters.CountTx(service.Index, entry.BackendIndex, FlowDirection.ToClient, length);
+        return new ForwardResult(Verdict.Tx, DropReason.None, offset, length, entry.ClientInterfaceIndex);
+    }
+
+    private ForwardResult HandleIcmpError(Span<byte> buffer, ref PacketView view, L4Snapshot snapshot, int offset, int length)
+    {
+        long now = _time.GetTimestamp();
+        Span<byte> ip = buffer.Slice(view.L3Offset, view.IpTotalLength);
+        Span<byte> icmp = ip[view.IpHeaderLength..];
+        Span<byte> quote = icmp[IcmpHeader.Length..];
+        byte protocol = view.InnerProtocol;
+
+        // The quote is a packet that left the VIP toward a client (a backend's reply): the error belongs to that backend.
+        L4Service? service = snapshot.FindService(view.InnerSourceAddress, view.InnerSourcePort, protocol);
+        if (service is not null)
+        {
+            var forwardKey = new FlowKey(view.InnerDestinationAddress, view.InnerSourceAddress, view.InnerDestinationPort, view.InnerSourcePort, protocol);
+            if (!_table.TryGetForward(forwardKey, now, 0, out FlowEntry entry))
+            {
+                return ForwardResult.Dropped(DropReason.NoFlow);
+            }
+
+            int backendIndex = ResolveBackend(service, in entry);
+            if (backendIndex < 0)
+            {
+                return ForwardResult.Dropped(DropReason.NoBackend);
+            }
+
+            ref readonly L4Backend backend = ref service.Backends[backendIndex];
+            int outOffset = offset;
+            int outLength = length;
+            switch (service.Kind)
+            {
+                case ForwardingModeKind.Dsr:
+                    PacketRewriter.SetMacs(buffer[offset..], backend.Mac, snapshot.BalancerMac);
+                    break;
+                case ForwardingModeKind.Tunnel:
+                    if (!TryEncapsulate(buffer, ref view, service, in backend, snapshot.BalancerMac, length, out outOffset, out outLength))
+                    {
+                        return ForwardResult.Dropped(DropReason.NoHeadroom);
+                    }
+
+                    break;
+                default:
+                    if (view.Ttl <= 1)
+                    {
+                        return ForwardResult.Dropped(DropReason.TtlExpired);
+                    }
+
+                    PacketRewriter.SetQuotedEndpoint(quote, view.InnerIpHeaderLength, protocol, source: true, backend.Address, backend.Port);
+                    if (service.Kind == ForwardingModeKind.FullNat)
+                    {
+                        PacketRewriter.SetQuotedEndpoint(quote, view.InnerIpHeaderLength, protocol, source: false, entry.NatAddress, entry.NatPort);
+                        PacketRewriter.SetAddress(ip, source: true, entry.NatAddress);
+                    }
+
+                    PacketRewriter.SetAddress(ip, source: false, backend.Address);
+                    FinishIcmp(buffer, ref view, ip, icmp, backend.Mac, snapshot.BalancerMac, offset);
+                    break;
+            }
+
+            Counters.CountTx(service.Index, backendIndex, FlowDirection.ToBackend, length);
+            return new ForwardResult(Verdict.Tx, DropReason.None, outOffset, outLength, backend.InterfaceIndex);
+        }
+
+        // The quote is a packet we sent toward a backend (NAT modes): the error belongs to the client.
+        var replyKey = new FlowKey(view.InnerDestinationAddress, view.InnerSourceAddress, view.InnerDestinationPort, view.InnerSourcePort, protocol);
+        bool fullNat = snapshot.IsFullNatSource(view.InnerSourceAddress);
+        if (!_table.TryGetReverse(replyKey, fullNat, now, 0, out FlowKey flow, out FlowEntry reverseEntry))
+        {
+            return ForwardResult.Dropped(snapshot.IsVip(view.DestinationAddress) ? DropReason.NoFlow : DropReason.NotForVip);
+        }
+
+        L4Service? owner = snapshot.FindService(flow.DestinationAddress, flow.DestinationPort, flow.Protocol);
+        if (owner is null)
+        {
+            return ForwardResult.Dropped(DropReason.NoService);
+        }
+
+        if (view.Ttl <= 1)
+        {
+            return ForwardResult.Dropped(DropReason.TtlExpired);
+        }
+
+        PacketRewriter.SetQuotedEndpoint(quote, view.InnerIpHeaderLength, protocol, source: false, flow.DestinationAddress, flow.DestinationPort);
+        if (fullNat)
+        {
+            PacketRewriter.SetQuotedEndpoint(quote, view.InnerIpHeaderLength, protocol, source: true, flow.SourceAddress, flow.SourcePort);
+        }
+
+        PacketRewriter.SetAddress(ip, source: false, flow.SourceAddress);
+        FinishIcmp(buffer, ref view, ip, icmp, new EthernetAddress(reverseEntry.ClientMac), snapshot.BalancerMac, offset);
+        Counters.CountTx(owner.Index, reverseEntry.BackendIndex, FlowDirection.ToClient, length);
+        return new ForwardResult(Verdict.Tx, DropReason.None, offset, length, reverseEntry.ClientInterfaceIndex);
+    }
+
+    private static void FinishIcmp(Span<byte> buffer, ref PacketView view, Span<byte> ip, Span<byte> icmp, EthernetAddress destinationMac, EthernetAddress sourceMac, int offset)
+    {
+        PacketRewriter.RecomputeIcmp(icmp);
+        ip[Ipv4Header.TtlOffset]--;
+        InternetChecksum.WriteIpv4HeaderChecksum(ip, view.IpHeaderLength);
+        PacketRewriter.SetMacs(buffer[offset..], destinationMac, sourceMac);
+    }
+
+    private bool TryEncapsulate(Span<byte> buffer, ref PacketView view, L4Service service, in L4Backend backend, EthernetAddress balancerMac, int length, out int outOffset, out int outLength)
+    {
+        outOffset = view.L2Offset - TunnelHeadroom;
+        outLength = length + TunnelHeadroom;
+        if (outOffset < 0)
+        {
+            return false;
+        }
+
+        // Move only the L2 header 20 bytes down; the outer IPv4 header goes into the gap, the payload never moves.
+        buffer.Slice(view.L2Offset, view.L2Length).CopyTo(buffer[outOffset..]);
+        PacketRewriter.SetMacs(buffer[outOffset..], backend.Mac, balancerMac);
+        ReadOnlySpan<byte> inner = buffer.Slice(view.L3Offset, Ipv4Header.MinLength);
+        Span<byte> outer = buffer.Slice(outOffset + view.L2Length, Ipv4Header.MinLength);
+        outer[Ipv4Header.VersionIhlOffset] = 0x45;
+        outer[Ipv4Header.TosOffset] = inner[Ipv4Header.TosOffset];
+        BinaryPrimitives.WriteUInt16BigEndian(outer[Ipv4Header.TotalLengthOffset..], (ushort)(view.IpTotalLength + Ipv4Header.MinLength));
+        BinaryPrimitives.WriteUInt16BigEndian(outer[Ipv4Header.IdentificationOffset..], _nextIpId++);
+        ushort innerFlags = BinaryPrimitives.ReadUInt16BigEndian(inner[Ipv4Header.FlagsFragmentOffset..]);
+        BinaryPrimitives.WriteUInt16BigEndian(outer[Ipv4Header.FlagsFragmentOffset..], (ushort)(innerFlags & Ipv4Header.DontFragmentMask));
+        outer[Ipv4Header.TtlOffset] = OuterTtl;
+        outer[Ipv4Header.ProtocolOffset] = Ipv4Header.ProtocolIpip;
+        BinaryPrimitives.WriteUInt32BigEndian(outer[Ipv4Header.SourceOffset..], service.TunnelSource);
+        BinaryPrimitives.WriteUInt32BigEndian(outer[Ipv4Header.DestinationOffset..], backend.Address);
+        InternetChecksum.WriteIpv4HeaderChecksum(outer, Ipv4Header.MinLength);
+        return true;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int ResolveBackend(L4Service service, in FlowEntry entry)
+    {
+        L4Backend[] backends = service.Backends;
+        int index = entry.BackendIndex;
+        if ((uint)index < (uint)backends.Length && backends[index].Address == entry.BackendAddress && backends[index].Port == entry.BackendPort)
+        {
+            return index;
+        }
+
+        return FindMovedBackend(backends, entry.BackendAddress, entry.BackendPort);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static int FindMovedBackend(L4Backend[] backends, uint address, ushort port)
+    {
+        // Cold: the control plane reordered the backend list; the flow keeps its backend if it still exists.
+        for (int i = 0; i < backends.Length; i++)
+        {
+            if (backends[i].Address == address && backends[i].Port == port)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+}
