@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 
 namespace LoadBalancer.Modes.Flows;
 
-/// <summary>One lock's worth of the connection table: 8-way buckets over preallocated arrays, forward and reverse entries side by side.</summary>
+/// <summary>One lock's worth of the connection table: two-choice 8-way buckets over preallocated arrays, forward and reverse entries side by side.</summary>
 /// <remarks>
 /// A flow's forward entry, its reverse (reply) entry and its full-NAT port all live in the same shard, so every
 /// operation takes exactly one lock and an eviction can remove both entries and release the port at once.
@@ -121,17 +121,16 @@ internal sealed class ConnectionTableShard
                 Expirations++;
             }
 
-            int bucket = BucketOf(hash);
-            if (_flowCount >= _flowCapacity && !TryEvictOldest(bucket, now))
+            if (_flowCount >= _flowCapacity && !TryEvictOldest(hash, now))
             {
                 Refusals++;
                 return InsertOutcome.Refused;
             }
 
-            int slot = FreeSlot(bucket, now);
-            if (slot < 0 && TryEvictOldest(bucket, now))
+            int slot = FreeSlot(hash, now);
+            if (slot < 0 && TryEvictOldest(hash, now))
             {
-                slot = FreeSlot(bucket, now);
+                slot = FreeSlot(hash, now);
             }
 
             if (slot < 0)
@@ -179,11 +178,10 @@ internal sealed class ConnectionTableShard
                     Expirations++;
                 }
 
-                int reverseBucket = BucketOf(reverseHash);
-                int reverseSlot = FreeSlot(reverseBucket, now);
-                if (reverseSlot < 0 && TryEvictOldest(reverseBucket, now, protectedSlot: slot))
+                int reverseSlot = FreeSlot(reverseHash, now);
+                if (reverseSlot < 0 && TryEvictOldest(reverseHash, now, protectedSlot: slot))
                 {
-                    reverseSlot = FreeSlot(reverseBucket, now);
+                    reverseSlot = FreeSlot(reverseHash, now);
                 }
 
                 if (reverseSlot < 0)
@@ -232,12 +230,26 @@ internal sealed class ConnectionTableShard
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private int BucketOf(ulong hash) => (int)(hash >> 40) & _bucketMask;
 
+    /// <summary>Second choice of bucket (two-choice hashing keeps buckets from overflowing long before the table is full).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int SecondBucketOf(ulong hash)
+    {
+        int first = BucketOf(hash);
+        int second = (int)(hash >> 16) & _bucketMask;
+        return second != first ? second : (first ^ 1) & _bucketMask;
+    }
+
     private int Find(in FlowKey key, ulong hash, byte kind)
     {
-        int start = BucketOf(hash) * BucketSize;
+        int slot = FindIn(BucketOf(hash) * BucketSize, key, kind);
+        return slot >= 0 ? slot : FindIn(SecondBucketOf(hash) * BucketSize, key, kind);
+    }
+
+    private int FindIn(int start, in FlowKey key, byte kind)
+    {
         for (int i = start; i < start + BucketSize; i++)
         {
-            if (_entries[i].Kind == kind && _keys[i].Equals(key))
+            if (_keys[i].Equals(key) && _entries[i].Kind == kind)
             {
                 return i;
             }
@@ -246,9 +258,31 @@ internal sealed class ConnectionTableShard
         return -1;
     }
 
-    private int FreeSlot(int bucket, long now)
+    private int FreeSlot(ulong hash, long now)
     {
-        int start = bucket * BucketSize;
+        int first = BucketOf(hash) * BucketSize;
+        int second = SecondBucketOf(hash) * BucketSize;
+        int slot = EmptyIn(first);
+        if (slot < 0)
+        {
+            slot = EmptyIn(second);
+        }
+
+        if (slot < 0)
+        {
+            slot = ReclaimExpiredIn(first, now);
+        }
+
+        if (slot < 0)
+        {
+            slot = ReclaimExpiredIn(second, now);
+        }
+
+        return slot;
+    }
+
+    private int EmptyIn(int start)
+    {
         for (int i = start; i < start + BucketSize; i++)
         {
             if (_entries[i].Kind == KindEmpty)
@@ -257,46 +291,42 @@ internal sealed class ConnectionTableShard
             }
         }
 
-        // Reclaim an expired flow that occupies this bucket (its forward or its reverse entry).
+        return -1;
+    }
+
+    private int ReclaimExpiredIn(int start, long now)
+    {
+        // Reclaim an expired flow that occupies this bucket (with its forward or its reverse entry).
         for (int i = start; i < start + BucketSize; i++)
         {
+            if (_entries[i].Kind == KindEmpty)
+            {
+                return i;
+            }
+
             int forward = _entries[i].Kind == KindForward ? i : _entries[i].Link;
             if (IsExpired(ref _entries[forward], now))
             {
                 RemoveFlow(forward);
                 Expirations++;
-                return _entries[i].Kind == KindEmpty ? i : FreeSlot(bucket, now);
+                return EmptyIn(start);
             }
         }
 
         return -1;
     }
 
-    private bool TryEvictOldest(int bucket, long now, int protectedSlot = -1)
+    private bool TryEvictOldest(ulong hash, long now, int protectedSlot = -1)
     {
         if (_whenFull == TableFullBehavior.RefuseNew)
         {
             return false;
         }
 
-        int start = bucket * BucketSize;
         int victim = -1;
         long oldest = long.MaxValue;
-        for (int i = start; i < start + BucketSize; i++)
-        {
-            byte kind = _entries[i].Kind;
-            if (kind == KindEmpty)
-            {
-                continue;
-            }
-
-            int forward = kind == KindForward ? i : _entries[i].Link;
-            if (forward != protectedSlot && _entries[forward].LastSeen < oldest)
-            {
-                oldest = _entries[forward].LastSeen;
-                victim = forward;
-            }
-        }
+        OldestIn(BucketOf(hash) * BucketSize, protectedSlot, ref victim, ref oldest);
+        OldestIn(SecondBucketOf(hash) * BucketSize, protectedSlot, ref victim, ref oldest);
 
         if (victim < 0)
         {
@@ -315,6 +345,25 @@ internal sealed class ConnectionTableShard
         }
 
         return true;
+    }
+
+    private void OldestIn(int start, int protectedSlot, ref int victim, ref long oldest)
+    {
+        for (int i = start; i < start + BucketSize; i++)
+        {
+            byte kind = _entries[i].Kind;
+            if (kind == KindEmpty)
+            {
+                continue;
+            }
+
+            int forward = kind == KindForward ? i : _entries[i].Link;
+            if (forward != protectedSlot && _entries[forward].LastSeen < oldest)
+            {
+                oldest = _entries[forward].LastSeen;
+                victim = forward;
+            }
+        }
     }
 
     private void RemoveFlow(int forward)
