@@ -48,8 +48,17 @@ public sealed class L4Processor
     /// <param name="length">Captured length of the frame.</param>
     /// <param name="ingressInterfaceIndex">Engine index of the interface the frame arrived on (replies to the client leave through it).</param>
     public ForwardResult Process(Span<byte> buffer, int offset, int length, int ingressInterfaceIndex)
+        => Process(buffer, offset, length, ingressInterfaceIndex, _time.GetTimestamp());
+
+    /// <summary>Same as the other overload with the current timestamp supplied by the caller (read once per capture batch to save a clock read per packet).</summary>
+    /// <param name="buffer">The buffer holding the frame (with headroom before it for the tunnel mode).</param>
+    /// <param name="offset">Start of the Ethernet frame.</param>
+    /// <param name="length">Captured length of the frame.</param>
+    /// <param name="ingressInterfaceIndex">Engine index of the interface the frame arrived on.</param>
+    /// <param name="now">A recent <see cref="TimeProvider.GetTimestamp"/> of the connection table's clock.</param>
+    public ForwardResult Process(Span<byte> buffer, int offset, int length, int ingressInterfaceIndex, long now)
     {
-        ForwardResult result = ProcessCore(buffer, offset, length, ingressInterfaceIndex);
+        ForwardResult result = ProcessCore(buffer, offset, length, ingressInterfaceIndex, now);
         if (result.Verdict == Verdict.Drop)
         {
             Counters.CountDrop(result.Reason);
@@ -62,7 +71,7 @@ public sealed class L4Processor
         return result;
     }
 
-    private ForwardResult ProcessCore(Span<byte> buffer, int offset, int length, int ingress)
+    private ForwardResult ProcessCore(Span<byte> buffer, int offset, int length, int ingress, long now)
     {
         L4Snapshot? snapshot = _source.Current;
         if (snapshot is null)
@@ -95,7 +104,7 @@ public sealed class L4Processor
         {
             if (view.IsIcmpError)
             {
-                return HandleIcmpError(buffer, ref view, snapshot, offset, length);
+                return HandleIcmpError(buffer, ref view, snapshot, offset, length, now);
             }
 
             return snapshot.IsVip(view.DestinationAddress)
@@ -106,7 +115,7 @@ public sealed class L4Processor
         L4Service? service = snapshot.FindService(view.DestinationAddress, view.DestinationPort, view.Protocol);
         if (service is not null)
         {
-            return HandleToService(buffer, ref view, snapshot, service, offset, length, ingress);
+            return HandleToService(buffer, ref view, snapshot, service, offset, length, ingress, now);
         }
 
         if (snapshot.IsVip(view.DestinationAddress))
@@ -114,10 +123,10 @@ public sealed class L4Processor
             return ForwardResult.Dropped(DropReason.NoService);
         }
 
-        return HandleReply(buffer, ref view, snapshot, offset, length);
+        return HandleReply(buffer, ref view, snapshot, offset, length, now);
     }
 
-    private ForwardResult HandleToService(Span<byte> buffer, ref PacketView view, L4Snapshot snapshot, L4Service service, int offset, int length, int ingress)
+    private ForwardResult HandleToService(Span<byte> buffer, ref PacketView view, L4Snapshot snapshot, L4Service service, int offset, int length, int ingress, long now)
     {
         ForwardingModeKind kind = service.Kind;
         bool routed = kind is ForwardingModeKind.Nat or ForwardingModeKind.FullNat;
@@ -127,7 +136,6 @@ public sealed class L4Processor
         }
 
         var key = new FlowKey(view.SourceAddress, view.DestinationAddress, view.SourcePort, view.DestinationPort, view.Protocol);
-        long now = _time.GetTimestamp();
         int backendIndex;
         if (_table.TryGetForward(key, now, view.TcpFlags, out FlowEntry entry))
         {
@@ -242,11 +250,11 @@ public sealed class L4Processor
         return new ForwardResult(Verdict.Tx, DropReason.None, outOffset, outLength, backend.InterfaceIndex);
     }
 
-    private ForwardResult HandleReply(Span<byte> buffer, ref PacketView view, L4Snapshot snapshot, int offset, int length)
+    private ForwardResult HandleReply(Span<byte> buffer, ref PacketView view, L4Snapshot snapshot, int offset, int length, long now)
     {
         var replyKey = new FlowKey(view.SourceAddress, view.DestinationAddress, view.SourcePort, view.DestinationPort, view.Protocol);
         bool fullNat = snapshot.IsFullNatSource(view.DestinationAddress);
-        if (!_table.TryGetReverse(replyKey, fullNat, _time.GetTimestamp(), view.TcpFlags, out FlowKey forwardKey, out FlowEntry entry))
+        if (!_table.TryGetReverse(replyKey, fullNat, now, view.TcpFlags, out FlowKey forwardKey, out FlowEntry entry))
         {
             return ForwardResult.Dropped(DropReason.NotForVip);
         }
@@ -277,9 +285,8 @@ public sealed class L4Processor
         return new ForwardResult(Verdict.Tx, DropReason.None, offset, length, entry.ClientInterfaceIndex);
     }
 
-    private ForwardResult HandleIcmpError(Span<byte> buffer, ref PacketView view, L4Snapshot snapshot, int offset, int length)
+    private ForwardResult HandleIcmpError(Span<byte> buffer, ref PacketView view, L4Snapshot snapshot, int offset, int length, long now)
     {
-        long now = _time.GetTimestamp();
         Span<byte> ip = buffer.Slice(view.L3Offset, view.IpTotalLength);
         Span<byte> icmp = ip[view.IpHeaderLength..];
         Span<byte> quote = icmp[IcmpHeader.Length..];
