@@ -7,8 +7,9 @@ namespace LoadBalancer.Modes.Flows;
 /// <remarks>
 /// A flow's shard is picked from its client address and port (forward: source; NAT reply: destination), and a full-NAT
 /// flow gets a pooled port from its shard's partition of the port space, so a full-NAT reply's destination port names
-/// the shard. Each shard is a lock over 8-way buckets; capacity counts flows, and slots are twice that so reverse
-/// entries fit. Memory is about 112 bytes per flow of capacity (16-byte key + 40-byte entry, twice).
+/// the shard. Each shard is a spin lock over two-choice 8-way buckets; capacity counts flows (enforced per shard, with
+/// 5% slack for the uneven spread), and slots are 2.5 per flow so reverse entries fit at 80% load. Memory is about
+/// 147 bytes per flow of capacity (16-byte key + 40-byte entry per slot).
 /// </remarks>
 public sealed class ConnectionTable
 {
@@ -30,8 +31,12 @@ public sealed class ConnectionTable
         }
 
         _shardMask = shards - 1;
-        int flowsPerShard = (options.Capacity + shards - 1) / shards;
-        int slotsPerShard = (int)Math.Max(ConnectionTableShard.BucketSize, BitOperations.RoundUpToPowerOf2((uint)(flowsPerShard * 2)));
+        // Flows spread binomially over shards: 5% slack per shard keeps a shard from filling long before the table does.
+        int flowsPerShard = (int)Math.Ceiling(options.Capacity / (double)shards * (shards > 1 ? 1.05 : 1.0)) + (shards > 1 ? 16 : 0);
+
+        // Up to two entries per flow (forward + reply) at 80% slot load, so two-choice buckets rarely overflow.
+        int bucketsPerShard = Math.Max(2, (int)Math.Ceiling(flowsPerShard * 2.5 / ConnectionTableShard.BucketSize));
+        int slotsPerShard = bucketsPerShard * ConnectionTableShard.BucketSize;
         long frequency = TimeProvider.TimestampFrequency;
         long[] timeouts =
         [

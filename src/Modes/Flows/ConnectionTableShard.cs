@@ -10,6 +10,9 @@ namespace LoadBalancer.Modes.Flows;
 internal sealed class ConnectionTableShard
 {
     internal const int BucketSize = 8;
+
+    /// <summary>Buckets swept (under the lock) to free expired full-NAT ports before refusing a flow for lack of ports.</summary>
+    private const int PortReclaimBuckets = 256;
     private const byte KindEmpty = 0;
     private const byte KindForward = 1;
     private const byte KindReverse = 2;
@@ -17,7 +20,7 @@ internal sealed class ConnectionTableShard
     private int _lock;
     private readonly FlowKey[] _keys;
     private readonly FlowEntry[] _entries;
-    private readonly int _bucketMask;
+    private readonly int _bucketCount;
     private readonly int _flowCapacity;
     private readonly long[] _timeoutTicks;
     private readonly TableFullBehavior _whenFull;
@@ -34,7 +37,7 @@ internal sealed class ConnectionTableShard
     {
         _keys = new FlowKey[slots];
         _entries = new FlowEntry[slots];
-        _bucketMask = (slots / BucketSize) - 1;
+        _bucketCount = slots / BucketSize;
         _flowCapacity = flowCapacity;
         _timeoutTicks = timeoutTicks;
         _whenFull = whenFull;
@@ -152,7 +155,8 @@ internal sealed class ConnectionTableShard
 
             if (reverseKind == ReverseKind.FullNat)
             {
-                if (!_ports.TryAllocate(entry.NatAddress, out ushort port))
+                if (!_ports.TryAllocate(entry.NatAddress, out ushort port)
+                    && (SweepLocked(now, PortReclaimBuckets) == 0 || !_ports.TryAllocate(entry.NatAddress, out port)))
                 {
                     Refusals++;
                     return InsertOutcome.PortsExhausted;
@@ -219,29 +223,34 @@ internal sealed class ConnectionTableShard
 
     internal int Sweep(long now, int buckets)
     {
-        int removed = 0;
         Enter();
         try
         {
-            int bucketCount = _bucketMask + 1;
-            for (int b = 0; b < buckets && b < bucketCount; b++)
-            {
-                int start = _sweepCursor * BucketSize;
-                _sweepCursor = (_sweepCursor + 1) & _bucketMask;
-                for (int i = start; i < start + BucketSize; i++)
-                {
-                    if (_entries[i].Kind == KindForward && IsExpired(ref _entries[i], now))
-                    {
-                        RemoveFlow(i);
-                        Expirations++;
-                        removed++;
-                    }
-                }
-            }
+            return SweepLocked(now, buckets);
         }
         finally
         {
             Exit();
+        }
+    }
+
+    private int SweepLocked(long now, int buckets)
+    {
+        int removed = 0;
+        int bucketCount = _bucketCount;
+        for (int b = 0; b < buckets && b < bucketCount; b++)
+        {
+            int start = _sweepCursor * BucketSize;
+            _sweepCursor = _sweepCursor + 1 == _bucketCount ? 0 : _sweepCursor + 1;
+            for (int i = start; i < start + BucketSize; i++)
+            {
+                if (_entries[i].Kind == KindForward && IsExpired(ref _entries[i], now))
+                {
+                    RemoveFlow(i);
+                    Expirations++;
+                    removed++;
+                }
+            }
         }
 
         return removed;
@@ -272,15 +281,15 @@ internal sealed class ConnectionTableShard
     private void Exit() => Volatile.Write(ref _lock, 0);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private int BucketOf(ulong hash) => (int)(hash >> 40) & _bucketMask;
+    private int BucketOf(ulong hash) => (int)(((hash >> 32) * (ulong)_bucketCount) >> 32);
 
     /// <summary>Second choice of bucket (two-choice hashing keeps buckets from overflowing long before the table is full).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private int SecondBucketOf(ulong hash)
     {
         int first = BucketOf(hash);
-        int second = (int)(hash >> 16) & _bucketMask;
-        return second != first ? second : (first ^ 1) & _bucketMask;
+        int second = (int)(((hash & 0xFFFF_FFFF) * (ulong)_bucketCount) >> 32);
+        return second != first ? second : (first + 1 == _bucketCount ? 0 : first + 1);
     }
 
     private int Find(in FlowKey key, ulong hash, byte kind)
@@ -306,12 +315,11 @@ internal sealed class ConnectionTableShard
     {
         int first = BucketOf(hash) * BucketSize;
         int second = SecondBucketOf(hash) * BucketSize;
-        int slot = EmptyIn(first);
-        if (slot < 0)
-        {
-            slot = EmptyIn(second);
-        }
 
+        // Power of two choices: take the emptier bucket, which keeps the fullest bucket near the average.
+        int firstEmpty = EmptyIn(first, out int firstFree);
+        int secondEmpty = EmptyIn(second, out int secondFree);
+        int slot = secondFree > firstFree ? secondEmpty : firstEmpty;
         if (slot < 0)
         {
             slot = ReclaimExpiredIn(first, now);
@@ -325,17 +333,23 @@ internal sealed class ConnectionTableShard
         return slot;
     }
 
-    private int EmptyIn(int start)
+    private int EmptyIn(int start, out int free)
     {
+        int slot = -1;
+        free = 0;
         for (int i = start; i < start + BucketSize; i++)
         {
             if (_entries[i].Kind == KindEmpty)
             {
-                return i;
+                free++;
+                if (slot < 0)
+                {
+                    slot = i;
+                }
             }
         }
 
-        return -1;
+        return slot;
     }
 
     private int ReclaimExpiredIn(int start, long now)
@@ -353,7 +367,7 @@ internal sealed class ConnectionTableShard
             {
                 RemoveFlow(forward);
                 Expirations++;
-                return EmptyIn(start);
+                return EmptyIn(start, out _);
             }
         }
 

@@ -1,4 +1,6 @@
 using LoadBalancer.Modes.Flows;
+using LoadBalancer.Modes.Checksums;
+using LoadBalancer.Modes.Packets;
 
 namespace LoadBalancer.Modes.Forwarding;
 
@@ -23,4 +25,14 @@ public sealed class DsrForwardingMode : IForwardingMode
 
     /// <inheritdoc />
     public bool DecrementsTtl => false;
+
+    /// <summary>Only the MACs change (backend's, balancer's); in full checksum mode the L4 checksum is recomputed because veth may hand over partial ones.</summary>
+    internal static void ToBackend(Span<byte> buffer, in PacketView view, EthernetAddress backendMac, EthernetAddress balancerMac, ChecksumMode mode)
+    {
+        PacketRewriter.SetMacs(buffer[view.L2Offset..], backendMac, balancerMac);
+        if (mode == ChecksumMode.Full)
+        {
+            PacketRewriter.RecomputeTransport(buffer.Slice(view.L3Offset, view.IpTotalLength), view.IpHeaderLength, view.IpTotalLength, view.Protocol);
+        }
+    }
 }

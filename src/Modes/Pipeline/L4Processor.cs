@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using LoadBalancer.Modes.Checksums;
 using LoadBalancer.Modes.Flows;
@@ -15,9 +14,7 @@ namespace LoadBalancer.Modes.Pipeline;
 public sealed class L4Processor
 {
     /// <summary>Headroom the tunnel mode needs in front of the frame for the outer IPv4 header.</summary>
-    public const int TunnelHeadroom = Ipv4Header.MinLength;
-
-    private const byte OuterTtl = 64;
+    public const int TunnelHeadroom = IpipForwardingMode.Overhead;
     private readonly L4SnapshotSource _source;
     private readonly ConnectionTable _table;
     private readonly TimeProvider _time;
@@ -129,8 +126,7 @@ public sealed class L4Processor
     private ForwardResult HandleToService(Span<byte> buffer, ref PacketView view, L4Snapshot snapshot, L4Service service, int offset, int length, int ingress, long now)
     {
         ForwardingModeKind kind = service.Kind;
-        bool routed = kind is ForwardingModeKind.Nat or ForwardingModeKind.FullNat;
-        if (routed && view.Ttl <= 1)
+        if (service.DecrementsTtl && view.Ttl <= 1)
         {
             return ForwardResult.Dropped(DropReason.TtlExpired);
         }
@@ -201,48 +197,27 @@ public sealed class L4Processor
         }
 
         ref readonly L4Backend backend = ref service.Backends[backendIndex];
-        Span<byte> ip = buffer.Slice(view.L3Offset, view.IpTotalLength);
-        bool incremental = service.ChecksumMode == ChecksumMode.Incremental;
         int outOffset = offset;
         int outLength = length;
         switch (kind)
         {
             case ForwardingModeKind.Nat:
+                NatForwardingMode.ToBackend(buffer, in view, backend.Address, backend.Port, backend.Mac, snapshot.BalancerMac, service.ChecksumMode);
+                break;
             case ForwardingModeKind.FullNat:
-                PacketRewriter.SetMacs(buffer[offset..], backend.Mac, snapshot.BalancerMac);
-                ip[Ipv4Header.TtlOffset]--;
-                if (kind == ForwardingModeKind.FullNat)
-                {
-                    PacketRewriter.SetSource(ip, view.IpHeaderLength, view.Protocol, entry.NatAddress, entry.NatPort, incremental);
-                }
-
-                PacketRewriter.SetDestination(ip, view.IpHeaderLength, view.Protocol, backend.Address, backend.Port, incremental);
-                PacketRewriter.FinishChecksums(ip, view.IpHeaderLength, view.IpTotalLength, view.Protocol, service.ChecksumMode);
+                FullNatForwardingMode.ToBackend(buffer, in view, entry.NatAddress, entry.NatPort, backend.Address, backend.Port, backend.Mac, snapshot.BalancerMac, service.ChecksumMode);
                 break;
             case ForwardingModeKind.Tunnel:
-                if (view.Protocol == Ipv4Header.ProtocolTcp && (view.TcpFlags & TcpHeader.FlagSyn) != 0)
-                {
-                    PacketRewriter.ClampMss(ip[view.IpHeaderLength..], view.TcpHeaderLength, service.MssClamp, service.MssClampValue);
-                }
-
-                if (!incremental)
-                {
-                    PacketRewriter.RecomputeTransport(ip, view.IpHeaderLength, view.IpTotalLength, view.Protocol);
-                }
-
-                if (!TryEncapsulate(buffer, ref view, service, in backend, snapshot.BalancerMac, length, out outOffset, out outLength))
+                if (view.L2Offset < IpipForwardingMode.Overhead)
                 {
                     return ForwardResult.Dropped(DropReason.NoHeadroom);
                 }
 
+                IpipForwardingMode.PrepareInner(buffer, in view, service.MssClamp, service.MssClampValue, service.ChecksumMode);
+                IpipForwardingMode.TryEncapsulate(buffer, in view, length, service.TunnelSource, backend.Address, _nextIpId++, backend.Mac, snapshot.BalancerMac, out outOffset, out outLength);
                 break;
             default:
-                PacketRewriter.SetMacs(buffer[offset..], backend.Mac, snapshot.BalancerMac);
-                if (!incremental)
-                {
-                    PacketRewriter.RecomputeTransport(ip, view.IpHeaderLength, view.IpTotalLength, view.Protocol);
-                }
-
+                DsrForwardingMode.ToBackend(buffer, in view, backend.Mac, snapshot.BalancerMac, service.ChecksumMode);
                 break;
         }
 
@@ -270,17 +245,18 @@ public sealed class L4Processor
             return ForwardResult.Dropped(DropReason.TtlExpired);
         }
 
-        Span<byte> ip = buffer.Slice(view.L3Offset, view.IpTotalLength);
-        bool incremental = service.ChecksumMode == ChecksumMode.Incremental;
-        PacketRewriter.SetMacs(buffer[offset..], new EthernetAddress(entry.ClientMac), snapshot.BalancerMac);
-        ip[Ipv4Header.TtlOffset]--;
-        PacketRewriter.SetSource(ip, view.IpHeaderLength, view.Protocol, forwardKey.DestinationAddress, forwardKey.DestinationPort, incremental);
+        var clientMac = new EthernetAddress(entry.ClientMac);
         if (fullNat)
         {
-            PacketRewriter.SetDestination(ip, view.IpHeaderLength, view.Protocol, forwardKey.SourceAddress, forwardKey.SourcePort, incremental);
+            FullNatForwardingMode.ToClient(
+                buffer, in view, forwardKey.DestinationAddress, forwardKey.DestinationPort, forwardKey.SourceAddress, forwardKey.SourcePort,
+                clientMac, snapshot.BalancerMac, service.ChecksumMode);
+        }
+        else
+        {
+            NatForwardingMode.ToClient(buffer, in view, forwardKey.DestinationAddress, forwardKey.DestinationPort, clientMac, snapshot.BalancerMac, service.ChecksumMode);
         }
 
-        PacketRewriter.FinishChecksums(ip, view.IpHeaderLength, view.IpTotalLength, view.Protocol, service.ChecksumMode);
         Counters.CountTx(service.Index, entry.BackendIndex, FlowDirection.ToClient, length);
         return new ForwardResult(Verdict.Tx, DropReason.None, offset, length, entry.ClientInterfaceIndex);
     }
@@ -314,14 +290,15 @@ public sealed class L4Processor
             switch (service.Kind)
             {
                 case ForwardingModeKind.Dsr:
-                    PacketRewriter.SetMacs(buffer[offset..], backend.Mac, snapshot.BalancerMac);
+                    DsrForwardingMode.ToBackend(buffer, in view, backend.Mac, snapshot.BalancerMac, service.ChecksumMode);
                     break;
                 case ForwardingModeKind.Tunnel:
-                    if (!TryEncapsulate(buffer, ref view, service, in backend, snapshot.BalancerMac, length, out outOffset, out outLength))
+                    if (!IpipForwardingMode.TryEncapsulate(buffer, in view, length, service.TunnelSource, backend.Address, _nextIpId, backend.Mac, snapshot.BalancerMac, out outOffset, out outLength))
                     {
                         return ForwardResult.Dropped(DropReason.NoHeadroom);
                     }
 
+                    _nextIpId++;
                     break;
                 default:
                     if (view.Ttl <= 1)
@@ -382,34 +359,6 @@ public sealed class L4Processor
         ip[Ipv4Header.TtlOffset]--;
         InternetChecksum.WriteIpv4HeaderChecksum(ip, view.IpHeaderLength);
         PacketRewriter.SetMacs(buffer[offset..], destinationMac, sourceMac);
-    }
-
-    private bool TryEncapsulate(Span<byte> buffer, ref PacketView view, L4Service service, in L4Backend backend, EthernetAddress balancerMac, int length, out int outOffset, out int outLength)
-    {
-        outOffset = view.L2Offset - TunnelHeadroom;
-        outLength = length + TunnelHeadroom;
-        if (outOffset < 0)
-        {
-            return false;
-        }
-
-        // Move only the L2 header 20 bytes down; the outer IPv4 header goes into the gap, the payload never moves.
-        buffer.Slice(view.L2Offset, view.L2Length).CopyTo(buffer[outOffset..]);
-        PacketRewriter.SetMacs(buffer[outOffset..], backend.Mac, balancerMac);
-        ReadOnlySpan<byte> inner = buffer.Slice(view.L3Offset, Ipv4Header.MinLength);
-        Span<byte> outer = buffer.Slice(outOffset + view.L2Length, Ipv4Header.MinLength);
-        outer[Ipv4Header.VersionIhlOffset] = 0x45;
-        outer[Ipv4Header.TosOffset] = inner[Ipv4Header.TosOffset];
-        BinaryPrimitives.WriteUInt16BigEndian(outer[Ipv4Header.TotalLengthOffset..], (ushort)(view.IpTotalLength + Ipv4Header.MinLength));
-        BinaryPrimitives.WriteUInt16BigEndian(outer[Ipv4Header.IdentificationOffset..], _nextIpId++);
-        ushort innerFlags = BinaryPrimitives.ReadUInt16BigEndian(inner[Ipv4Header.FlagsFragmentOffset..]);
-        BinaryPrimitives.WriteUInt16BigEndian(outer[Ipv4Header.FlagsFragmentOffset..], (ushort)(innerFlags & Ipv4Header.DontFragmentMask));
-        outer[Ipv4Header.TtlOffset] = OuterTtl;
-        outer[Ipv4Header.ProtocolOffset] = Ipv4Header.ProtocolIpip;
-        BinaryPrimitives.WriteUInt32BigEndian(outer[Ipv4Header.SourceOffset..], service.TunnelSource);
-        BinaryPrimitives.WriteUInt32BigEndian(outer[Ipv4Header.DestinationOffset..], backend.Address);
-        InternetChecksum.WriteIpv4HeaderChecksum(outer, Ipv4Header.MinLength);
-        return true;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

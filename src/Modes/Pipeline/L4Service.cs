@@ -50,6 +50,9 @@ public sealed class L4Service
     /// <summary>The mode kind, cached so the hot path does not call through the interface.</summary>
     internal ForwardingModeKind Kind { get; set; }
 
+    /// <summary>Whether the mode routes (NAT modes), cached like <see cref="Kind"/>.</summary>
+    internal bool DecrementsTtl { get; set; }
+
     internal static string Describe(L4Service service)
         => $"{Ipv4Address.Format(service.Vip)}:{service.Port}/{service.Protocol}";
 }

@@ -71,6 +71,7 @@ public sealed class L4Snapshot
 
             service.Index = index;
             service.Kind = service.Mode.Kind;
+            service.DecrementsTtl = service.Mode.DecrementsTtl;
             _serviceKeys[slot] = key;
             _serviceSlots[slot] = service;
             natSources.AddRange(service.FullNatSources);

@@ -167,6 +167,50 @@ public class ConnectionTableTests
     }
 
     [Fact]
+    public void TryInsert_FullNatPortsExhausted_ReclaimsExpiredPortsBeforeRefusing()
+    {
+        var time = new ManualTimeProvider();
+        var table = new ConnectionTable(new ConnectionTableOptions { Capacity = 200_000, UdpTimeout = TimeSpan.FromSeconds(1) }, time);
+        const uint source = 0x0A010001;
+        int ports = (int)table.AvailableNatPorts(source);
+        int inserted = 0;
+        for (int i = 0; inserted < ports && i < ports * 4; i++)
+        {
+            FlowEntry e = Entry(state: FlowState.Udp);
+            e.NatAddress = source;
+            if (table.TryInsert(Key(i, 17), ref e, ReverseKind.FullNat, time.GetTimestamp()) == InsertOutcome.Inserted)
+            {
+                inserted++;
+            }
+        }
+
+        Assert.Equal(0, table.AvailableNatPorts(source));
+        FlowEntry refused = Entry(state: FlowState.Udp);
+        refused.NatAddress = source;
+        FlowKey extra = new(0x0B000001, 0x0A000064, 5555, 53, 17);
+        Assert.Equal(InsertOutcome.PortsExhausted, table.TryInsert(extra, ref refused, ReverseKind.FullNat, time.GetTimestamp()));
+        time.Advance(TimeSpan.FromSeconds(2));
+        FlowEntry later = Entry(state: FlowState.Udp);
+        later.NatAddress = source;
+        Assert.Equal(InsertOutcome.Inserted, table.TryInsert(extra, ref later, ReverseKind.FullNat, time.GetTimestamp()));
+    }
+
+    [Fact]
+    public void TryInsert_NatFlowsUpToCapacity_AlmostNoneEvicted()
+    {
+        var time = new ManualTimeProvider();
+        var table = new ConnectionTable(new ConnectionTableOptions { Capacity = 100_000 }, time);
+        for (int i = 0; i < 100_000; i++)
+        {
+            FlowEntry e = Entry();
+            table.TryInsert(Key(i), ref e, ReverseKind.Nat, time.GetTimestamp());
+        }
+
+        Assert.True(table.Evictions + table.Refusals < 100, $"{table.Evictions} evictions, {table.Refusals} refusals before the table was full");
+        Assert.True(table.Count > 99_900, $"count {table.Count}");
+    }
+
+    [Fact]
     public void TryInsert_ConcurrentThreads_AllFlowsFoundAndCounted()
     {
         var time = new ManualTimeProvider();
