@@ -1,0 +1,150 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
+namespace LoadBalancer.Modes.Flows;
+
+/// <summary>Bounded, preallocated, sharded flow table with TCP/UDP timeouts and a reply index for NAT; safe for a few packet threads, no allocation per operation.</summary>
+/// <remarks>
+/// A flow's shard is picked from its client address and port (forward: source; NAT reply: destination), and a full-NAT
+/// flow gets a pooled port from its shard's partition of the port space, so a full-NAT reply's destination port names
+/// the shard. Each shard is a spin lock over two-choice 8-way buckets; capacity counts flows (enforced per shard, with
+/// 5% slack for the uneven spread), and slots are 2.5 per flow so reverse entries fit at 80% load. Memory is about
+/// 147 bytes per flow of capacity (16-byte key + 40-byte entry per slot).
+/// </remarks>
+public sealed class ConnectionTable
+{
+    private const int MaxShards = 64;
+    private readonly ConnectionTableShard[] _shards;
+    private readonly int _shardMask;
+
+    /// <summary>Creates the table and preallocates all of its memory.</summary>
+    public ConnectionTable(ConnectionTableOptions options, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.Capacity, 1);
+        TimeProvider = timeProvider ?? TimeProvider.System;
+        Options = options;
+        int shards = (int)Math.Clamp(BitOperations.RoundUpToPowerOf2((uint)Math.Max(1, options.Capacity / 4096)), 1, MaxShards);
+        if (shards > options.Capacity / 4096 && shards > 1)
+        {
+            shards /= 2;
+        }
+
+        _shardMask = shards - 1;
+        // Flows spread binomially over shards: 5% slack per shard keeps a shard from filling long before the table does.
+        int flowsPerShard = (int)Math.Ceiling(options.Capacity / (double)shards * (shards > 1 ? 1.05 : 1.0)) + (shards > 1 ? 16 : 0);
+
+        // Up to two entries per flow (forward + reply) at 80% slot load, so two-choice buckets rarely overflow.
+        int bucketsPerShard = Math.Max(2, (int)Math.Ceiling(flowsPerShard * 2.5 / ConnectionTableShard.BucketSize));
+        int slotsPerShard = bucketsPerShard * ConnectionTableShard.BucketSize;
+        long frequency = TimeProvider.TimestampFrequency;
+        long[] timeouts =
+        [
+            ToTicks(options.SynSeenTimeout, frequency),
+            ToTicks(options.EstablishedTimeout, frequency),
+            ToTicks(options.ClosingTimeout, frequency),
+            ToTicks(options.UdpTimeout, frequency),
+        ];
+        _shards = new ConnectionTableShard[shards];
+        for (int i = 0; i < shards; i++)
+        {
+            _shards[i] = new ConnectionTableShard(slotsPerShard, flowsPerShard, timeouts, options.WhenFull, new FullNatPortPool(i, shards));
+        }
+    }
+
+    /// <summary>The options the table was built with.</summary>
+    public ConnectionTableOptions Options { get; }
+
+    /// <summary>The clock all timestamps passed to the table come from.</summary>
+    public TimeProvider TimeProvider { get; }
+
+    /// <summary>Number of shards (each one lock and one port partition).</summary>
+    public int ShardCount => _shards.Length;
+
+    /// <summary>Total entry slots (forward + reverse) preallocated.</summary>
+    public long SlotCount => (long)_shards.Length * _shards[0].SlotCount;
+
+    /// <summary>Flows currently tracked (racy sum, for metrics).</summary>
+    public long Count
+    {
+        get
+        {
+            long sum = 0;
+            foreach (ConnectionTableShard shard in _shards)
+            {
+                sum += shard.FlowCount;
+            }
+
+            return sum;
+        }
+    }
+
+    /// <summary>Flows evicted while still live to make room (racy sum).</summary>
+    public long Evictions => SumOf(static s => s.Evictions);
+
+    /// <summary>New flows refused: full, no slot, no port, or reply collision (racy sum).</summary>
+    public long Refusals => SumOf(static s => s.Refusals);
+
+    /// <summary>Flows removed after their idle timeout (racy sum).</summary>
+    public long Expirations => SumOf(static s => s.Expirations);
+
+    /// <summary>Flows inserted (racy sum).</summary>
+    public long Inserts => SumOf(static s => s.Inserts);
+
+    /// <summary>Finds a flow by its client-to-VIP key, refreshing its idle time and TCP state.</summary>
+    public bool TryGetForward(in FlowKey key, long now, byte tcpFlags, out FlowEntry entry)
+        => ShardOfClient(key.SourceAddress, key.SourcePort).TryGetForward(key, FlowHash.Hash(key), now, tcpFlags, out entry);
+
+    /// <summary>Finds the flow a backend reply belongs to (NAT: backend -> client; full NAT: backend -> source address:pooled port).</summary>
+    public bool TryGetReverse(in FlowKey replyKey, bool fullNat, long now, byte tcpFlags, out FlowKey forwardKey, out FlowEntry entry)
+    {
+        ConnectionTableShard shard = fullNat ? _shards[replyKey.DestinationPort & _shardMask] : ShardOfClient(replyKey.DestinationAddress, replyKey.DestinationPort);
+        return shard.TryGetReverse(replyKey, FlowHash.Hash(replyKey), now, tcpFlags, out forwardKey, out entry);
+    }
+
+    /// <summary>Inserts a new flow (and its reply entry); for full NAT set <see cref="FlowEntry.NatAddress"/> first and the table fills the port.</summary>
+    /// <remarks>On <see cref="InsertOutcome.Existing"/> the entry is replaced by the one already stored.</remarks>
+    public InsertOutcome TryInsert(in FlowKey key, ref FlowEntry entry, ReverseKind reverseKind, long now)
+        => ShardOfClient(key.SourceAddress, key.SourcePort).Insert(key, FlowHash.Hash(key), ref entry, reverseKind, now);
+
+    /// <summary>Removes expired flows, visiting up to <paramref name="bucketsPerShard"/> buckets per shard (call periodically from the control plane).</summary>
+    public int Sweep(long now, int bucketsPerShard = 1024)
+    {
+        int removed = 0;
+        foreach (ConnectionTableShard shard in _shards)
+        {
+            removed += shard.Sweep(now, bucketsPerShard);
+        }
+
+        return removed;
+    }
+
+    /// <summary>Free full-NAT ports for an address summed over shards (for tests and metrics).</summary>
+    public long AvailableNatPorts(uint address)
+    {
+        long sum = 0;
+        foreach (ConnectionTableShard shard in _shards)
+        {
+            sum += shard.Ports.Available(address);
+        }
+
+        return sum;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ConnectionTableShard ShardOfClient(uint address, ushort port)
+        => _shards[(int)FlowHash.Mix(((ulong)address << 16) | port) & _shardMask];
+
+    private long SumOf(Func<ConnectionTableShard, long> read)
+    {
+        long sum = 0;
+        foreach (ConnectionTableShard shard in _shards)
+        {
+            sum += read(shard);
+        }
+
+        return sum;
+    }
+
+    private static long ToTicks(TimeSpan timeout, long frequency) => (long)(timeout.TotalSeconds * frequency);
+}

@@ -1,0 +1,475 @@
+using System.Runtime.CompilerServices;
+
+namespace LoadBalancer.Modes.Flows;
+
+/// <summary>One lock's worth of the connection table: two-choice 8-way buckets over preallocated arrays, forward and reverse entries side by side.</summary>
+/// <remarks>
+/// A flow's forward entry, its reverse (reply) entry and its full-NAT port all live in the same shard, so every
+/// operation takes exactly one lock and an eviction can remove both entries and release the port at once.
+/// </remarks>
+internal sealed class ConnectionTableShard
+{
+    internal const int BucketSize = 8;
+
+    /// <summary>Buckets swept (under the lock) to free expired full-NAT ports before refusing a flow for lack of ports.</summary>
+    private const int PortReclaimBuckets = 256;
+    private const byte KindEmpty = 0;
+    private const byte KindForward = 1;
+    private const byte KindReverse = 2;
+
+    private int _lock;
+    private readonly FlowKey[] _keys;
+    private readonly FlowEntry[] _entries;
+    private readonly int _bucketCount;
+    private readonly int _flowCapacity;
+    private readonly long[] _timeoutTicks;
+    private readonly TableFullBehavior _whenFull;
+    private readonly FullNatPortPool _ports;
+    private int _flowCount;
+    private int _sweepCursor;
+
+    internal long Evictions;
+    internal long Refusals;
+    internal long Expirations;
+    internal long Inserts;
+
+    internal ConnectionTableShard(int slots, int flowCapacity, long[] timeoutTicks, TableFullBehavior whenFull, FullNatPortPool ports)
+    {
+        _keys = new FlowKey[slots];
+        _entries = new FlowEntry[slots];
+        _bucketCount = slots / BucketSize;
+        _flowCapacity = flowCapacity;
+        _timeoutTicks = timeoutTicks;
+        _whenFull = whenFull;
+        _ports = ports;
+    }
+
+    internal int FlowCount => Volatile.Read(ref _flowCount);
+
+    internal int SlotCount => _keys.Length;
+
+    internal FullNatPortPool Ports => _ports;
+
+    internal bool TryGetForward(in FlowKey key, ulong hash, long now, byte tcpFlags, out FlowEntry entry)
+    {
+        Enter();
+        try
+        {
+            int slot = Find(key, hash, KindForward);
+            if (slot >= 0)
+            {
+                ref FlowEntry e = ref _entries[slot];
+                if (!IsExpired(ref e, now))
+                {
+                    e.State = NextState(e.State, tcpFlags, forward: true);
+                    e.LastSeen = now;
+                    entry = e;
+                    return true;
+                }
+
+                RemoveFlow(slot);
+                Expirations++;
+            }
+        }
+        finally
+        {
+            Exit();
+        }
+
+        entry = default;
+        return false;
+    }
+
+    internal bool TryGetReverse(in FlowKey replyKey, ulong hash, long now, byte tcpFlags, out FlowKey forwardKey, out FlowEntry entry)
+    {
+        Enter();
+        try
+        {
+            int reverse = Find(replyKey, hash, KindReverse);
+            if (reverse >= 0)
+            {
+                int forward = _entries[reverse].Link;
+                ref FlowEntry e = ref _entries[forward];
+                if (e.Kind == KindForward && e.Link == reverse)
+                {
+                    if (!IsExpired(ref e, now))
+                    {
+                        e.State = NextState(e.State, tcpFlags, forward: false);
+                        e.LastSeen = now;
+                        forwardKey = _keys[forward];
+                        entry = e;
+                        return true;
+                    }
+
+                    RemoveFlow(forward);
+                    Expirations++;
+                }
+            }
+        }
+        finally
+        {
+            Exit();
+        }
+
+        forwardKey = default;
+        entry = default;
+        return false;
+    }
+
+    internal InsertOutcome Insert(in FlowKey key, ulong hash, ref FlowEntry entry, ReverseKind reverseKind, long now)
+    {
+        Enter();
+        try
+        {
+            int existing = Find(key, hash, KindForward);
+            if (existing >= 0)
+            {
+                if (!IsExpired(ref _entries[existing], now))
+                {
+                    _entries[existing].LastSeen = now;
+                    entry = _entries[existing];
+                    return InsertOutcome.Existing;
+                }
+
+                RemoveFlow(existing);
+                Expirations++;
+            }
+
+            if (_flowCount >= _flowCapacity && !TryEvictOldest(hash, now))
+            {
+                Refusals++;
+                return InsertOutcome.Refused;
+            }
+
+            int slot = FreeSlot(hash, now);
+            if (slot < 0 && TryEvictOldest(hash, now))
+            {
+                slot = FreeSlot(hash, now);
+            }
+
+            if (slot < 0)
+            {
+                Refusals++;
+                return InsertOutcome.Refused;
+            }
+
+            if (reverseKind == ReverseKind.FullNat)
+            {
+                if (!_ports.TryAllocate(entry.NatAddress, out ushort port)
+                    && (SweepLocked(now, PortReclaimBuckets) == 0 || !_ports.TryAllocate(entry.NatAddress, out port)))
+                {
+                    Refusals++;
+                    return InsertOutcome.PortsExhausted;
+                }
+
+                entry.NatPort = port;
+            }
+
+            entry.Kind = KindForward;
+            entry.Link = -1;
+            entry.LastSeen = now;
+            _keys[slot] = key;
+            _entries[slot] = entry;
+            _flowCount++;
+
+            if (reverseKind != ReverseKind.None)
+            {
+                FlowKey reverseKey = reverseKind == ReverseKind.FullNat
+                    ? new FlowKey(entry.BackendAddress, entry.NatAddress, entry.BackendPort, entry.NatPort, key.Protocol)
+                    : new FlowKey(entry.BackendAddress, key.SourceAddress, entry.BackendPort, key.SourcePort, key.Protocol);
+                ulong reverseHash = FlowHash.Hash(reverseKey);
+                int clash = Find(reverseKey, reverseHash, KindReverse);
+                if (clash >= 0)
+                {
+                    int owner = _entries[clash].Link;
+                    if (!IsExpired(ref _entries[owner], now))
+                    {
+                        RemoveFlow(slot);
+                        Refusals++;
+                        return InsertOutcome.ReplyCollision;
+                    }
+
+                    RemoveFlow(owner);
+                    Expirations++;
+                }
+
+                int reverseSlot = FreeSlot(reverseHash, now);
+                if (reverseSlot < 0 && TryEvictOldest(reverseHash, now, protectedSlot: slot))
+                {
+                    reverseSlot = FreeSlot(reverseHash, now);
+                }
+
+                if (reverseSlot < 0)
+                {
+                    RemoveFlow(slot);
+                    Refusals++;
+                    return InsertOutcome.Refused;
+                }
+
+                _keys[reverseSlot] = reverseKey;
+                _entries[reverseSlot] = new FlowEntry { Kind = KindReverse, Link = slot };
+                _entries[slot].Link = reverseSlot;
+            }
+
+            Inserts++;
+            entry = _entries[slot];
+            return InsertOutcome.Inserted;
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    internal int Sweep(long now, int buckets)
+    {
+        Enter();
+        try
+        {
+            return SweepLocked(now, buckets);
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    private int SweepLocked(long now, int buckets)
+    {
+        int removed = 0;
+        int bucketCount = _bucketCount;
+        for (int b = 0; b < buckets && b < bucketCount; b++)
+        {
+            int start = _sweepCursor * BucketSize;
+            _sweepCursor = _sweepCursor + 1 == _bucketCount ? 0 : _sweepCursor + 1;
+            for (int i = start; i < start + BucketSize; i++)
+            {
+                if (_entries[i].Kind == KindForward && IsExpired(ref _entries[i], now))
+                {
+                    RemoveFlow(i);
+                    Expirations++;
+                    removed++;
+                }
+            }
+        }
+
+        return removed;
+    }
+
+    /// <summary>Takes the shard's spin lock: critical sections are a few dozen instructions and never block, so spinning beats a Monitor.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Enter()
+    {
+        if (Interlocked.CompareExchange(ref _lock, 1, 0) != 0)
+        {
+            EnterContended();
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void EnterContended()
+    {
+        var spinner = default(SpinWait);
+        do
+        {
+            spinner.SpinOnce(sleep1Threshold: -1);
+        }
+        while (Volatile.Read(ref _lock) != 0 || Interlocked.CompareExchange(ref _lock, 1, 0) != 0);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Exit() => Volatile.Write(ref _lock, 0);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int BucketOf(ulong hash) => (int)(((hash >> 32) * (ulong)_bucketCount) >> 32);
+
+    /// <summary>Second choice of bucket (two-choice hashing keeps buckets from overflowing long before the table is full).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int SecondBucketOf(ulong hash)
+    {
+        int first = BucketOf(hash);
+        int second = (int)(((hash & 0xFFFF_FFFF) * (ulong)_bucketCount) >> 32);
+        return second != first ? second : (first + 1 == _bucketCount ? 0 : first + 1);
+    }
+
+    private int Find(in FlowKey key, ulong hash, byte kind)
+    {
+        int slot = FindIn(BucketOf(hash) * BucketSize, key, kind);
+        return slot >= 0 ? slot : FindIn(SecondBucketOf(hash) * BucketSize, key, kind);
+    }
+
+    private int FindIn(int start, in FlowKey key, byte kind)
+    {
+        for (int i = start; i < start + BucketSize; i++)
+        {
+            if (_keys[i].Equals(key) && _entries[i].Kind == kind)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private int FreeSlot(ulong hash, long now)
+    {
+        int first = BucketOf(hash) * BucketSize;
+        int second = SecondBucketOf(hash) * BucketSize;
+
+        // Power of two choices: take the emptier bucket, which keeps the fullest bucket near the average.
+        int firstEmpty = EmptyIn(first, out int firstFree);
+        int secondEmpty = EmptyIn(second, out int secondFree);
+        int slot = secondFree > firstFree ? secondEmpty : firstEmpty;
+        if (slot < 0)
+        {
+            slot = ReclaimExpiredIn(first, now);
+        }
+
+        if (slot < 0)
+        {
+            slot = ReclaimExpiredIn(second, now);
+        }
+
+        return slot;
+    }
+
+    private int EmptyIn(int start, out int free)
+    {
+        int slot = -1;
+        free = 0;
+        for (int i = start; i < start + BucketSize; i++)
+        {
+            if (_entries[i].Kind == KindEmpty)
+            {
+                free++;
+                if (slot < 0)
+                {
+                    slot = i;
+                }
+            }
+        }
+
+        return slot;
+    }
+
+    private int ReclaimExpiredIn(int start, long now)
+    {
+        // Reclaim an expired flow that occupies this bucket (with its forward or its reverse entry).
+        for (int i = start; i < start + BucketSize; i++)
+        {
+            if (_entries[i].Kind == KindEmpty)
+            {
+                return i;
+            }
+
+            int forward = _entries[i].Kind == KindForward ? i : _entries[i].Link;
+            if (IsExpired(ref _entries[forward], now))
+            {
+                RemoveFlow(forward);
+                Expirations++;
+                return EmptyIn(start, out _);
+            }
+        }
+
+        return -1;
+    }
+
+    private bool TryEvictOldest(ulong hash, long now, int protectedSlot = -1)
+    {
+        if (_whenFull == TableFullBehavior.RefuseNew)
+        {
+            return false;
+        }
+
+        int victim = -1;
+        long oldest = long.MaxValue;
+        OldestIn(BucketOf(hash) * BucketSize, protectedSlot, ref victim, ref oldest);
+        OldestIn(SecondBucketOf(hash) * BucketSize, protectedSlot, ref victim, ref oldest);
+
+        if (victim < 0)
+        {
+            return false;
+        }
+
+        bool expired = IsExpired(ref _entries[victim], now);
+        RemoveFlow(victim);
+        if (expired)
+        {
+            Expirations++;
+        }
+        else
+        {
+            Evictions++;
+        }
+
+        return true;
+    }
+
+    private void OldestIn(int start, int protectedSlot, ref int victim, ref long oldest)
+    {
+        for (int i = start; i < start + BucketSize; i++)
+        {
+            byte kind = _entries[i].Kind;
+            if (kind == KindEmpty)
+            {
+                continue;
+            }
+
+            int forward = kind == KindForward ? i : _entries[i].Link;
+            if (forward != protectedSlot && _entries[forward].LastSeen < oldest)
+            {
+                oldest = _entries[forward].LastSeen;
+                victim = forward;
+            }
+        }
+    }
+
+    private void RemoveFlow(int forward)
+    {
+        ref FlowEntry e = ref _entries[forward];
+        if (e.Link >= 0)
+        {
+            _entries[e.Link] = default;
+            _keys[e.Link] = default;
+        }
+
+        if (e.NatPort != 0)
+        {
+            _ports.Release(e.NatAddress, e.NatPort);
+        }
+
+        e = default;
+        _keys[forward] = default;
+        _flowCount--;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool IsExpired(ref FlowEntry e, long now) => now - e.LastSeen > _timeoutTicks[(int)e.State];
+
+    private static FlowState NextState(FlowState state, byte tcpFlags, bool forward)
+    {
+        const byte fin = 0x01, syn = 0x02, rst = 0x04, ack = 0x10;
+        if (state == FlowState.Udp)
+        {
+            return state;
+        }
+
+        if ((tcpFlags & (fin | rst)) != 0)
+        {
+            return FlowState.Closing;
+        }
+
+        if (forward && (tcpFlags & (syn | ack)) == syn && state == FlowState.Closing)
+        {
+            // The client reuses the 4-tuple for a new connection: keep the backend, restart the handshake.
+            return FlowState.SynSeen;
+        }
+
+        if (forward && state == FlowState.SynSeen && (tcpFlags & (syn | ack)) == ack)
+        {
+            return FlowState.Established;
+        }
+
+        return state;
+    }
+}

@@ -1,0 +1,11 @@
+using LoadBalancer.Modes.Packets;
+
+namespace LoadBalancer.Modes.Pipeline;
+
+/// <summary>One backend of an L4 service as the data plane needs it.</summary>
+/// <param name="Address">Backend IPv4 address, host numeric order.</param>
+/// <param name="Port">Backend port (NAT modes rewrite to it; DSR/tunnel backends listen on the VIP port).</param>
+/// <param name="Mac">Next-hop MAC toward the backend (resolved by the control plane).</param>
+/// <param name="InterfaceIndex">Engine interface index the backend is reached through.</param>
+/// <param name="Weight">Relative weight the selector was built with (0 = no new flows).</param>
+public readonly record struct L4Backend(uint Address, ushort Port, EthernetAddress Mac, int InterfaceIndex, int Weight);

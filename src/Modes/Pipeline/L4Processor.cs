@@ -1,0 +1,391 @@
+using System.Runtime.CompilerServices;
+using LoadBalancer.Modes.Checksums;
+using LoadBalancer.Modes.Flows;
+using LoadBalancer.Modes.Forwarding;
+using LoadBalancer.Modes.Packets;
+
+namespace LoadBalancer.Modes.Pipeline;
+
+/// <summary>The L4 data plane for one packet thread: parse, classify, track, select, rewrite, count; no allocation, no exceptions.</summary>
+/// <remarks>
+/// One instance per packet thread (it owns that thread's counters and IP ID sequence); the snapshot source and the
+/// connection table are shared by all of them.
+/// </remarks>
+public sealed class L4Processor
+{
+    /// <summary>Headroom the tunnel mode needs in front of the frame for the outer IPv4 header.</summary>
+    public const int TunnelHeadroom = IpipForwardingMode.Overhead;
+    private readonly L4SnapshotSource _source;
+    private readonly ConnectionTable _table;
+    private readonly TimeProvider _time;
+    private ushort _nextIpId;
+
+    /// <summary>Creates a processor for one packet thread.</summary>
+    /// <param name="source">Shared holder of the current snapshot.</param>
+    /// <param name="table">Shared connection table (its TimeProvider is the clock).</param>
+    /// <param name="counters">This thread's counters (defaults to a fresh instance).</param>
+    /// <param name="firstIpId">First IP identification used for tunnel outer headers (tests pin it; give threads different starts).</param>
+    public L4Processor(L4SnapshotSource source, ConnectionTable table, DataPlaneCounters? counters = null, ushort firstIpId = 1)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(table);
+        _source = source;
+        _table = table;
+        _time = table.TimeProvider;
+        Counters = counters ?? new DataPlaneCounters();
+        _nextIpId = firstIpId;
+    }
+
+    /// <summary>This thread's counters.</summary>
+    public DataPlaneCounters Counters { get; }
+
+    /// <summary>Processes the frame at buffer[offset..offset+length], rewriting it in place; the tunnel mode may use up to <see cref="TunnelHeadroom"/> bytes before offset.</summary>
+    /// <param name="buffer">The buffer holding the frame (with headroom before it for the tunnel mode).</param>
+    /// <param name="offset">Start of the Ethernet frame.</param>
+    /// <param name="length">Captured length of the frame.</param>
+    /// <param name="ingressInterfaceIndex">Engine index of the interface the frame arrived on (replies to the client leave through it).</param>
+    public ForwardResult Process(Span<byte> buffer, int offset, int length, int ingressInterfaceIndex)
+        => Process(buffer, offset, length, ingressInterfaceIndex, _time.GetTimestamp());
+
+    /// <summary>Same as the other overload with the current timestamp supplied by the caller (read once per capture batch to save a clock read per packet).</summary>
+    /// <param name="buffer">The buffer holding the frame (with headroom before it for the tunnel mode).</param>
+    /// <param name="offset">Start of the Ethernet frame.</param>
+    /// <param name="length">Captured length of the frame.</param>
+    /// <param name="ingressInterfaceIndex">Engine index of the interface the frame arrived on.</param>
+    /// <param name="now">A recent <see cref="TimeProvider.GetTimestamp"/> of the connection table's clock.</param>
+    public ForwardResult Process(Span<byte> buffer, int offset, int length, int ingressInterfaceIndex, long now)
+    {
+        ForwardResult result = ProcessCore(buffer, offset, length, ingressInterfaceIndex, now);
+        if (result.Verdict == Verdict.Drop)
+        {
+            Counters.CountDrop(result.Reason);
+        }
+        else if (result.Verdict == Verdict.Pass)
+        {
+            Counters.CountPass();
+        }
+
+        return result;
+    }
+
+    private ForwardResult ProcessCore(Span<byte> buffer, int offset, int length, int ingress, long now)
+    {
+        L4Snapshot? snapshot = _source.Current;
+        if (snapshot is null)
+        {
+            return ForwardResult.Dropped(DropReason.NoSnapshot);
+        }
+
+        DropReason reason = PacketParser.Parse(buffer, offset, length, out PacketView view);
+        if (reason != DropReason.None)
+        {
+            return ForwardResult.Dropped(reason);
+        }
+
+        if (view.EtherType == EthernetHeader.EtherTypeArpBigEndianValue)
+        {
+            return new ForwardResult(Verdict.Pass, DropReason.None, offset, length, ingress);
+        }
+
+        if (Ipv4Address.IsMartianSource(view.SourceAddress))
+        {
+            return ForwardResult.Dropped(DropReason.MartianSource);
+        }
+
+        if (snapshot.IsVip(view.SourceAddress))
+        {
+            return ForwardResult.Dropped(DropReason.SourceIsVip);
+        }
+
+        if (view.Protocol == Ipv4Header.ProtocolIcmp)
+        {
+            if (view.IsIcmpError)
+            {
+                return HandleIcmpError(buffer, ref view, snapshot, offset, length, now);
+            }
+
+            return snapshot.IsVip(view.DestinationAddress)
+                ? new ForwardResult(Verdict.Pass, DropReason.None, offset, length, ingress)
+                : ForwardResult.Dropped(DropReason.NotForVip);
+        }
+
+        L4Service? service = snapshot.FindService(view.DestinationAddress, view.DestinationPort, view.Protocol);
+        if (service is not null)
+        {
+            return HandleToService(buffer, ref view, snapshot, service, offset, length, ingress, now);
+        }
+
+        if (snapshot.IsVip(view.DestinationAddress))
+        {
+            return ForwardResult.Dropped(DropReason.NoService);
+        }
+
+        return HandleReply(buffer, ref view, snapshot, offset, length, now);
+    }
+
+    private ForwardResult HandleToService(Span<byte> buffer, ref PacketView view, L4Snapshot snapshot, L4Service service, int offset, int length, int ingress, long now)
+    {
+        ForwardingModeKind kind = service.Kind;
+        if (service.DecrementsTtl && view.Ttl <= 1)
+        {
+            return ForwardResult.Dropped(DropReason.TtlExpired);
+        }
+
+        var key = new FlowKey(view.SourceAddress, view.DestinationAddress, view.SourcePort, view.DestinationPort, view.Protocol);
+        int backendIndex;
+        if (_table.TryGetForward(key, now, view.TcpFlags, out FlowEntry entry))
+        {
+            backendIndex = ResolveBackend(service, in entry);
+        }
+        else
+        {
+            bool tcp = view.Protocol == Ipv4Header.ProtocolTcp;
+            bool synOnly = view.IsTcpSynOnly;
+            if (tcp && !synOnly && service.NonSynMiss == NonSynMissPolicy.Drop)
+            {
+                return ForwardResult.Dropped(DropReason.NoFlow);
+            }
+
+            ulong hash = FlowHash.Hash(key);
+            backendIndex = service.Selector.Select(hash);
+            L4Backend[] backends = service.Backends;
+            if ((uint)backendIndex >= (uint)backends.Length)
+            {
+                return ForwardResult.Dropped(DropReason.NoBackend);
+            }
+
+            ref readonly L4Backend chosen = ref backends[backendIndex];
+            entry = new FlowEntry
+            {
+                BackendAddress = chosen.Address,
+                BackendPort = chosen.Port,
+                BackendIndex = (ushort)backendIndex,
+                ClientMac = EthernetAddress.Read(buffer[(offset + EthernetHeader.SourceOffset)..]).Value,
+                ClientInterfaceIndex = (ushort)ingress,
+                State = !tcp ? FlowState.Udp : synOnly ? FlowState.SynSeen : FlowState.Established,
+            };
+            ReverseKind reverse = ReverseKind.None;
+            if (kind == ForwardingModeKind.Nat)
+            {
+                reverse = ReverseKind.Nat;
+            }
+            else if (kind == ForwardingModeKind.FullNat)
+            {
+                reverse = ReverseKind.FullNat;
+                uint[] sources = service.FullNatSources;
+                entry.NatAddress = sources[(int)((uint)(hash >> 32) % (uint)sources.Length)];
+            }
+
+            switch (_table.TryInsert(key, ref entry, reverse, now))
+            {
+                case InsertOutcome.Inserted:
+                    Counters.CountNewFlow();
+                    break;
+                case InsertOutcome.Existing:
+                    backendIndex = ResolveBackend(service, in entry);
+                    break;
+                case InsertOutcome.ReplyCollision:
+                    return ForwardResult.Dropped(DropReason.FlowCollision);
+                default:
+                    return ForwardResult.Dropped(DropReason.TableFull);
+            }
+        }
+
+        if (backendIndex < 0)
+        {
+            return ForwardResult.Dropped(DropReason.NoBackend);
+        }
+
+        ref readonly L4Backend backend = ref service.Backends[backendIndex];
+        int outOffset = offset;
+        int outLength = length;
+        switch (kind)
+        {
+            case ForwardingModeKind.Nat:
+                NatForwardingMode.ToBackend(buffer, in view, backend.Address, backend.Port, backend.Mac, snapshot.BalancerMac, service.ChecksumMode);
+                break;
+            case ForwardingModeKind.FullNat:
+                FullNatForwardingMode.ToBackend(buffer, in view, entry.NatAddress, entry.NatPort, backend.Address, backend.Port, backend.Mac, snapshot.BalancerMac, service.ChecksumMode);
+                break;
+            case ForwardingModeKind.Tunnel:
+                if (view.L2Offset < IpipForwardingMode.Overhead)
+                {
+                    return ForwardResult.Dropped(DropReason.NoHeadroom);
+                }
+
+                IpipForwardingMode.PrepareInner(buffer, in view, service.MssClamp, service.MssClampValue, service.ChecksumMode);
+                IpipForwardingMode.TryEncapsulate(buffer, in view, length, service.TunnelSource, backend.Address, _nextIpId++, backend.Mac, snapshot.BalancerMac, out outOffset, out outLength);
+                break;
+            default:
+                DsrForwardingMode.ToBackend(buffer, in view, backend.Mac, snapshot.BalancerMac, service.ChecksumMode);
+                break;
+        }
+
+        Counters.CountTx(service.Index, backendIndex, FlowDirection.ToBackend, length);
+        return new ForwardResult(Verdict.Tx, DropReason.None, outOffset, outLength, backend.InterfaceIndex);
+    }
+
+    private ForwardResult HandleReply(Span<byte> buffer, ref PacketView view, L4Snapshot snapshot, int offset, int length, long now)
+    {
+        var replyKey = new FlowKey(view.SourceAddress, view.DestinationAddress, view.SourcePort, view.DestinationPort, view.Protocol);
+        bool fullNat = snapshot.IsFullNatSource(view.DestinationAddress);
+        if (!_table.TryGetReverse(replyKey, fullNat, now, view.TcpFlags, out FlowKey forwardKey, out FlowEntry entry))
+        {
+            return ForwardResult.Dropped(DropReason.NotForVip);
+        }
+
+        L4Service? service = snapshot.FindService(forwardKey.DestinationAddress, forwardKey.DestinationPort, forwardKey.Protocol);
+        if (service is null)
+        {
+            return ForwardResult.Dropped(DropReason.NoService);
+        }
+
+        if (view.Ttl <= 1)
+        {
+            return ForwardResult.Dropped(DropReason.TtlExpired);
+        }
+
+        var clientMac = new EthernetAddress(entry.ClientMac);
+        if (fullNat)
+        {
+            FullNatForwardingMode.ToClient(
+                buffer, in view, forwardKey.DestinationAddress, forwardKey.DestinationPort, forwardKey.SourceAddress, forwardKey.SourcePort,
+                clientMac, snapshot.BalancerMac, service.ChecksumMode);
+        }
+        else
+        {
+            NatForwardingMode.ToClient(buffer, in view, forwardKey.DestinationAddress, forwardKey.DestinationPort, clientMac, snapshot.BalancerMac, service.ChecksumMode);
+        }
+
+        Counters.CountTx(service.Index, entry.BackendIndex, FlowDirection.ToClient, length);
+        return new ForwardResult(Verdict.Tx, DropReason.None, offset, length, entry.ClientInterfaceIndex);
+    }
+
+    private ForwardResult HandleIcmpError(Span<byte> buffer, ref PacketView view, L4Snapshot snapshot, int offset, int length, long now)
+    {
+        Span<byte> ip = buffer.Slice(view.L3Offset, view.IpTotalLength);
+        Span<byte> icmp = ip[view.IpHeaderLength..];
+        Span<byte> quote = icmp[IcmpHeader.Length..];
+        byte protocol = view.InnerProtocol;
+
+        // The quote is a packet that left the VIP toward a client (a backend's reply): the error belongs to that backend.
+        L4Service? service = snapshot.FindService(view.InnerSourceAddress, view.InnerSourcePort, protocol);
+        if (service is not null)
+        {
+            var forwardKey = new FlowKey(view.InnerDestinationAddress, view.InnerSourceAddress, view.InnerDestinationPort, view.InnerSourcePort, protocol);
+            if (!_table.TryGetForward(forwardKey, now, 0, out FlowEntry entry))
+            {
+                return ForwardResult.Dropped(DropReason.NoFlow);
+            }
+
+            int backendIndex = ResolveBackend(service, in entry);
+            if (backendIndex < 0)
+            {
+                return ForwardResult.Dropped(DropReason.NoBackend);
+            }
+
+            ref readonly L4Backend backend = ref service.Backends[backendIndex];
+            int outOffset = offset;
+            int outLength = length;
+            switch (service.Kind)
+            {
+                case ForwardingModeKind.Dsr:
+                    DsrForwardingMode.ToBackend(buffer, in view, backend.Mac, snapshot.BalancerMac, service.ChecksumMode);
+                    break;
+                case ForwardingModeKind.Tunnel:
+                    if (!IpipForwardingMode.TryEncapsulate(buffer, in view, length, service.TunnelSource, backend.Address, _nextIpId, backend.Mac, snapshot.BalancerMac, out outOffset, out outLength))
+                    {
+                        return ForwardResult.Dropped(DropReason.NoHeadroom);
+                    }
+
+                    _nextIpId++;
+                    break;
+                default:
+                    if (view.Ttl <= 1)
+                    {
+                        return ForwardResult.Dropped(DropReason.TtlExpired);
+                    }
+
+                    PacketRewriter.SetQuotedEndpoint(quote, view.InnerIpHeaderLength, protocol, source: true, backend.Address, backend.Port);
+                    if (service.Kind == ForwardingModeKind.FullNat)
+                    {
+                        PacketRewriter.SetQuotedEndpoint(quote, view.InnerIpHeaderLength, protocol, source: false, entry.NatAddress, entry.NatPort);
+                        PacketRewriter.SetAddress(ip, source: true, entry.NatAddress);
+                    }
+
+                    PacketRewriter.SetAddress(ip, source: false, backend.Address);
+                    FinishIcmp(buffer, ref view, ip, icmp, backend.Mac, snapshot.BalancerMac, offset);
+                    break;
+            }
+
+            Counters.CountTx(service.Index, backendIndex, FlowDirection.ToBackend, length);
+            return new ForwardResult(Verdict.Tx, DropReason.None, outOffset, outLength, backend.InterfaceIndex);
+        }
+
+        // The quote is a packet we sent toward a backend (NAT modes): the error belongs to the client.
+        var replyKey = new FlowKey(view.InnerDestinationAddress, view.InnerSourceAddress, view.InnerDestinationPort, view.InnerSourcePort, protocol);
+        bool fullNat = snapshot.IsFullNatSource(view.InnerSourceAddress);
+        if (!_table.TryGetReverse(replyKey, fullNat, now, 0, out FlowKey flow, out FlowEntry reverseEntry))
+        {
+            return ForwardResult.Dropped(snapshot.IsVip(view.DestinationAddress) ? DropReason.NoFlow : DropReason.NotForVip);
+        }
+
+        L4Service? owner = snapshot.FindService(flow.DestinationAddress, flow.DestinationPort, flow.Protocol);
+        if (owner is null)
+        {
+            return ForwardResult.Dropped(DropReason.NoService);
+        }
+
+        if (view.Ttl <= 1)
+        {
+            return ForwardResult.Dropped(DropReason.TtlExpired);
+        }
+
+        PacketRewriter.SetQuotedEndpoint(quote, view.InnerIpHeaderLength, protocol, source: false, flow.DestinationAddress, flow.DestinationPort);
+        if (fullNat)
+        {
+            PacketRewriter.SetQuotedEndpoint(quote, view.InnerIpHeaderLength, protocol, source: true, flow.SourceAddress, flow.SourcePort);
+        }
+
+        PacketRewriter.SetAddress(ip, source: false, flow.SourceAddress);
+        FinishIcmp(buffer, ref view, ip, icmp, new EthernetAddress(reverseEntry.ClientMac), snapshot.BalancerMac, offset);
+        Counters.CountTx(owner.Index, reverseEntry.BackendIndex, FlowDirection.ToClient, length);
+        return new ForwardResult(Verdict.Tx, DropReason.None, offset, length, reverseEntry.ClientInterfaceIndex);
+    }
+
+    private static void FinishIcmp(Span<byte> buffer, ref PacketView view, Span<byte> ip, Span<byte> icmp, EthernetAddress destinationMac, EthernetAddress sourceMac, int offset)
+    {
+        PacketRewriter.RecomputeIcmp(icmp);
+        ip[Ipv4Header.TtlOffset]--;
+        InternetChecksum.WriteIpv4HeaderChecksum(ip, view.IpHeaderLength);
+        PacketRewriter.SetMacs(buffer[offset..], destinationMac, sourceMac);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int ResolveBackend(L4Service service, in FlowEntry entry)
+    {
+        L4Backend[] backends = service.Backends;
+        int index = entry.BackendIndex;
+        if ((uint)index < (uint)backends.Length && backends[index].Address == entry.BackendAddress && backends[index].Port == entry.BackendPort)
+        {
+            return index;
+        }
+
+        return FindMovedBackend(backends, entry.BackendAddress, entry.BackendPort);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static int FindMovedBackend(L4Backend[] backends, uint address, ushort port)
+    {
+        // Cold: the control plane reordered the backend list; the flow keeps its backend if it still exists.
+        for (int i = 0; i < backends.Length; i++)
+        {
+            if (backends[i].Address == address && backends[i].Port == port)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+}

@@ -1,0 +1,58 @@
+using LoadBalancer.Modes.Checksums;
+using LoadBalancer.Modes.Forwarding;
+using LoadBalancer.Modes.Packets;
+using LoadBalancer.Modes.Selection;
+
+namespace LoadBalancer.Modes.Pipeline;
+
+/// <summary>One L4 virtual service (VIP, port, protocol) with its mode, backends and selector; immutable once in a snapshot.</summary>
+public sealed class L4Service
+{
+    /// <summary>Virtual IP, host numeric order.</summary>
+    public required uint Vip { get; init; }
+
+    /// <summary>Virtual port.</summary>
+    public required ushort Port { get; init; }
+
+    /// <summary>IP protocol: 6 (TCP) or 17 (UDP).</summary>
+    public required byte Protocol { get; init; }
+
+    /// <summary>Forwarding mode (from <see cref="ForwardingModeRegistry"/>).</summary>
+    public required IForwardingMode Mode { get; init; }
+
+    /// <summary>All configured backends; indices must match the list the selector was built from, and should stay stable across snapshots.</summary>
+    public required L4Backend[] Backends { get; init; }
+
+    /// <summary>Picks a backend index for a new flow's hash (-1 when none can take it).</summary>
+    public required IBackendSelector Selector { get; init; }
+
+    /// <summary>Tunnel: outer source address.</summary>
+    public uint TunnelSource { get; init; }
+
+    /// <summary>Tunnel: how to clamp the MSS of client SYNs.</summary>
+    public MssClampMode MssClamp { get; init; }
+
+    /// <summary>Tunnel with <see cref="MssClampMode.Fixed"/>: the MSS ceiling.</summary>
+    public ushort MssClampValue { get; init; }
+
+    /// <summary>Full NAT: the balancer's source addresses toward backends (one is picked per flow by hash).</summary>
+    public uint[] FullNatSources { get; init; } = [];
+
+    /// <summary>How transport checksums are fixed after a rewrite.</summary>
+    public ChecksumMode ChecksumMode { get; init; } = ChecksumMode.Full;
+
+    /// <summary>What to do with a non-SYN TCP segment that matches no flow.</summary>
+    public NonSynMissPolicy NonSynMiss { get; init; } = NonSynMissPolicy.ReselectViaHash;
+
+    /// <summary>Position of the service in its snapshot (the counter index).</summary>
+    public int Index { get; internal set; }
+
+    /// <summary>The mode kind, cached so the hot path does not call through the interface.</summary>
+    internal ForwardingModeKind Kind { get; set; }
+
+    /// <summary>Whether the mode routes (NAT modes), cached like <see cref="Kind"/>.</summary>
+    internal bool DecrementsTtl { get; set; }
+
+    internal static string Describe(L4Service service)
+        => $"{Ipv4Address.Format(service.Vip)}:{service.Port}/{service.Protocol}";
+}
