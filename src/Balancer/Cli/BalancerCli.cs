@@ -16,6 +16,7 @@ public static class BalancerCli
             Lab.LabCommand.Create(),
             Tools.BackendSetupCommand.Create(),
             Tools.DecapCommand.Create(),
+            DemoBackendCommand.Create(),
         };
         root.SetAction((_, ct) => RunCommands.RunDemoAsync(ct));
         return root;

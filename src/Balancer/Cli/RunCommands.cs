@@ -86,6 +86,11 @@ internal static class RunCommands
                 ConfigureLogging = ConfigureConsoleLogging,
             }, ct);
         }
+        catch (L4.Engine.L4StartupException e)
+        {
+            Console.Error.WriteLine(e.Message);
+            return ExitCodes.RuntimeFailure;
+        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException
                                    or System.Net.Sockets.SocketException or System.Security.Cryptography.CryptographicException)
         {
@@ -100,7 +105,8 @@ internal static class RunCommands
             }
             else
             {
-                Console.WriteLine($"balancer running: front {string.Join(", ", host.FrontUrls)}, admin {host.AdminUrl} (Ctrl+C to stop)");
+                var l4 = host.L4 is { } e ? $", L4 on {e.Interface.Name} ({e.Config.Services.Count} service(s))" : "";
+                Console.WriteLine($"balancer running: front {(host.FrontUrls.Count == 0 ? "(none)" : string.Join(", ", host.FrontUrls))}, admin {host.AdminUrl}{l4} (Ctrl+C to stop)");
             }
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
             using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });

@@ -235,6 +235,12 @@ public sealed partial class LabTopology
         {
             Ip(ns, "route", "add", "default", "via", Layout.Balancer.Address.ToString());
         }
+        else if (Options.Mode == LabMode.Tunnel)
+        {
+            // The client's segments gain a 20-byte outer header on the way in, and the SYN-ACK that sets their size
+            // goes straight back: only the backend can advertise the smaller MSS (1500 - 20 - 40).
+            Ip(ns, "route", "add", LabLayout.ClientSubnet, "dev", LabLayout.InterfaceName, "advmss", "1440");
+        }
         else
         {
             Ip(ns, "route", "add", LabLayout.ClientSubnet, "dev", LabLayout.InterfaceName);

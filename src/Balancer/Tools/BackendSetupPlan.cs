@@ -68,7 +68,7 @@ public sealed partial class BackendSetupPlan
             }
 
             notes.Add("IP-in-IP adds 20 bytes per packet: full-size segments no longer fit a 1500-byte path and large "
-                + "transfers stall. Clamp the TCP MSS to 1440 (in SYNs at the balancer, or here: ip route change <route to clients> "
+                + "transfers stall. Clamp the MSS this backend advertises to 1440 (the SYN-ACK does not pass the balancer, so only the backend can: ip route change <route to clients> "
                 + $"advmss 1440) or raise the MTU of the balancer-to-backend link by 20 (ip link set dev {interfaceName} mtu 1520).");
         }
 

@@ -116,11 +116,14 @@ public sealed class NetworkNamespace : IDisposable
     public void Sysctl(string key, string value) => ExecChecked("sysctl", "-q", "-w", $"{key}={value}");
 
     /// <summary>Runs a function on a new thread that has joined this namespace with setns(2), and returns its result.</summary>
-    public T Run<T>(Func<T> function)
+    public T Run<T>(Func<T> function) => RunIn(Name, function);
+
+    /// <summary>Runs a function on a new thread that has joined the named namespace (one this test made) with setns(2).</summary>
+    public static T RunIn<T>(string namespaceName, Func<T> function)
     {
         T result = default!;
         ExceptionDispatchInfo? error = null;
-        var path = $"/var/run/netns/{Name}";
+        var path = $"/var/run/netns/{namespaceName}";
         var thread = new Thread(() =>
         {
             try
@@ -136,7 +139,7 @@ public sealed class NetworkNamespace : IDisposable
         })
         {
             IsBackground = true,
-            Name = $"netns {Name}",
+            Name = $"netns {namespaceName}",
         };
         thread.Start();
         thread.Join();

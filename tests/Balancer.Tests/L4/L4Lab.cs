@@ -1,0 +1,174 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using LoadBalancer.Balancer.Lab;
+using LoadBalancer.Balancer.Tests.NetNs;
+using LoadBalancer.Balancer.Tests.TestSupport;
+using LoadBalancer.Balancer.Tools;
+
+namespace LoadBalancer.Balancer.Tests.L4;
+
+/// <summary>A lab (client, balancer, N backends in network namespaces) with demo backends on :8080 (HTTP) and :5353 (UDP echo) and a real `balancer run` in the balancer namespace.</summary>
+public sealed class L4Lab : IDisposable
+{
+    public const string Vip = "10.200.0.100";
+    public const string FullNatSource = "10.200.0.3";
+    private readonly List<Process> _processes = [];
+    private readonly TempDir _dir = new();
+    private Process? _balancer;
+
+    public L4Lab(string mode, int backends = 2, string? suffix = null)
+    {
+        Mode = mode;
+        var labMode = mode switch { "nat" => LabMode.Nat, "fullnat" => LabMode.FullNat, "tunnel" => LabMode.Tunnel, _ => LabMode.Dsr };
+        Topology = new LabTopology(new LabOptions($"lbe{Environment.ProcessId % 100000}{suffix ?? mode[..2]}", backends, labMode)
+        {
+            StateDirectory = _dir.Path,
+            SelfCommand = ["dotnet", BalancerProcess.DllPath],
+        });
+        try
+        {
+            Topology.Up();
+            foreach (var b in Topology.Layout.Backends)
+            {
+                StartBackend(b.Name);
+            }
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    public string Mode { get; }
+    public LabTopology Topology { get; }
+    public string ConfigPath => Path.Combine(_dir.Path, "balancer.json");
+    public string Client => Topology.Layout.Client.Namespace;
+    public string BalancerLog { get; private set; } = "";
+
+    private void StartBackend(string name)
+    {
+        var ns = Topology.Layout.Backends.Single(b => b.Name == name).Namespace;
+        Start(ns, $"{name}.log", "dotnet", BalancerProcess.DllPath, "demo-backend", "--name", name, "--url", "http://0.0.0.0:8080", "--udp", "5353");
+        // Ready when it answers on its real address (from the balancer's namespace, which shares the server net).
+        var address = Topology.Layout.Backends.Single(b => b.Name == name).Address;
+        Wait(() => Exec(Topology.Layout.Balancer.Namespace, "curl", "-s", "-m", "1", $"http://{address}:8080/health").StdOut == "ok", TimeSpan.FromSeconds(30), $"backend {name}");
+    }
+
+    /// <summary>The L4 config of this lab: a TCP service on :8080 and a UDP service on :5353 over the given backends.</summary>
+    public JsonObject Config(IEnumerable<string>? backendNames = null, Action<JsonObject>? shapeService = null)
+    {
+        var names = backendNames?.ToList() ?? Topology.Layout.Backends.Select(b => b.Name).ToList();
+        JsonObject Backends() => new(names.Select(n => KeyValuePair.Create(n, (JsonNode?)new JsonObject
+        {
+            ["Address"] = Topology.Layout.Backends.Single(b => b.Name == n).Address.ToString(),
+        })));
+        JsonObject Service(int port, string protocol)
+        {
+            var s = new JsonObject { ["Vip"] = Vip, ["Port"] = port, ["Protocol"] = protocol, ["Mode"] = Mode, ["Backends"] = Backends() };
+            if (Mode == "fullnat")
+            {
+                s["FullNatSources"] = new JsonArray(FullNatSource);
+            }
+            shapeService?.Invoke(s);
+            return s;
+        }
+        return new JsonObject
+        {
+            ["Balancer"] = new JsonObject { ["Admin"] = new JsonObject { ["Url"] = "http://127.0.0.1:9100" } },
+            ["L4"] = new JsonObject
+            {
+                ["Interface"] = LabLayout.InterfaceName,
+                ["Services"] = new JsonObject { ["web"] = Service(8080, "tcp"), ["echo"] = Service(5353, "udp") },
+            },
+        };
+    }
+
+    /// <summary>Writes the config and starts `balancer run` in the balancer namespace; waits until it says it runs.</summary>
+    public void StartBalancer(JsonObject config)
+    {
+        File.WriteAllText(ConfigPath, ConfigJson.Text(config));
+        _balancer = Start(Topology.Layout.Balancer.Namespace, "balancer.log", "dotnet", BalancerProcess.DllPath, "run", "--config", ConfigPath);
+        Wait(() => ReadBalancerLog().Contains("balancer running") || _balancer.HasExited, TimeSpan.FromSeconds(30), "balancer start");
+        BalancerLog = ReadBalancerLog();
+        Assert.False(_balancer.HasExited, "balancer exited: " + BalancerLog);
+    }
+
+    public string ReadBalancerLog()
+    {
+        var path = Path.Combine(_dir.Path, "balancer.log");
+        return File.Exists(path) ? File.ReadAllText(path) : "";
+    }
+
+    public void RewriteConfig(JsonObject config)
+    {
+        var temp = ConfigPath + ".tmp";
+        File.WriteAllText(temp, ConfigJson.Text(config));
+        File.Move(temp, ConfigPath, overwrite: true);
+    }
+
+    /// <summary>GET through the VIP from the client namespace.</summary>
+    public ProcessResult Curl(params string[] args) => Exec(Client, ["curl", "-s", "-m", "20", .. args]);
+
+    /// <summary>The admin API of the balancer (it listens on loopback inside the balancer namespace).</summary>
+    public string Admin(string method, string path) =>
+        Exec(Topology.Layout.Balancer.Namespace, "curl", "-s", "-m", "5", "-X", method, $"http://127.0.0.1:9100{path}").StdOut;
+
+    public static ProcessResult Exec(string ns, params string[] args) =>
+        ProcessRunner.Run("ip", ["netns", "exec", ns, .. args], TimeSpan.FromSeconds(60));
+
+    private Process Start(string ns, string log, params string[] args)
+    {
+        var logPath = Path.Combine(_dir.Path, log);
+        var psi = new ProcessStartInfo("sh") { UseShellExecute = false };
+        psi.ArgumentList.Add("-c");
+        psi.ArgumentList.Add("exec ip netns exec \"$0\" \"$@\" > \"$LOGFILE\" 2>&1");
+        psi.ArgumentList.Add(ns);
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+        psi.Environment["LOGFILE"] = logPath;
+        var p = Process.Start(psi)!;
+        _processes.Add(p);
+        return p;
+    }
+
+    public static void Wait(Func<bool> condition, TimeSpan limit, string what)
+    {
+        var sw = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (sw.Elapsed > limit)
+            {
+                throw new TimeoutException($"{what}: not ready within {limit}");
+            }
+            Thread.Sleep(100);
+        }
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            foreach (var p in _processes.Where(p => !p.HasExited))
+            {
+                // SIGTERM first (clean stop), then SIGKILL; only our own PIDs.
+                ProcessRunner.Run("kill", ["-TERM", p.Id.ToString()]);
+            }
+            foreach (var p in _processes)
+            {
+                if (!p.WaitForExit(5000))
+                {
+                    p.Kill(entireProcessTree: true);
+                }
+                p.Dispose();
+            }
+        }
+        finally
+        {
+            Topology.Down();
+            _dir.Dispose();
+        }
+    }
+}
