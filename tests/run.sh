@@ -9,7 +9,8 @@ for pair in "libpcap.so.0.8:libpcap0.8" ; do
   lib=${pair%%:*}; pkg=${pair##*:}
   ldconfig -p 2>/dev/null | grep -q "$lib" || need+=("$pkg")
 done
-for pair in ip:iproute2 ethtool:ethtool nft:nftables curl:curl; do
+# chromium: the status page tests render the admin page in headless Chromium (they skip without it).
+for pair in ip:iproute2 ethtool:ethtool nft:nftables curl:curl chromium:chromium; do
   cmd=${pair%%:*}; pkg=${pair##*:}
   command -v "$cmd" >/dev/null 2>&1 || need+=("$pkg")
 done
