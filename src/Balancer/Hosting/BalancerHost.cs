@@ -90,6 +90,7 @@ public sealed partial class BalancerHost : IAsyncDisposable
             var metrics = new BalancerMetrics();
             var loggers = LoggerFactory.Create(l => options.ConfigureLogging?.Invoke(l));
             control = new BackendControl(options.TimeProvider ?? TimeProvider.System, loggers);
+            _ = new HealthMetrics(metrics, control);
             front = BuildFront(config, options, metrics, control);
             var host = new BalancerHost(config, options, front, null!, demo, metrics, control);
             admin = BuildAdmin(config, options, metrics, host);
