@@ -59,7 +59,7 @@ public sealed class HealthMetrics
     }
 
     /// <summary>Sets the gauges from the store's current snapshot and drops every series of backends and pools that are gone; runs before each scrape.</summary>
-    public void Refresh()
+    private void Refresh()
     {
         var snapshot = _store.Current;
         lock (_gate)
