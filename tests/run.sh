@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what the tests need when it is missing, then runs every test project.
 # Network-namespace tests need root; run as a normal user they skip and say why.
+# prometheus (Debian package: prometheus + promtool) lets the metrics tests run a real Prometheus and its linter; without it they skip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,7 +11,8 @@ for pair in "libpcap.so.0.8:libpcap0.8" ; do
   ldconfig -p 2>/dev/null | grep -q "$lib" || need+=("$pkg")
 done
 # chromium: the status page tests render the admin page in headless Chromium (they skip without it).
-for pair in ip:iproute2 ethtool:ethtool nft:nftables curl:curl chromium:chromium; do
+# busybox: its httpd serves the lab's backends.
+for pair in ip:iproute2 ethtool:ethtool nft:nftables curl:curl busybox:busybox chromium:chromium prometheus:prometheus; do
   cmd=${pair%%:*}; pkg=${pair##*:}
   command -v "$cmd" >/dev/null 2>&1 || need+=("$pkg")
 done

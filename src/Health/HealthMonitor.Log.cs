@@ -25,5 +25,8 @@ public sealed partial class HealthMonitor
 
         [LoggerMessage(6, LogLevel.Information, "Health targets updated: {Added} added, {Changed} changed, {Removed} removed, {Kept} kept", EventName = "TargetsUpdated")]
         public static partial void TargetsUpdated(ILogger logger, int added, int changed, int removed, int kept);
+
+        [LoggerMessage(7, LogLevel.Error, "A check-completed handler failed for {Pool}/{Backend}", EventName = "CheckHandlerFailed")]
+        public static partial void CheckHandlerFailed(ILogger logger, string pool, string backend, Exception exception);
     }
 }

@@ -37,6 +37,12 @@ public sealed partial class HealthMonitor : IAsyncDisposable
     /// <summary>Raised once per state change, on a check's thread; handlers must be quick and must not call <see cref="UpdateTargets"/>.</summary>
     public event Action<HealthTransition>? Transition;
 
+    /// <summary>
+    /// Raised after every check of a current target (not of a removed one), on the check's thread and before any <see cref="Transition"/> it causes;
+    /// handlers must be quick (metrics); an exception in one is logged and never stops the checks.
+    /// </summary>
+    public event Action<HealthCheckCompleted>? CheckCompleted;
+
     /// <summary>Raised after each check has scheduled its next one (the delay); lets tests advance a fake clock exactly.</summary>
     internal event Action<HealthTarget, TimeSpan>? CheckScheduled;
 
@@ -289,6 +295,19 @@ public sealed partial class HealthMonitor : IAsyncDisposable
             if (!result.Success)
             {
                 Log.CheckFailed(_logger, target.PoolName, target.BackendId, target.Options.Probe, result.Reason, result.Detail);
+            }
+
+            if (CheckCompleted is { } completed)
+            {
+                // Under the runner's lock, like Transition: a removed target's late result never recreates its metrics.
+                try
+                {
+                    completed(new HealthCheckCompleted(target.PoolName, target.BackendId, result));
+                }
+                catch (Exception ex)
+                {
+                    Log.CheckHandlerFailed(_logger, target.PoolName, target.BackendId, ex);
+                }
             }
 
             var transition = runner.Machine.Record(result, _time.GetUtcNow());

@@ -93,6 +93,7 @@ public sealed partial class BalancerHost : IAsyncDisposable
             var metrics = new BalancerMetrics();
             var loggers = LoggerFactory.Create(l => options.ConfigureLogging?.Invoke(l));
             control = new BackendControl(options.TimeProvider ?? TimeProvider.System, loggers);
+            _ = new HealthMetrics(metrics, control);
             // No listeners means an L4-only balancer: no Kestrel front at all (it would bind a default port).
             front = config.Balancer.Listeners.Count > 0 ? BuildFront(config, options, metrics, control) : null;
             var host = new BalancerHost(config, options, front, null!, demo, metrics, control);
