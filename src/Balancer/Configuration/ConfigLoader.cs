@@ -66,7 +66,8 @@ public static partial class ConfigLoader
         JsonObject root;
         try
         {
-            var node = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            // Duplicate keys are a parse error: JsonObject would otherwise throw ArgumentException on first use (found by fuzzing).
+            var node = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true, AllowDuplicateProperties = false });
             if (node is not JsonObject obj)
             {
                 return new ConfigLoadResult(null, [new ConfigError(source, null, "must be a JSON object")]);

@@ -1,0 +1,81 @@
+using LoadBalancer.Balancer.Tests.Fuzz;
+using LoadBalancer.Modes.Tests.Fuzz;
+using SharpFuzz;
+
+namespace LoadBalancer.Fuzz;
+
+/// <summary>Entry point: `packet`/`config` run under afl-fuzz (input on stdin), the rest are tools around them.</summary>
+internal static class Program
+{
+    private const string Usage = """
+        usage: LoadBalancer.Fuzz packet | config                 run one target under afl-fuzz (input on stdin)
+               LoadBalancer.Fuzz seed OUT_DIR CONFIGS_DIR        write the seed corpus (OUT_DIR/packet, OUT_DIR/config)
+               LoadBalancer.Fuzz replay TARGET PATH...           run files (or every file of directories); exit 1 on a crash
+               LoadBalancer.Fuzz loop TARGET CORPUS SECONDS CRASH_DIR [RNG_SEED]
+                                                                 in-process mutation loop (no AFL); exit 1 on a crash
+        """;
+
+    public static int Main(string[] args)
+    {
+        if (args.Length == 0)
+        {
+            Console.Error.WriteLine(Usage);
+            return 2;
+        }
+
+        switch (args[0])
+        {
+            case "packet" or "config" when args.Length == 1:
+                Action<byte[]> target = Target(args[0]);
+                Fuzzer.Run(stream =>
+                {
+                    using var copy = new MemoryStream();
+                    stream.CopyTo(copy);
+                    target(copy.ToArray());
+                });
+                return 0;
+            case "seed" when args.Length == 3:
+                SeedWriter.Write(args[1], args[2]);
+                return 0;
+            case "replay" when args.Length >= 3:
+                return Replay(Target(args[1]), args[2..]);
+            case "loop" when args.Length is 5 or 6:
+                var loop = new MutationLoop(Target(args[1]), args[4], args.Length == 6 ? int.Parse(args[5]) : Environment.TickCount);
+                return loop.Run(args[2], TimeSpan.FromSeconds(double.Parse(args[3])));
+            default:
+                Console.Error.WriteLine(Usage);
+                return 2;
+        }
+    }
+
+    /// <summary>The harness for a target name (the same code the replay tests run).</summary>
+    public static Action<byte[]> Target(string name) => name switch
+    {
+        "packet" => data => PacketHarness.Run(data),
+        "config" => data => ConfigHarness.Run(data),
+        _ => throw new ArgumentException($"unknown target '{name}' (packet, config)"),
+    };
+
+    private static int Replay(Action<byte[]> target, string[] paths)
+    {
+        int files = 0;
+        int crashes = 0;
+        foreach (string path in paths.SelectMany(p => Directory.Exists(p) ? Directory.GetFiles(p) : [p]).Order(StringComparer.Ordinal))
+        {
+            files++;
+            try
+            {
+                target(File.ReadAllBytes(path));
+            }
+            catch (Exception e)
+            {
+                crashes++;
+                Console.WriteLine($"CRASH {path}: {e.GetType().Name}: {e.Message}");
+                Console.WriteLine(e.StackTrace);
+            }
+        }
+
+        Console.WriteLine($"replayed {files} files, {crashes} crashed");
+        return crashes == 0 ? 0 : 1;
+    }
+}

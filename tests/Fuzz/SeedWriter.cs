@@ -1,0 +1,102 @@
+using System.Text;
+using LoadBalancer.Modes.Tests.Fuzz;
+using LoadBalancer.Modes.Tests.Pipeline;
+
+namespace LoadBalancer.Fuzz;
+
+/// <summary>Writes the seed corpus: the golden fixtures' frames for `packet`, the example configs and broken variants for `config`.</summary>
+internal static class SeedWriter
+{
+    // Control bytes for the variants (see PacketHarness): backend ingress, small table, clock steps, headroom, tight span.
+    private static readonly byte[] s_variantControls = [0x01, 0x08, 0x16, 0x90, 0xA0, 0xC6, 0x30, 0xF8, 0x04, 0xB2];
+
+    private const string L4Config = """
+        {
+          "Balancer": { "Admin": { "Url": "http://127.0.0.1:9100" } },
+          "L4": {
+            "Interface": "eth0",
+            "SourceAddress": "10.1.0.1",
+            "ConnectionTable": { "Capacity": 1024, "WhenFull": "EvictOldestIdle", "SynTimeout": "30s", "UdpTimeout": "30s" },
+            "Services": {
+              "nat":     { "Vip": "10.0.0.100", "Port": 80, "Protocol": "tcp", "Mode": "nat", "Selector": "maglev",
+                           "Backends": { "a": { "Address": "10.1.0.11", "Port": 8080 }, "b": { "Address": "10.1.0.12", "Weight": 2 } } },
+              "fullnat": { "Vip": "10.0.0.100", "Port": 53, "Protocol": "udp", "Mode": "fullnat", "FullNatSources": [ "10.1.0.1" ],
+                           "Backends": { "a": { "Address": "10.1.0.11" } } },
+              "tunnel":  { "Vip": "10.0.0.100", "Port": 82, "Protocol": "tcp", "Mode": "tunnel", "TunnelSource": "10.2.0.1",
+                           "MssClamp": "Fixed", "Mss": 1200, "Backends": { "a": { "Address": "10.2.0.11" } } },
+              "dsr":     { "Vip": "10.0.0.100", "Port": 83, "Protocol": "tcp", "Mode": "dsr", "NonSynMiss": "Drop", "Checksum": "Incremental",
+                           "Backends": { "a": { "Address": "10.0.0.11" } } }
+            }
+          }
+        }
+        """;
+
+    private static readonly string[] s_brokenConfigs =
+    [
+        "",
+        "null",
+        "[]",
+        "{}",
+        "\"text\"",
+        "{\"Balancer\": {}, \"Balancer\": {}}",
+        "{\"balancer\": {\"Listeners\": 5}, \"Unknown\": 1}",
+        "{\"L4\": {\"Services\": {\"s\": {\"Vip\": \"999.1.1.1\", \"Port\": 70000, \"Mode\": \"warp\", \"Backends\": {\"x\": {\"Address\": \"\"}}}}}}",
+        "{\"L4\": {\"ConnectionTable\": {\"Capacity\": -1, \"SynTimeout\": \"-5s\"}, \"Services\": []}}",
+        "{\"ReverseProxy\": {\"Routes\": {\"r\": {\"ClusterId\": \"nope\", \"Match\": {}}}, \"Clusters\": {\"c\": {\"Destinations\": {\"d\": {\"Address\": \"not a url\"}}}}}}",
+        "{\"Balancer\": {\"Listeners\": [{\"Url\": \"https://0.0.0.0:443\", \"Certificate\": {\"Path\": \"../x.pem\", \"KeyPath\": \"k.pem\"}}], \"Limits\": {\"BackendTimeout\": \"forever\"}}}",
+        "{\"Health\": {\"Pools\": {\"p\": {\"Check\": {\"Probe\": \"icmp\", \"Rise\": 0, \"Interval\": \"0s\"}}}, \"Other\": 1}}",
+        "{\"Demo\": {\"Backends\": [null, {\"Name\": 1}]}}",
+        "{/* comment */ \"Balancer\": {\"Admin\": {\"Url\": \"http://[::1]:9100\",},},}",
+        new string('[', 200) + new string(']', 200),
+        "{\"L4\": " + new string('{', 80) + new string('}', 80) + "}",
+    ];
+
+    /// <summary>Writes OUT_DIR/packet and OUT_DIR/config (clearing seed-*.bin / seed-*.json written before; crash-* files stay).</summary>
+    public static void Write(string outDirectory, string configsDirectory)
+    {
+        string packetDir = Path.Combine(outDirectory, "packet");
+        string configDir = Path.Combine(outDirectory, "config");
+        Directory.CreateDirectory(packetDir);
+        Directory.CreateDirectory(configDir);
+        foreach (string old in Directory.GetFiles(packetDir, "seed-*").Concat(Directory.GetFiles(configDir, "seed-*")))
+        {
+            File.Delete(old);
+        }
+
+        int i = 0;
+        foreach (GoldenFixture f in GoldenFixtures.All.Values)
+        {
+            byte[][] frames = [.. f.Prelude, f.Input];
+            File.WriteAllBytes(Path.Combine(packetDir, $"seed-{f.Name}.bin"), PacketHarness.Encode(0, frames));
+            if (i % 4 == 0)
+            {
+                byte control = s_variantControls[(i / 4) % s_variantControls.Length];
+                File.WriteAllBytes(Path.Combine(packetDir, $"seed-{f.Name}-c{control:x2}.bin"), PacketHarness.Encode(control, frames));
+            }
+
+            i++;
+        }
+
+        foreach (string path in Directory.GetFiles(configsDirectory, "*.json").Order(StringComparer.Ordinal))
+        {
+            // The Grafana dashboard is JSON but not a balancer config, and big: it would only slow the fuzzer down.
+            if (!path.Contains("grafana", StringComparison.OrdinalIgnoreCase))
+            {
+                string text = File.ReadAllText(path);
+                string name = Path.GetFileNameWithoutExtension(path);
+                File.WriteAllText(Path.Combine(configDir, $"seed-{name}.json"), text);
+                File.WriteAllText(Path.Combine(configDir, $"seed-{name}-truncated.json"), text[..(text.Length / 2)]);
+            }
+        }
+
+        File.WriteAllText(Path.Combine(configDir, "seed-l4.json"), L4Config);
+        File.WriteAllText(Path.Combine(configDir, "seed-l4-truncated.json"), L4Config[..(L4Config.Length * 2 / 3)]);
+        for (int b = 0; b < s_brokenConfigs.Length; b++)
+        {
+            File.WriteAllText(Path.Combine(configDir, $"seed-broken-{b:d2}.json"), s_brokenConfigs[b], new UTF8Encoding(false));
+        }
+
+        File.WriteAllBytes(Path.Combine(configDir, "seed-broken-utf8.json"), [(byte)'{', 0xC3, 0x28, 0xFF, (byte)'"', 0xED, 0xA0, 0x80, (byte)'"', (byte)'}']);
+        Console.WriteLine($"wrote {Directory.GetFiles(packetDir).Length} packet and {Directory.GetFiles(configDir).Length} config corpus files");
+    }
+}
