@@ -67,7 +67,7 @@ internal static class SeedWriter
         foreach (GoldenFixture f in GoldenFixtures.All.Values)
         {
             byte[][] frames = [.. f.Prelude, f.Input];
-            File.WriteAllBytes(Path.Combine(packetDir, $"seed-{f.Name}.bin"), PacketHarness.Encode(0, frames));
+            File.WriteAllBytes(Path.Combine(packetDir, $"seed-{f.Name}.bin"), PacketHarness.Encode(PacketHarness.ControlFor(f), frames));
             if (i % 4 == 0)
             {
                 byte control = s_variantControls[(i / 4) % s_variantControls.Length];

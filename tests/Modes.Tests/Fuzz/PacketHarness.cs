@@ -90,6 +90,9 @@ internal static class PacketHarness
         return results;
     }
 
+    /// <summary>The control byte that reproduces a golden fixture's buffer: client ingress, and a tight span without headroom when the fixture has less than the tunnel needs.</summary>
+    public static byte ControlFor(GoldenFixture fixture) => fixture.Headroom >= AllowedHeadroom ? (byte)0 : (byte)0x90;
+
     /// <summary>Splits a list of frames into the input layout <see cref="Run"/> reads.</summary>
     public static byte[] Encode(byte control, IReadOnlyList<byte[]> frames)
     {

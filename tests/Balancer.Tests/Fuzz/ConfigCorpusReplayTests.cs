@@ -1,0 +1,43 @@
+using System.Text;
+using LoadBalancer.Balancer.Configuration;
+
+namespace LoadBalancer.Balancer.Tests.Fuzz;
+
+public class ConfigCorpusReplayTests
+{
+    public static IEnumerable<object[]> CorpusFiles() => CorpusDirectory.Files("config").Select(f => new object[] { f });
+
+    [Theory]
+    [MemberData(nameof(CorpusFiles))]
+    public void Run_CorpusFile_LoadsOrReportsErrorsWithoutThrowing(string name)
+    {
+        ConfigLoadResult result = ConfigHarness.Run(File.ReadAllBytes(CorpusDirectory.PathOf("config", name)));
+        Assert.True(result.IsValid || result.Errors.Count > 0, name);
+    }
+
+    [Theory]
+    [InlineData("seed-demo.json")]
+    [InlineData("seed-l7.json")]
+    [InlineData("seed-l4.json")]
+    public void Run_ExampleConfigSeed_IsValid(string name)
+    {
+        ConfigLoadResult result = ConfigHarness.Run(File.ReadAllBytes(CorpusDirectory.PathOf("config", name)));
+        Assert.True(result.IsValid, string.Join("; ", result.Errors));
+    }
+
+    [Theory]
+    [InlineData("{\"Balancer\": {}, \"Balancer\": {}}")]
+    [InlineData("{\"Balancer\": {\"Admin\": {\"Url\": \"http://127.0.0.1:1\", \"Url\": \"http://127.0.0.1:2\"}}}")]
+    public void Run_DuplicateKey_IsReportedAsInvalidJson(string json)
+    {
+        ConfigLoadResult result = ConfigHarness.Run(Encoding.UTF8.GetBytes(json));
+        Assert.False(result.IsValid);
+        Assert.Contains(result.Errors, e => e.Message.Contains("not valid JSON", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Corpus_HasRegressionCases()
+    {
+        Assert.Contains(CorpusDirectory.Files("config"), f => f.StartsWith("crash-", StringComparison.Ordinal));
+    }
+}
