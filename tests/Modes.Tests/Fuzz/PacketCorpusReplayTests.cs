@@ -53,4 +53,15 @@ public class PacketCorpusReplayTests
         Assert.Empty(PacketHarness.Run([]));
         Assert.Equal(Verdict.Drop, Assert.Single(PacketHarness.Run([0x80, 0x01])).Verdict);
     }
+
+    [Theory]
+    [InlineData(PacketHarness.Guard - 1)]
+    [InlineData(PacketHarness.Guard + 20 + 60)]
+    public void CheckGuards_ByteChangedOutsideTheAllowedWindow_Throws(int at)
+    {
+        byte[] buffer = PacketHarness.NewBuffer(new byte[60], 20, out int frameStart);
+        PacketHarness.CheckGuards(buffer, frameStart - 20, frameStart + 60, "test");
+        buffer[at] ^= 0xFF;
+        Assert.Throws<HarnessFailureException>(() => PacketHarness.CheckGuards(buffer, frameStart - 20, frameStart + 60, "test"));
+    }
 }

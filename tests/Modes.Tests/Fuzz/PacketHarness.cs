@@ -184,7 +184,7 @@ internal static class PacketHarness
     }
 
     /// <summary>Lays out [guard][headroom][frame][guard] with the guards and headroom filled with the sentinel byte.</summary>
-    private static byte[] NewBuffer(ReadOnlySpan<byte> frame, int headroom, out int frameStart)
+    internal static byte[] NewBuffer(ReadOnlySpan<byte> frame, int headroom, out int frameStart)
     {
         var buffer = new byte[Guard + headroom + frame.Length + Guard];
         buffer.AsSpan().Fill(SentinelByte);
@@ -193,7 +193,8 @@ internal static class PacketHarness
         return buffer;
     }
 
-    private static void CheckGuards(byte[] buffer, int allowedStart, int allowedEnd, string who)
+    /// <summary>Throws when a byte outside [allowedStart, allowedEnd) no longer holds the sentinel.</summary>
+    internal static void CheckGuards(byte[] buffer, int allowedStart, int allowedEnd, string who)
     {
         int before = buffer.AsSpan(0, allowedStart).IndexOfAnyExcept(SentinelByte);
         int after = buffer.AsSpan(allowedEnd).IndexOfAnyExcept(SentinelByte);
