@@ -47,9 +47,11 @@ status=0
 for t in "${targets[@]}"; do
     if [[ $use_afl == 1 ]]; then
         out="$work/findings-$t"
+        dict=()
+        [[ -f "$repo/tests/Fuzz/$t.dict" ]] && dict=(-x "$repo/tests/Fuzz/$t.dict")
         echo "fuzz: afl-fuzz $t for ${seconds}s (log $work/afl-$t.log)"
         AFL_SKIP_BIN_CHECK=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_AFFINITY=1 AFL_NO_UI=1 \
-            run afl-fuzz -V "$seconds" -i "$repo/tests/Fuzz/corpus/$t" -o "$out" -t 5000 -m none \
+            run afl-fuzz -V "$seconds" "${dict[@]}" -i "$repo/tests/Fuzz/corpus/$t" -o "$out" -t 5000 -m none \
             -- "${fuzz[@]}" "$t" > "$work/afl-$t.log" 2>&1 || { tail -n 30 "$work/afl-$t.log"; status=1; continue; }
         grep -E '^(execs_done|execs_per_sec|corpus_count|bitmap_cvg|saved_crashes|saved_hangs) ' "$out/default/fuzzer_stats" | tr -s ' ' | sed "s/^/fuzz: $t: /"
         mapfile -t crashes < <(find "$out/default/crashes" -type f -name 'id:*' 2>/dev/null)

@@ -1,4 +1,6 @@
 using LoadBalancer.Balancer.Tests.Fuzz;
+using LoadBalancer.Modes.Packets;
+using LoadBalancer.Modes.Pipeline;
 using LoadBalancer.Modes.Tests.Fuzz;
 using SharpFuzz;
 
@@ -38,7 +40,7 @@ internal static class Program
                 SeedWriter.Write(args[1], args[2]);
                 return 0;
             case "replay" when args.Length >= 3:
-                return Replay(Target(args[1]), args[2..]);
+                return Replay(args[1], args[2..]);
             case "loop" when args.Length is 5 or 6:
                 var loop = new MutationLoop(Target(args[1]), args[4], args.Length == 6 ? int.Parse(args[5]) : Environment.TickCount);
                 return loop.Run(args[2], TimeSpan.FromSeconds(double.Parse(args[3])));
@@ -56,8 +58,23 @@ internal static class Program
         _ => throw new ArgumentException($"unknown target '{name}' (packet, config)"),
     };
 
-    private static int Replay(Action<byte[]> target, string[] paths)
+    private static int Replay(string targetName, string[] paths)
     {
+        Action<byte[]> target = Target(targetName);
+        var outcomes = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        if (targetName == "packet")
+        {
+            // Tally verdicts and drop reasons: shows which data-plane outcomes the corpus reaches.
+            target = data =>
+            {
+                foreach (ForwardResult r in PacketHarness.Run(data))
+                {
+                    string key = r.Verdict == Verdict.Drop ? $"Drop/{r.Reason}" : r.Verdict.ToString();
+                    outcomes[key] = outcomes.GetValueOrDefault(key) + 1;
+                }
+            };
+        }
+
         int files = 0;
         int crashes = 0;
         foreach (string path in paths.SelectMany(p => Directory.Exists(p) ? Directory.GetFiles(p) : [p]).Order(StringComparer.Ordinal))
@@ -73,6 +90,11 @@ internal static class Program
                 Console.WriteLine($"CRASH {path}: {e.GetType().Name}: {e.Message}");
                 Console.WriteLine(e.StackTrace);
             }
+        }
+
+        if (outcomes.Count > 0)
+        {
+            Console.WriteLine("outcomes: " + string.Join(", ", outcomes.Select(o => $"{o.Key}={o.Value}")));
         }
 
         Console.WriteLine($"replayed {files} files, {crashes} crashed");

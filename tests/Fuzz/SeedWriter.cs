@@ -77,6 +77,11 @@ internal static class SeedWriter
             i++;
         }
 
+        // Four new flows into a table of capacity 2: refused (control 0x0A) or evicted (0x08).
+        byte[][] syns = [.. new[] { "nat-tcp-syn", "fullnat-tcp-syn", "tunnel-tcp-syn-mss-clamp", "dsr-tcp-syn" }.Select(n => GoldenFixtures.All[n].Input)];
+        File.WriteAllBytes(Path.Combine(packetDir, "seed-table-full-refuse.bin"), PacketHarness.Encode(0x0A, syns));
+        File.WriteAllBytes(Path.Combine(packetDir, "seed-table-full-evict.bin"), PacketHarness.Encode(0x08, syns));
+
         foreach (string path in Directory.GetFiles(configsDirectory, "*.json").Order(StringComparer.Ordinal))
         {
             // The Grafana dashboard is JSON but not a balancer config, and big: it would only slow the fuzzer down.

@@ -17,7 +17,8 @@ namespace LoadBalancer.Modes.Tests.Fuzz;
 /// followed by that many bytes (the last frame takes what is left when the data is short). Frames run in order through
 /// one processor, so a SYN frame can create the flow a later reply or data frame belongs to.
 /// Control byte: bit 0 ingress interface (client or backend side); bits 1-2 clock advance between frames (none, 1 s,
-/// 31 s, 16 min: reaches every table timeout); bit 3 table capacity (2 instead of 64: table-full paths);
+/// 31 s, 16 min: reaches every table timeout); bit 3 table capacity (2 instead of 64: table-full paths, refusing new
+/// flows when bit 1 is set too, else evicting);
 /// bits 4-6 headroom before the frame (20, 0, 4, 19, 21, 64, 20, 20); bit 7 tight span (the span handed to the
 /// processor starts at the headroom and ends at the frame's last byte, so nothing outside it may be touched).
 /// Any broken invariant throws <see cref="HarnessFailureException"/>; any other exception is a bug in the data plane.
@@ -51,11 +52,12 @@ internal static class PacketHarness
         int ingress = (control & 1) == 0 ? TestEnvironment.ClientInterface : TestEnvironment.BackendInterface;
         TimeSpan advance = s_advances[(control >> 1) & 3];
         int capacity = (control & 8) == 0 ? 64 : 2;
+        TableFullBehavior whenFull = capacity == 2 && (control & 2) != 0 ? TableFullBehavior.RefuseNew : TableFullBehavior.EvictOldestIdle;
         int headroom = s_headrooms[(control >> 4) & 7];
         bool tight = (control & 0x80) != 0;
 
         var time = new ManualTimeProvider();
-        var table = new ConnectionTable(new ConnectionTableOptions { Capacity = capacity }, time);
+        var table = new ConnectionTable(new ConnectionTableOptions { Capacity = capacity, WhenFull = whenFull }, time);
         var processor = new L4Processor(new L4SnapshotSource(s_snapshot), table, new DataPlaneCounters(), TestEnvironment.FirstIpId);
 
         ReadOnlySpan<byte> rest = data[1..];
