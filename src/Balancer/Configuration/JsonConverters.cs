@@ -35,7 +35,14 @@ internal sealed class FlexibleTimeSpanConverter : JsonConverter<TimeSpan>
                 && !(suffix == "s" && text.EndsWith("ms", StringComparison.OrdinalIgnoreCase))
                 && double.TryParse(text.AsSpan(0, text.Length - suffix.Length), NumberStyles.Float, CultureInfo.InvariantCulture, out var n))
             {
-                value = TimeSpan.FromMilliseconds(n * scale);
+                // "1e309s" or "NaNs" parse as doubles but TimeSpan throws on them (found by fuzzing): not a duration.
+                var ms = n * scale;
+                if (!double.IsFinite(ms) || Math.Abs(ms) >= TimeSpan.MaxValue.TotalMilliseconds)
+                {
+                    value = default;
+                    return false;
+                }
+                value = TimeSpan.FromMilliseconds(ms);
                 return true;
             }
         }

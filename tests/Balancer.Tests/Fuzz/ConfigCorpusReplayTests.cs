@@ -35,6 +35,18 @@ public class ConfigCorpusReplayTests
         Assert.Contains(result.Errors, e => e.Message.Contains("not valid JSON", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("1e309ms")]
+    [InlineData("1e300s")]
+    [InlineData("-1e300h")]
+    [InlineData("NaNs")]
+    public void Run_DurationOutOfRange_IsReportedOnItsKey(string duration)
+    {
+        ConfigLoadResult result = ConfigHarness.Run(Encoding.UTF8.GetBytes($"{{\"Balancer\": {{\"Limits\": {{\"BackendTimeout\": \"{duration}\"}}}}}}"));
+        Assert.False(result.IsValid);
+        Assert.Contains(result.Errors, e => e.Path.Contains("BackendTimeout", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Corpus_HasRegressionCases()
     {
