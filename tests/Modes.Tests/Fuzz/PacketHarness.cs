@@ -17,7 +17,7 @@ namespace LoadBalancer.Modes.Tests.Fuzz;
 /// followed by that many bytes (the last frame takes what is left when the data is short). Frames run in order through
 /// one processor, so a SYN frame can create the flow a later reply or data frame belongs to.
 /// Control byte: bit 0 ingress interface (client or backend side); bits 1-2 clock advance between frames (none, 1 s,
-/// 31 s, 16 min: reaches every table timeout); bit 3 table capacity (2 instead of 64: table-full paths, refusing new
+/// 31 s, 16 min: reaches every table timeout; the two longer steps also sweep the table); bit 3 table capacity (2 instead of 64: table-full paths, refusing new
 /// flows when bit 1 is set too, else evicting);
 /// bits 4-6 headroom before the frame (20, 0, 4, 19, 21, 64, 20, 20); bit 7 tight span (the span handed to the
 /// processor starts at the headroom and ends at the frame's last byte, so nothing outside it may be touched).
@@ -87,6 +87,10 @@ internal static class PacketHarness
             }
 
             time.Advance(advance);
+            if (advance > TimeSpan.FromSeconds(1) && table.Sweep(time.GetTimestamp()) < 0)
+            {
+                throw new HarnessFailureException("sweep removed a negative number of flows");
+            }
         }
 
         return results;
