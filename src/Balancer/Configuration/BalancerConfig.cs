@@ -91,6 +91,9 @@ public sealed record LimitsConfig
     /// <summary>How long an idle keep-alive connection from a client is kept.</summary>
     public TimeSpan KeepAliveTimeout { get; init; } = TimeSpan.FromSeconds(130);
 
+    /// <summary>How many other destinations an idempotent, bodiless request is tried on when the connection to the chosen one fails (0: never).</summary>
+    public int ConnectRetries { get; init; } = 1;
+
     /// <summary>Most client connections at once per listener (null: unlimited).</summary>
     public long? MaxConcurrentConnections { get; init; }
 }

@@ -115,6 +115,10 @@ public static class ConfigValidator
             errors.Add(new ConfigError("Balancer:Limits:MaxRequestBodySize", Str(lim.MaxRequestBodySize), "must be greater than 0"));
         }
         CheckPositive(lim.BackendTimeout, "Balancer:Limits:BackendTimeout", errors);
+        if (lim.ConnectRetries is < 0 or > 10)
+        {
+            errors.Add(new ConfigError("Balancer:Limits:ConnectRetries", Str(lim.ConnectRetries), "must be from 0 to 10"));
+        }
         CheckPositive(lim.RequestHeadersTimeout, "Balancer:Limits:RequestHeadersTimeout", errors);
         CheckPositive(lim.KeepAliveTimeout, "Balancer:Limits:KeepAliveTimeout", errors);
         if (lim.MaxConcurrentConnections is <= 0)

@@ -204,10 +204,12 @@ public sealed partial class BalancerHost : IAsyncDisposable
         var app = builder.Build();
         app.UseRequestTimeouts();
         var l7Metrics = app.Services.GetRequiredService<L7Metrics>();
+        var retry = new ConnectFailureRetry(config.Balancer.Limits.ConnectRetries);
         app.MapReverseProxy(proxy =>
         {
             proxy.Use(l7Metrics.RecordAsync);
             proxy.Use(RequestTimeoutAs504);
+            proxy.Use(retry.InvokeAsync);
             proxy.UseSessionAffinity();
             proxy.UseLoadBalancing();
             proxy.UsePassiveHealthChecks();
