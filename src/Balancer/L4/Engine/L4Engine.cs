@@ -118,7 +118,7 @@ public sealed partial class L4Engine : IFrameHandler, IAsyncDisposable
         Mac = _port.Mac;
         _builder.SetOwnMac(Mac);
         _neighbours.Changed += Rebuild;
-        _control.Changed += _ => Rebuild();
+        _control.Changed += OnBackendsChanged;
         Rebuild();
         _port.Start(this);
         AnnounceOwnedAddresses();
@@ -149,6 +149,8 @@ public sealed partial class L4Engine : IFrameHandler, IAsyncDisposable
             AnnounceOwnedAddresses();
         }
     }
+
+    private void OnBackendsChanged(LoadBalancer.Health.HealthSnapshot snapshot) => Rebuild();
 
     /// <summary>Rebuilds the immutable snapshot from config, health/admin state and neighbours and publishes it with one write.</summary>
     public void Rebuild()
@@ -245,6 +247,7 @@ public sealed partial class L4Engine : IFrameHandler, IAsyncDisposable
     {
         _housekeeping?.Dispose();
         _neighbours.Changed -= Rebuild;
+        _control.Changed -= OnBackendsChanged;
         _port?.Dispose();
         _port = null;
     }
