@@ -16,7 +16,7 @@ internal static partial class E2eCommand
     public static Command Create()
     {
         var rounds = new Option<int>("--rounds") { Description = "rounds (each runs every contender once, alternating)", DefaultValueFactory = _ => 3 };
-        var duration = new Option<string>("--duration") { Description = "length of each run (e.g. 5s, 10s, 1m)", DefaultValueFactory = _ => "5s" };
+        var duration = new Option<string>("--duration") { Description = "length of each run (e.g. 5s, 10s, 1m)", DefaultValueFactory = _ => "4s" };
         var quick = new Option<bool>("--quick") { Description = "smoke run: 1 round, 3 s per run, a smaller set of contenders (unless --contenders is given)" };
         var outDir = new Option<string>("--out") { Description = "output directory for results.md, results.json and PNG plots", DefaultValueFactory = _ => "bench/results" };
         var contenders = new Option<string>("--contenders") { Description = $"comma-separated contenders, or 'all' ({string.Join(", ", ContenderCatalog.All)})" };
@@ -24,10 +24,11 @@ internal static partial class E2eCommand
         var udpPackets = new Option<long>("--udp-packets") { Description = "upper bound of datagrams per UDP run", DefaultValueFactory = _ => 2_000_000 };
         var threshold = new Option<double>("--refuse-above", "--threshold") { Description = "refuse a run when other processes used more than this share of one core", DefaultValueFactory = _ => 0.15 };
         var balancer = new Option<string?>("--balancer") { Description = "path of balancer.dll (default: src/Balancer/bin/Release/net10.0/balancer.dll of this repository)" };
+        var warmup = new Option<string>("--warmup") { Description = "unmeasured load after each contender starts", DefaultValueFactory = _ => "2s" };
         var backends = new Option<int>("--backends") { Description = "number of backends", DefaultValueFactory = _ => 2 };
         var cmd = new Command("e2e", "Compare direct, our L4 modes and L7 front, kernel nftables DNAT, HAProxy and nginx on one namespace lab")
         {
-            rounds, duration, quick, outDir, contenders, workloads, udpPackets, threshold, balancer, backends,
+            rounds, duration, quick, outDir, contenders, workloads, udpPackets, threshold, balancer, backends, warmup,
         };
         cmd.SetAction(p =>
         {
@@ -45,7 +46,8 @@ internal static partial class E2eCommand
                 q ? Math.Min(p.GetValue(udpPackets), 1_000_000) : p.GetValue(udpPackets),
                 p.GetValue(threshold),
                 p.GetValue(balancer) ?? DefaultBalancerDll(),
-                q), p.GetValue(backends), Environment.GetCommandLineArgs());
+                q,
+                q ? TimeSpan.FromSeconds(1) : ParseDuration(p.GetValue(warmup)!)), p.GetValue(backends), Environment.GetCommandLineArgs());
         });
         return cmd;
     }
@@ -94,7 +96,7 @@ internal static partial class E2eCommand
         };
 
         int perRound = options.Contenders.Sum(c => options.Workloads.Count(w => w != "udp" || ContenderCatalog.Create(c).Udp));
-        AnsiConsole.MarkupLineInterpolated($"lab [bold]{prefix}[/]: {options.Contenders.Count} contenders, {options.Workloads.Count} workloads, {options.Rounds} round(s) x {options.Duration.TotalSeconds:0.#} s: {perRound * options.Rounds} runs, about {TimeSpan.FromSeconds(perRound * options.Rounds * (options.Duration.TotalSeconds + 1.5) + (options.Contenders.Count * options.Rounds * 3)):mm\\:ss}");
+        AnsiConsole.MarkupLineInterpolated($"lab [bold]{prefix}[/]: {options.Contenders.Count} contenders, {options.Workloads.Count} workloads, {options.Rounds} round(s) x {options.Duration.TotalSeconds:0.#} s: {perRound * options.Rounds} runs, about {TimeSpan.FromSeconds(perRound * options.Rounds * (options.Duration.TotalSeconds + 2) + (options.Contenders.Count * options.Rounds * (3 + options.Warmup.TotalSeconds))):mm\\:ss}");
         IReadOnlyList<RunRecord> records = [];
         var lab = new BenchLab(prefix, backends, work, options.BalancerDll, new SpectreLog());
         try
@@ -107,14 +109,16 @@ internal static partial class E2eCommand
             lab.Dispose();
             if (Directory.Exists(work))
             {
+                KeepLogs(work, Path.Combine(options.OutDir, "logs"));
                 Directory.Delete(work, recursive: true);
             }
         }
 
         var command = "dotnet run -c Release --project bench/LoadBalancer.Bench -- " + string.Join(' ', argv.Skip(1));
         var md = ReportWriter.Write(options, Machine(), command, started, records);
-        AnsiConsole.WriteLine();
-        AnsiConsole.WriteLine(md);
+        // Plain Console: Spectre would wrap the Markdown at the terminal width.
+        Console.Out.WriteLine();
+        Console.Out.WriteLine(md);
         AnsiConsole.MarkupLineInterpolated($"written: {options.OutDir}/results.md, results.json and plots");
         var leftovers = Shell.Run("ip", ["netns", "list"]).StdOut.Split('\n').Where(l => l.StartsWith(prefix + "-", StringComparison.Ordinal)).ToList();
         if (leftovers.Count > 0)
@@ -124,6 +128,17 @@ internal static partial class E2eCommand
         }
 
         return records.Count > 0 && records.All(r => r.Failure is null) ? 0 : 1;
+    }
+
+    private static void KeepLogs(string work, string logs)
+    {
+        // The contenders' own logs (stdout, nginx error logs, balancer output) explain failures after the lab is gone.
+        Directory.CreateDirectory(logs);
+        foreach (var file in Directory.EnumerateFiles(work, "*.log", SearchOption.AllDirectories))
+        {
+            var name = Path.GetRelativePath(work, file).Replace('/', '_');
+            File.Copy(file, Path.Combine(logs, name), overwrite: true);
+        }
     }
 
     private static List<string> Split(string? s) =>

@@ -10,6 +10,7 @@ namespace LoadBalancer.Bench;
 /// <param name="ForeignCoreShare">Share of one core that may go to other processes before a run is refused.</param>
 /// <param name="BalancerDll">The balancer.dll our contenders run.</param>
 /// <param name="Quick">Whether this is a --quick smoke run.</param>
+/// <param name="Warmup">Unmeasured HTTP load after each contender starts.</param>
 internal sealed record E2eOptions(
     int Rounds,
     TimeSpan Duration,
@@ -19,4 +20,5 @@ internal sealed record E2eOptions(
     long UdpPackets,
     double ForeignCoreShare,
     string BalancerDll,
-    bool Quick);
+    bool Quick,
+    TimeSpan Warmup);

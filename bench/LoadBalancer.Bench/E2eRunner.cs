@@ -40,8 +40,14 @@ internal sealed class E2eRunner(E2eOptions options, CancellationToken cancel)
                         {
                             lab.SetRoutes(c.Routes);
                             c.Start(lab);
+                            if (options.Warmup > TimeSpan.Zero)
+                            {
+                                // Unmeasured traffic first: JIT tiering, connection pools and caches settle for every contender alike.
+                                task.Description = $"round {round}/{options.Rounds} {c.Name}: warm-up";
+                                WrkRunner.Run(lab.Layout.Client.Namespace, c.HttpBase(lab) + "/small", 32, options.Warmup, close: false);
+                            }
                         }
-                        catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or IOException)
+                        catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or IOException or FormatException)
                         {
                             startFailure = $"start failed: {ex.Message}";
                             AnsiConsole.MarkupLineInterpolated($"[red]{c.Name}[/] round {round}: {Trim(startFailure)}");

@@ -18,7 +18,7 @@ internal sealed class HaproxyContender(string mode) : ProcessContender
     {
         var cfg = new StringBuilder()
             .AppendLine("global")
-            .AppendLine("  maxconn 50000")
+            .AppendLine("  maxconn 8000")
             .AppendLine("defaults")
             .AppendLine($"  mode {mode}")
             .AppendLine("  timeout connect 5s")

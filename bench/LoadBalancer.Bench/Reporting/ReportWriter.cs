@@ -29,7 +29,7 @@ internal static class ReportWriter
             started,
             machine,
             command,
-            options = new { options.Rounds, durationSeconds = options.Duration.TotalSeconds, options.Contenders, options.Workloads, options.UdpPackets, options.ForeignCoreShare, options.Quick },
+            options = new { options.Rounds, durationSeconds = options.Duration.TotalSeconds, warmupSeconds = options.Warmup.TotalSeconds, options.Contenders, options.Workloads, options.UdpPackets, options.ForeignCoreShare, options.Quick },
             summaries,
             runs = records,
         };
@@ -47,7 +47,7 @@ internal static class ReportWriter
         sb.AppendLine(inv, $"- date: {started:yyyy-MM-dd HH:mm} UTC");
         sb.AppendLine(inv, $"- machine: {machine}");
         sb.AppendLine(inv, $"- command: `{command}`");
-        sb.AppendLine(inv, $"- {o.Rounds} round(s), {o.Duration.TotalSeconds:0.#} s per run, contenders alternate in this order each round: {string.Join(", ", o.Contenders)}");
+        sb.AppendLine(inv, $"- {o.Rounds} round(s), {o.Duration.TotalSeconds:0.#} s per run after {o.Warmup.TotalSeconds:0.#} s of unmeasured warm-up per contender start, contenders alternate in this order each round: {string.Join(", ", o.Contenders)}");
         int refused = records.Count(r => r.Refused), failed = records.Count(r => r.Failure is not null);
         sb.AppendLine(inv, $"- runs: {records.Count}, refused (other load above {o.ForeignCoreShare:0.##} core): {refused}, failed: {failed}");
         sb.AppendLine("- values: median (min–max) over accepted rounds; ratios are computed per round against `direct` and `nftables`, then the median taken.");
