@@ -90,13 +90,13 @@ internal static partial class E2eCommand
         using var cancel = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>
         {
-            // First Ctrl+C: finish the current run, then clean up and report what was measured.
-            e.Cancel = true;
+            // First Ctrl+C: finish the current run, then clean up and report what was measured; a second one exits at once.
+            e.Cancel = !cancel.IsCancellationRequested;
             cancel.Cancel();
         };
 
         int perRound = options.Contenders.Sum(c => options.Workloads.Count(w => w != "udp" || ContenderCatalog.Create(c).Udp));
-        AnsiConsole.MarkupLineInterpolated($"lab [bold]{prefix}[/]: {options.Contenders.Count} contenders, {options.Workloads.Count} workloads, {options.Rounds} round(s) x {options.Duration.TotalSeconds:0.#} s: {perRound * options.Rounds} runs, about {TimeSpan.FromSeconds(perRound * options.Rounds * (options.Duration.TotalSeconds + 2) + (options.Contenders.Count * options.Rounds * (3 + options.Warmup.TotalSeconds))):mm\\:ss}");
+        AnsiConsole.MarkupLineInterpolated($"lab [bold]{prefix}[/]: {options.Contenders.Count} contenders, {options.Workloads.Count} workloads, {options.Rounds} round(s) x {options.Duration.TotalSeconds:0.#} s: {perRound * options.Rounds} runs, about {TimeSpan.FromSeconds(perRound * options.Rounds * (options.Duration.TotalSeconds + 1) + (options.Contenders.Count * options.Rounds * (3 + options.Warmup.TotalSeconds))):mm\\:ss}");
         IReadOnlyList<RunRecord> records = [];
         var lab = new BenchLab(prefix, backends, work, options.BalancerDll, new SpectreLog());
         try

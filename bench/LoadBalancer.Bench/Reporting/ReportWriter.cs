@@ -117,17 +117,18 @@ internal static class ReportWriter
 
     private static string Rounds(Summary s)
     {
-        var parts = new List<string> { s.Rounds.ToString(CultureInfo.InvariantCulture) };
+        var notes = new List<string>();
         if (s.Refused > 0)
         {
-            parts.Add($"{s.Refused} refused");
+            notes.Add($"{s.Refused} refused");
         }
 
         if (s.Failed > 0)
         {
-            parts.Add($"{s.Failed} failed");
+            notes.Add($"{s.Failed} failed");
         }
 
-        return string.Join(", ", parts);
+        var n = s.Rounds.ToString(CultureInfo.InvariantCulture);
+        return notes.Count == 0 ? n : $"{n} ({string.Join(", ", notes)})";
     }
 }
