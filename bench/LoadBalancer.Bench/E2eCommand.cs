@@ -32,6 +32,20 @@ internal static partial class E2eCommand
         };
         cmd.SetAction(p =>
         {
+            try
+            {
+                return Action(p);
+            }
+            catch (ArgumentException ex)
+            {
+                AnsiConsole.MarkupLineInterpolated($"[red]{ex.Message}[/]");
+                return 2;
+            }
+        });
+        return cmd;
+
+        int Action(ParseResult p)
+        {
             bool q = p.GetValue(quick);
             var names = Split(p.GetValue(contenders)) is { Count: > 0 } given
                 ? (given is ["all"] ? ContenderCatalog.All : given)
@@ -48,8 +62,7 @@ internal static partial class E2eCommand
                 p.GetValue(balancer) ?? DefaultBalancerDll(),
                 q,
                 q ? TimeSpan.FromSeconds(1) : ParseDuration(p.GetValue(warmup)!)), p.GetValue(backends), Environment.GetCommandLineArgs());
-        });
-        return cmd;
+        }
     }
 
     private static int Execute(E2eOptions options, int backends, string[] argv)

@@ -61,7 +61,10 @@ internal static class PlotWriter
             }
 
             var plotted = plot.Add.Bars(bars);
-            plotted.LegendText = series[si].Label;
+            if (series.Count > 1)
+            {
+                plotted.LegendText = series[si].Label;
+            }
         }
 
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
