@@ -199,6 +199,12 @@ public sealed partial class BalancerHost : IAsyncDisposable
         builder.Services.AddSingleton<L7Metrics>();
         builder.Services.AddRequestTimeouts();
         builder.Services.AddBalancerProxy();
+        builder.Services.AddSingleton(config.Balancer.Tuning);
+        builder.Services.AddSingleton<Yarp.ReverseProxy.Forwarder.IForwarderHttpClientFactory, TunedForwarderHttpClientFactory>();
+        if (config.Balancer.Tuning.InlineSocketCompletions)
+        {
+            builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = true);
+        }
         // Affinity cookies are protected with keys that live as long as the process (documented in the README).
         builder.Services.AddDataProtection().UseEphemeralDataProtectionProvider();
         var app = builder.Build();
