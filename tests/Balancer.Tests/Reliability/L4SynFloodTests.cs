@@ -23,7 +23,7 @@ public sealed class L4SynFloodTests(ITestOutputHelper output)
         Skip.IfNot(NetworkNamespace.IsRoot, "needs root: creates network namespaces and runs the L4 engine on raw sockets");
         using var lab = new L4Lab("dsr", suffix: "fs");
         var config = lab.Config();
-        config["L4"]!["ConnectionTable"] = new JsonObject { ["Capacity"] = Capacity, ["SynTimeout"] = "2s" };
+        config["L4"]!["ConnectionTable"] = new JsonObject { ["Capacity"] = Capacity, ["SynTimeout"] = "2s", ["ClosingTimeout"] = "1s" };
         lab.StartBalancer(config);
         var pid = lab.BalancerPid;
         var rssStart = LabProbe.RssKib(pid);
@@ -72,7 +72,7 @@ public sealed class L4SynFloodTests(ITestOutputHelper output)
         var duringScrape = LabProbe.Scrape(lab);
         peakEntries = Math.Max(peakEntries, (long)LabProbe.Value(duringScrape, "lb_conntrack_entries"));
 
-        // After SynTimeout the half-open flows expire.
+        // After SynTimeout the half-open flows expire (the real client's closed flows leave after ClosingTimeout 1 s, so they do not pile up either).
         var settled = Stopwatch.StartNew();
         double entriesAfter;
         do
@@ -92,7 +92,7 @@ public sealed class L4SynFloodTests(ITestOutputHelper output)
         output.WriteLine($"flood: {sent} SYNs in {seconds:F2} s ({sent / seconds:F0}/s); balancer pcap received {LabProbe.Value(end, "lb_pcap_received_total{interface=\"eth0\"}")}, "
             + $"pcap dropped {LabProbe.Value(end, "lb_pcap_dropped_total{interface=\"eth0\"}")}, new flows {LabProbe.Value(end, "lb_l4_new_flows_total")}, "
             + $"evictions {LabProbe.Value(end, "lb_conntrack_evictions_total")}, TableFull drops {LabProbe.Drops(end, "TableFull")}");
-        output.WriteLine($"table: capacity {Capacity}, peak entries seen {peakEntries}, {entriesAfter} entries {settled.Elapsed.TotalSeconds:F1} s after the flood (SynTimeout 2 s)");
+        output.WriteLine($"table: capacity {Capacity}, peak entries seen {peakEntries}, {entriesAfter} entries {settled.Elapsed.TotalSeconds:F1} s after the flood (SynTimeout 2 s, ClosingTimeout 1 s)");
         output.WriteLine($"RSS: start {rssStart} KiB, peak {rssPeak} KiB");
         output.WriteLine($"real client: during the flood {LoadRecorder.Summary(during)}, after {LoadRecorder.Summary(after)}; slowest during {during.Select(a => (a.End - a.At).TotalMilliseconds).DefaultIfEmpty().Max():F0} ms");
 
