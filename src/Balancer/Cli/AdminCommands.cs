@@ -84,7 +84,7 @@ internal static class AdminCommands
         {
             var body = await response.Content.ReadAsStringAsync(ct);
             var text = body.Length > 0 && body[0] is '{' or '['
-                ? JsonSerializer.Serialize(JsonDocument.Parse(body).RootElement, new JsonSerializerOptions { WriteIndented = true })
+                ? JsonSerializer.Serialize(JsonDocument.Parse(body).RootElement, new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping })
                 : body;
             if (response.IsSuccessStatusCode)
             {

@@ -15,12 +15,12 @@ internal static class DemoBackendCommand
         var command = new Command("demo-backend", "Run one demo backend (answers its name; /bytes/N, /delay/MS, /echo, /ws, /health) until SIGTERM") { name, url, udp };
         command.SetAction(async (p, ct) =>
         {
-            await using var backend = await DemoBackend.StartAsync(p.GetValue(name)!, p.GetValue(url)!, ct);
-            using var echo = p.GetValue(udp) is { } port ? new UdpEcho(p.GetValue(name)!, port) : null;
-            Console.WriteLine($"demo-backend {backend.Name} listening on {backend.Url}{(echo is null ? "" : $" and udp/{p.GetValue(udp)}")}");
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
             using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
             using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
+            await using var backend = await DemoBackend.StartAsync(p.GetValue(name)!, p.GetValue(url)!, ct);
+            using var echo = p.GetValue(udp) is { } port ? new UdpEcho(p.GetValue(name)!, port) : null;
+            Console.WriteLine($"demo-backend {backend.Name} listening on {backend.Url}{(echo is null ? "" : $" and udp/{p.GetValue(udp)}")}");
             try
             {
                 await Task.Delay(Timeout.Infinite, stop.Token);

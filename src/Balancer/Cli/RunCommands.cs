@@ -77,6 +77,10 @@ internal static class RunCommands
             PrintErrors(configPath ?? "embedded:demo.json", result.Errors);
             return ExitCodes.BadInput;
         }
+        // Signals are caught before anything starts, so a stop request never finds the process without its handler.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
         BalancerHost host;
         try
         {
@@ -108,9 +112,6 @@ internal static class RunCommands
                 var l4 = host.L4 is { } e ? $", L4 on {e.Interface.Name} ({e.Config.Services.Count} service(s))" : "";
                 Console.WriteLine($"balancer running: front {(host.FrontUrls.Count == 0 ? "(none)" : string.Join(", ", host.FrontUrls))}, admin {host.AdminUrl}{l4} (Ctrl+C to stop)");
             }
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
-            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
             try
             {
                 await Task.Delay(Timeout.Infinite, stop.Token);

@@ -38,6 +38,19 @@ public sealed record BalancerOptions
 
     /// <summary>Request limits applied to every front listener.</summary>
     public LimitsConfig Limits { get; init; } = new();
+
+    /// <summary>Throughput settings of the L7 front.</summary>
+    public TuningConfig Tuning { get; init; } = new();
+}
+
+/// <summary>Throughput settings of the L7 front (each measured by the benchmark harness before it became a default).</summary>
+public sealed record TuningConfig
+{
+    /// <summary>Run socket continuations inline on the I/O thread instead of the thread pool (Kestrel's UnsafePreferInlineScheduling): fewer thread hops; safe because the proxy never blocks.</summary>
+    public bool InlineSocketCompletions { get; init; }
+
+    /// <summary>Add W3C trace headers (traceparent) to proxied requests; off removes the diagnostics handler from every request.</summary>
+    public bool PropagateTraceHeaders { get; init; } = true;
 }
 
 /// <summary>One front listener.</summary>
@@ -90,6 +103,9 @@ public sealed record LimitsConfig
 
     /// <summary>How long an idle keep-alive connection from a client is kept.</summary>
     public TimeSpan KeepAliveTimeout { get; init; } = TimeSpan.FromSeconds(130);
+
+    /// <summary>How many other destinations an idempotent, bodiless request is tried on when the connection to the chosen one fails (0: never).</summary>
+    public int ConnectRetries { get; init; } = 1;
 
     /// <summary>Most client connections at once per listener (null: unlimited).</summary>
     public long? MaxConcurrentConnections { get; init; }

@@ -185,8 +185,11 @@ public static partial class ConfigLoader
                 case "limits":
                     result = result with { Limits = Bind<LimitsConfig>(value, $"{path}:Limits", errors) ?? new LimitsConfig() };
                     break;
+                case "tuning":
+                    result = result with { Tuning = Bind<TuningConfig>(value, $"{path}:Tuning", errors) ?? new TuningConfig() };
+                    break;
                 default:
-                    errors.Add(new ConfigError($"{path}:{key}", null, "is not a known key (known: Listeners, Admin, Limits)"));
+                    errors.Add(new ConfigError($"{path}:{key}", null, "is not a known key (known: Listeners, Admin, Limits, Tuning)"));
                     break;
             }
         }

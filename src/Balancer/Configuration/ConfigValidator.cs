@@ -115,6 +115,10 @@ public static class ConfigValidator
             errors.Add(new ConfigError("Balancer:Limits:MaxRequestBodySize", Str(lim.MaxRequestBodySize), "must be greater than 0"));
         }
         CheckPositive(lim.BackendTimeout, "Balancer:Limits:BackendTimeout", errors);
+        if (lim.ConnectRetries is < 0 or > 10)
+        {
+            errors.Add(new ConfigError("Balancer:Limits:ConnectRetries", Str(lim.ConnectRetries), "must be from 0 to 10"));
+        }
         CheckPositive(lim.RequestHeadersTimeout, "Balancer:Limits:RequestHeadersTimeout", errors);
         CheckPositive(lim.KeepAliveTimeout, "Balancer:Limits:KeepAliveTimeout", errors);
         if (lim.MaxConcurrentConnections is <= 0)
@@ -158,6 +162,12 @@ public static class ConfigValidator
             if (pool.SlowStart < TimeSpan.Zero)
             {
                 errors.Add(new ConfigError($"{path}:SlowStart", pool.SlowStart.ToString("c", CultureInfo.InvariantCulture), "must not be negative"));
+            }
+            if (pool.Check is { } check && string.Equals(check.Probe, "datapath", StringComparison.OrdinalIgnoreCase)
+                && !(config.L4.Services.TryGetValue(name, out var service) && string.Equals(service.Mode, "dsr", StringComparison.OrdinalIgnoreCase)))
+            {
+                errors.Add(new ConfigError($"{path}:Check:Probe", check.Probe,
+                    "is only for L4 dsr services (a nat backend's tcp check already takes the data path; tunnel data-path probes are not implemented)"));
             }
             foreach (var message in pool.Check?.Validate($"{path}:Check") ?? [])
             {

@@ -81,9 +81,10 @@ public static class AdminApi
     {
         var snapshot = host.Control.Store.Current;
         var active = host.ActiveRequests();
+        var l4 = host.Current.L4.Services;
         var pools = snapshot.Pools.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => new PoolStatus(
             p.Key,
-            "l7",
+            l4.ContainsKey(p.Key) ? "l4" : "l7",
             p.Value.Select(b => new BackendStatus(
                 b.BackendId, b.Address, b.Health.ToString(), b.AdminState.ToString(), b.ConfiguredWeight, b.AdminWeight, b.EffectiveWeight,
                 b.AcceptsNewFlows, active.GetValueOrDefault((p.Key, b.BackendId)),

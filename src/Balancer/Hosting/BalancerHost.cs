@@ -27,6 +27,7 @@ public sealed partial class BalancerHost : IAsyncDisposable
 {
     private readonly WebApplication? _front;
     private L4Engine? _l4;
+    private DataPathRoutes? _dataPath;
     private WebApplication _admin;
     private readonly List<DemoBackend> _demoBackends;
     private readonly InMemoryConfigProvider? _proxyConfig;
@@ -101,6 +102,13 @@ public sealed partial class BalancerHost : IAsyncDisposable
             admin = BuildAdmin(config, options, metrics, host);
             host._admin = admin;
             control.Changed += host.OnBackendsChanged;
+            if (config.L4.Services.Count > 0 && config.L4.Interface is { } dataInterface)
+            {
+                // Registered before the first checks run, so data-path checks never see "probe not registered".
+                host._dataPath = new DataPathRoutes(dataInterface, loggers.CreateLogger("LoadBalancer.L4.DataPath"));
+                host._dataPath.Apply(config.L4, config.HealthPools);
+                control.Probes.Register(new DataPathProbe(host._dataPath));
+            }
             control.Apply(config);
             host._proxyConfig?.Update(config.Routes, ProxyConfigMapper.Clusters(config));
             if (config.L4.Services.Count > 0)
@@ -133,6 +141,7 @@ public sealed partial class BalancerHost : IAsyncDisposable
             {
                 await host_._l4.DisposeAsync();
             }
+            host_?._dataPath?.Dispose();
             if (admin is not null)
             {
                 await admin.DisposeAsync();
@@ -190,15 +199,23 @@ public sealed partial class BalancerHost : IAsyncDisposable
         builder.Services.AddSingleton<L7Metrics>();
         builder.Services.AddRequestTimeouts();
         builder.Services.AddBalancerProxy();
+        builder.Services.AddSingleton(config.Balancer.Tuning);
+        builder.Services.AddSingleton<Yarp.ReverseProxy.Forwarder.IForwarderHttpClientFactory, TunedForwarderHttpClientFactory>();
+        if (config.Balancer.Tuning.InlineSocketCompletions)
+        {
+            builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = true);
+        }
         // Affinity cookies are protected with keys that live as long as the process (documented in the README).
         builder.Services.AddDataProtection().UseEphemeralDataProtectionProvider();
         var app = builder.Build();
         app.UseRequestTimeouts();
         var l7Metrics = app.Services.GetRequiredService<L7Metrics>();
+        var retry = new ConnectFailureRetry(config.Balancer.Limits.ConnectRetries);
         app.MapReverseProxy(proxy =>
         {
             proxy.Use(l7Metrics.RecordAsync);
             proxy.Use(RequestTimeoutAs504);
+            proxy.Use(retry.InvokeAsync);
             proxy.UseSessionAffinity();
             proxy.UseLoadBalancing();
             proxy.UsePassiveHealthChecks();
@@ -307,6 +324,7 @@ public sealed partial class BalancerHost : IAsyncDisposable
         {
             LogRestartNeeded(_logger);
         }
+        _dataPath?.Apply(next.L4, next.HealthPools);
         Control.Apply(next);
         _proxyConfig?.Update(next.Routes, ProxyConfigMapper.Clusters(next));
         if (_l4 is not null)
@@ -371,6 +389,7 @@ public sealed partial class BalancerHost : IAsyncDisposable
         {
             await _l4.DisposeAsync();
         }
+        _dataPath?.Dispose();
         if (_front is not null)
         {
             await _front.StopAsync(TimeSpan.FromSeconds(5));

@@ -9,6 +9,7 @@ public sealed class BalancerMetrics
     /// <summary>Creates the registry with process and runtime metrics and the balancer's own.</summary>
     public BalancerMetrics()
     {
+        SuppressGlobalAdapters();
         Registry = Prometheus.Metrics.NewCustomRegistry();
         DotNetStats.Register(Registry);
         var factory = Prometheus.Metrics.WithCustomRegistry(Registry);
@@ -23,6 +24,21 @@ public sealed class BalancerMetrics
         // Create the label children up front so both series exist (as 0) before the first reload.
         ConfigReloads.WithLabels("ok");
         ConfigReloads.WithLabels("failed");
+    }
+
+    private static int _suppressed;
+
+    /// <summary>
+    /// prometheus-net's default registry would, once collected, listen to every .NET Meter and EventSource in the
+    /// process (ASP.NET Core's per-request instruments included); this balancer exposes its own registries only, so
+    /// make sure that never starts.
+    /// </summary>
+    private static void SuppressGlobalAdapters()
+    {
+        if (Interlocked.Exchange(ref _suppressed, 1) == 0)
+        {
+            Prometheus.Metrics.SuppressDefaultMetrics();
+        }
     }
 
     /// <summary>The registry exposed on the admin endpoint's /metrics.</summary>

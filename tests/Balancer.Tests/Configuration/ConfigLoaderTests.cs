@@ -126,6 +126,10 @@ public sealed class ConfigLoaderTests
     [Theory]
     [InlineData("demo.json")]
     [InlineData("l7.json")]
+    [InlineData("l4-nat.json")]
+    [InlineData("l4-fullnat.json")]
+    [InlineData("l4-tunnel.json")]
+    [InlineData("l4-dsr.json")]
     public async Task ShippedConfigs_AreValid(string name)
     {
         var path = Path.Combine(RepoRoot(), "configs", name);

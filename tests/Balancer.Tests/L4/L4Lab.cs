@@ -13,8 +13,11 @@ public sealed class L4Lab : IDisposable
     public const string Vip = "10.200.0.100";
     public const string FullNatSource = "10.200.0.3";
     private readonly List<Process> _processes = [];
+    private readonly Dictionary<string, Process> _backends = [];
     private readonly TempDir _dir = new();
     private Process? _balancer;
+    private string _balancerLog = "balancer.log";
+    private int _balancerStarts;
 
     public L4Lab(string mode, int backends = 2, string? suffix = null)
     {
@@ -46,10 +49,13 @@ public sealed class L4Lab : IDisposable
     public string Client => Topology.Layout.Client.Namespace;
     public string BalancerLog { get; private set; } = "";
 
+    /// <summary>The PID of the running `balancer run` (for /proc/PID/status), or 0 before it starts.</summary>
+    public int BalancerPid => _balancer is { HasExited: false } b ? b.Id : 0;
+
     private void StartBackend(string name)
     {
         var ns = Topology.Layout.Backends.Single(b => b.Name == name).Namespace;
-        Start(ns, $"{name}.log", "dotnet", BalancerProcess.DllPath, "demo-backend", "--name", name, "--url", "http://0.0.0.0:8080", "--udp", "5353");
+        _backends[name] = Start(ns, $"{name}.log", "dotnet", BalancerProcess.DllPath, "demo-backend", "--name", name, "--url", "http://0.0.0.0:8080", "--udp", "5353");
         // Ready when it answers on its real address (from the balancer's namespace, which shares the server net).
         var address = Topology.Layout.Backends.Single(b => b.Name == name).Address;
         Wait(() => Exec(Topology.Layout.Balancer.Namespace, "curl", "-s", "-m", "1", $"http://{address}:8080/health").StdOut == "ok", TimeSpan.FromSeconds(30), $"backend {name}");
@@ -88,15 +94,52 @@ public sealed class L4Lab : IDisposable
     public void StartBalancer(JsonObject config)
     {
         File.WriteAllText(ConfigPath, ConfigJson.Text(config));
-        _balancer = Start(Topology.Layout.Balancer.Namespace, "balancer.log", "dotnet", BalancerProcess.DllPath, "run", "--config", ConfigPath);
-        Wait(() => ReadBalancerLog().Contains("balancer running") || _balancer.HasExited, TimeSpan.FromSeconds(30), "balancer start");
-        BalancerLog = ReadBalancerLog();
-        Assert.False(_balancer.HasExited, "balancer exited: " + BalancerLog);
+        LaunchBalancer();
     }
 
+    /// <summary>Kills one backend's demo-backend with SIGKILL (a crash, not a clean stop) and waits until it is gone.</summary>
+    public void StopBackend(string name)
+    {
+        var p = _backends[name];
+        if (!p.HasExited)
+        {
+            ProcessRunner.Run("kill", ["-KILL", p.Id.ToString()]);
+            p.WaitForExit(5000);
+        }
+    }
+
+    /// <summary>Kills `balancer run` with SIGKILL and starts it again (with <paramref name="config"/> if given, else the current file); returns the time from the kill until the new one says it runs.</summary>
+    public TimeSpan RestartBalancer(JsonObject? config = null)
+    {
+        var sw = Stopwatch.StartNew();
+        if (_balancer is { HasExited: false } old)
+        {
+            ProcessRunner.Run("kill", ["-KILL", old.Id.ToString()]);
+            old.WaitForExit(5000);
+        }
+        if (config is not null)
+        {
+            File.WriteAllText(ConfigPath, ConfigJson.Text(config));
+        }
+        LaunchBalancer();
+        return sw.Elapsed;
+    }
+
+    private void LaunchBalancer()
+    {
+        // Each start logs to its own file, so waiting for "balancer running" never reads the previous run's log.
+        _balancerLog = _balancerStarts++ == 0 ? "balancer.log" : $"balancer.{_balancerStarts}.log";
+        var balancer = Start(Topology.Layout.Balancer.Namespace, _balancerLog, "dotnet", BalancerProcess.DllPath, "run", "--config", ConfigPath);
+        _balancer = balancer;
+        Wait(() => ReadBalancerLog().Contains("balancer running") || balancer.HasExited, TimeSpan.FromSeconds(30), "balancer start");
+        BalancerLog = ReadBalancerLog();
+        Assert.False(balancer.HasExited, "balancer exited: " + BalancerLog);
+    }
+
+    /// <summary>The log of the current (latest) `balancer run`.</summary>
     public string ReadBalancerLog()
     {
-        var path = Path.Combine(_dir.Path, "balancer.log");
+        var path = Path.Combine(_dir.Path, _balancerLog);
         return File.Exists(path) ? File.ReadAllText(path) : "";
     }
 

@@ -11,10 +11,10 @@ public sealed class L7MetricsTests
     public async Task Metrics_AfterKnownRequests_CountsAreExact()
     {
         await using var f = await BalancerFixture.StartAsync(2, (c, _, _) =>
-            ConfigJson.Cluster(c)["HttpRequest"] = new JsonObject { ["ActivityTimeout"] = "300ms" });
+            ConfigJson.Cluster(c)["HttpRequest"] = new JsonObject { ["ActivityTimeout"] = "2s" });
 
         await f.SpreadAsync(10);
-        using (var slow = await f.Client.GetAsync(f.Front + "/delay/5000"))
+        using (var slow = await f.Client.GetAsync(f.Front + "/delay/8000"))
         {
             Assert.Equal(HttpStatusCode.GatewayTimeout, slow.StatusCode);
         }

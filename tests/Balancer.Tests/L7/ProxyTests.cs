@@ -52,7 +52,7 @@ public sealed class ProxyTests
     public async Task Proxy_DefaultBackendTimeout_AppliesWhenClusterSetsNone()
     {
         await using var f = await BalancerFixture.StartAsync(1, (c, _, _) =>
-            c["Balancer"]!["Limits"] = new JsonObject { ["BackendTimeout"] = "400ms" });
+            c["Balancer"]!["Limits"] = new JsonObject { ["BackendTimeout"] = "1500ms" });
 
         using var slow = await f.Client.GetAsync(f.Front + "/delay/10000");
         using var fast = await f.Client.GetAsync(f.Front + "/delay/10");

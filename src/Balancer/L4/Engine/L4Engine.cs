@@ -1,4 +1,3 @@
-using System.Net.NetworkInformation;
 using LoadBalancer.Balancer.Configuration;
 using LoadBalancer.Balancer.Control;
 using LoadBalancer.Balancer.L4.Arp;
@@ -29,7 +28,7 @@ public sealed partial class L4Engine : IFrameHandler, IAsyncDisposable
     private readonly byte[] _rxBuffer = GC.AllocateUninitializedArray<byte>(Headroom + MaxFrame, pinned: true);
     private readonly byte[] _controlBuffer = new byte[ArpFrames.FrameLength];
     private readonly object _rebuildLock = new();
-    private PcapPort? _port;
+    private IPacketDevice? _port;
     private ITimer? _housekeeping;
     private uint[] _ownedAddresses = [];
     private string _filter = "";
@@ -90,10 +89,18 @@ public sealed partial class L4Engine : IFrameHandler, IAsyncDisposable
             throw new L4StartupException(problems);
         }
         var nic = InterfaceInfo.Read(config.Interface!)!;
-        var engine = new L4Engine(config, nic, control, time ?? TimeProvider.System, loggers);
+        return StartOn(config, nic, control, loggers, time ?? TimeProvider.System,
+            (filter, logger) => new PcapPacketDevice(config.Interface!, filter, logger));
+    }
+
+    /// <summary>Starts the engine on a given device (tests use an in-memory one); no startup checks.</summary>
+    public static L4Engine StartOn(L4Config config, InterfaceInfo nic, BackendControl control, ILoggerFactory loggers, TimeProvider time,
+        Func<string, ILogger, IPacketDevice> openDevice)
+    {
+        var engine = new L4Engine(config, nic, control, time, loggers);
         try
         {
-            engine.Open();
+            engine.Open(openDevice);
             return engine;
         }
         catch
@@ -103,17 +110,17 @@ public sealed partial class L4Engine : IFrameHandler, IAsyncDisposable
         }
     }
 
-    private void Open()
+    private void Open(Func<string, ILogger, IPacketDevice> openDevice)
     {
         _builder.Configure(Config);
         _filter = _builder.BuildFilter();
-        _port = PcapPort.Open(new PcapPortOptions(Config.Interface!, _filter), this, _logger);
-        Mac = EthernetAddress.TryParse(FormatMac(_port.MacAddress), out var mac) ? mac : default;
+        _port = openDevice(_filter, _logger);
+        Mac = _port.Mac;
         _builder.SetOwnMac(Mac);
         _neighbours.Changed += Rebuild;
-        _control.Changed += _ => Rebuild();
+        _control.Changed += OnBackendsChanged;
         Rebuild();
-        _port.Start();
+        _port.Start(this);
         AnnounceOwnedAddresses();
         _neighbours.Maintain(SendArpRequest);
         _housekeeping = _time.CreateTimer(_ => Housekeeping(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
@@ -142,6 +149,8 @@ public sealed partial class L4Engine : IFrameHandler, IAsyncDisposable
             AnnounceOwnedAddresses();
         }
     }
+
+    private void OnBackendsChanged(LoadBalancer.Health.HealthSnapshot snapshot) => Rebuild();
 
     /// <summary>Rebuilds the immutable snapshot from config, health/admin state and neighbours and publishes it with one write.</summary>
     public void Rebuild()
@@ -227,8 +236,6 @@ public sealed partial class L4Engine : IFrameHandler, IAsyncDisposable
         }
     }
 
-    private static string FormatMac(PhysicalAddress mac) => string.Join(':', mac.GetAddressBytes().Select(b => b.ToString("x2")));
-
     /// <inheritdoc />
     public ValueTask DisposeAsync()
     {
@@ -240,6 +247,7 @@ public sealed partial class L4Engine : IFrameHandler, IAsyncDisposable
     {
         _housekeeping?.Dispose();
         _neighbours.Changed -= Rebuild;
+        _control.Changed -= OnBackendsChanged;
         _port?.Dispose();
         _port = null;
     }

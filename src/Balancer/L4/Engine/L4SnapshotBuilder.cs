@@ -224,7 +224,10 @@ public sealed class L4SnapshotBuilder
         }
         if (src.Count > 0)
         {
-            parts.Add("(ip and (" + string.Join(" or ", src.Select(a => $"src host {a}")) + "))");
+            // Replies to the balancer's own addresses (health checks, admin) belong to its kernel, not to a NAT flow.
+            var own = _nic.Addresses.Select(a => $"dst host {LoadBalancer.Modes.Packets.Ipv4Address.Format(a.Address)}").ToList();
+            var notOwn = own.Count == 0 ? "" : " and not (" + string.Join(" or ", own) + ")";
+            parts.Add("(ip and (" + string.Join(" or ", src.Select(a => $"src host {a}")) + ")" + notOwn + ")");
         }
         return string.Join(" or ", parts);
     }

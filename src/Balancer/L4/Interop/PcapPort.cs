@@ -38,6 +38,9 @@ public sealed partial class PcapPort : IDisposable
         _logger = logger;
     }
 
+    /// <summary>The handler frames are delivered to.</summary>
+    public IFrameHandler Handler => _handler;
+
     /// <summary>Name of the opened interface.</summary>
     public string InterfaceName => _options.InterfaceName;
 

@@ -1,0 +1,72 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using LoadBalancer.Balancer.Lab;
+using LoadBalancer.Bench.Infra;
+
+namespace LoadBalancer.Bench.Contenders;
+
+/// <summary>Our L4 engine (`balancer run` with an L4 section) in one forwarding mode, owning the VIP.</summary>
+/// <param name="mode">nat, fullnat, tunnel or dsr.</param>
+internal sealed class BalancerL4Contender(string mode) : ProcessContender
+{
+    /// <summary>The full-NAT source address (on the server net, answered by the engine).</summary>
+    public const string FullNatSource = "10.200.0.3";
+
+    /// <inheritdoc/>
+    public override string Name => $"l4-{mode}";
+
+    /// <inheritdoc/>
+    public override bool Udp => true;
+
+    /// <inheritdoc/>
+    public override RouteMode Routes => mode switch
+    {
+        "nat" => RouteMode.ViaBalancer,
+        "tunnel" => RouteMode.Tunnel,
+        _ => RouteMode.OnLink,
+    };
+
+    /// <inheritdoc/>
+    public override string HttpBase(BenchLab lab) => $"http://{lab.Layout.Vip}:{BenchLab.HttpPort}";
+
+    /// <inheritdoc/>
+    protected override string[] Prepare(BenchLab lab, string dir)
+    {
+        JsonObject Service(int port, string protocol)
+        {
+            var backends = new JsonObject();
+            foreach (var b in lab.Layout.Backends)
+            {
+                backends[b.Name] = new JsonObject { ["Address"] = b.Address.ToString() };
+            }
+
+            var s = new JsonObject
+            {
+                ["Vip"] = lab.Layout.Vip.ToString(),
+                ["Port"] = port,
+                ["Protocol"] = protocol,
+                ["Mode"] = mode,
+                ["Backends"] = backends,
+            };
+            if (mode == "fullnat")
+            {
+                s["FullNatSources"] = new JsonArray(FullNatSource);
+            }
+
+            return s;
+        }
+
+        var config = new JsonObject
+        {
+            ["Balancer"] = new JsonObject { ["Admin"] = new JsonObject { ["Url"] = "http://127.0.0.1:9100" } },
+            ["L4"] = new JsonObject
+            {
+                ["Interface"] = LabLayout.InterfaceName,
+                ["Services"] = new JsonObject { ["web"] = Service(BenchLab.HttpPort, "tcp"), ["udp"] = Service(BenchLab.UdpPort, "udp") },
+            },
+        };
+        var path = Path.Combine(dir, "balancer.json");
+        File.WriteAllText(path, config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        return ["dotnet", lab.BalancerDll, "run", "--config", path];
+    }
+}

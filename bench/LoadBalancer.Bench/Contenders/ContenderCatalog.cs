@@ -1,0 +1,52 @@
+using LoadBalancer.Bench.Infra;
+
+namespace LoadBalancer.Bench.Contenders;
+
+/// <summary>Every contender by name, with the tools each needs.</summary>
+internal static class ContenderCatalog
+{
+    /// <summary>All names, in default run order.</summary>
+    public static readonly IReadOnlyList<string> All =
+        ["direct", "l4-nat", "l4-fullnat", "l4-tunnel", "l4-dsr", "l7", "nftables", "haproxy-tcp", "haproxy-http", "nginx-http", "nginx-stream"];
+
+    /// <summary>The smaller set a --quick run uses unless --contenders says otherwise.</summary>
+    public static readonly IReadOnlyList<string> Quick = ["direct", "l4-nat", "l4-dsr", "l7", "nftables", "haproxy-tcp", "nginx-http"];
+
+    /// <summary>Creates a contender by name.</summary>
+    public static Contender Create(string name) => name switch
+    {
+        "direct" => new DirectContender(),
+        "l4-nat" => new BalancerL4Contender("nat"),
+        "l4-fullnat" => new BalancerL4Contender("fullnat"),
+        "l4-tunnel" => new BalancerL4Contender("tunnel"),
+        "l4-dsr" => new BalancerL4Contender("dsr"),
+        "l7" => new BalancerL7Contender(),
+        "nftables" => new NftablesContender(),
+        "haproxy-tcp" => new HaproxyContender("tcp"),
+        "haproxy-http" => new HaproxyContender("http"),
+        "nginx-http" => new NginxContender("http"),
+        "nginx-stream" => new NginxContender("stream"),
+        _ => throw new ArgumentException($"unknown contender '{name}' (known: {string.Join(", ", All)})"),
+    };
+
+    /// <summary>What is missing on this machine for <paramref name="name"/>, or null; with the Debian package to install.</summary>
+    public static string? Missing(string name)
+    {
+        if (name.StartsWith("haproxy", StringComparison.Ordinal) && !Shell.Has("haproxy"))
+        {
+            return "haproxy (apt-get install haproxy)";
+        }
+
+        if (name == "nginx-stream" && !File.Exists(NginxContender.StreamModule))
+        {
+            return "nginx stream module (apt-get install libnginx-mod-stream)";
+        }
+
+        if (name == "nftables" && !Shell.Has("nft"))
+        {
+            return "nft (apt-get install nftables)";
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,202 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using LoadBalancer.Bench.Contenders;
+using LoadBalancer.Bench.Infra;
+using LoadBalancer.Bench.Reporting;
+using LoadBalancer.Bench.Workloads;
+using Spectre.Console;
+
+namespace LoadBalancer.Bench;
+
+/// <summary>The `e2e` command: parses options, builds the lab, runs, reports, cleans up.</summary>
+internal static partial class E2eCommand
+{
+    /// <summary>Creates the command.</summary>
+    public static Command Create()
+    {
+        var rounds = new Option<int>("--rounds") { Description = "rounds (each runs every contender once, alternating)", DefaultValueFactory = _ => 3 };
+        var duration = new Option<string>("--duration") { Description = "length of each run (e.g. 5s, 10s, 1m)", DefaultValueFactory = _ => "4s" };
+        var quick = new Option<bool>("--quick") { Description = "smoke run: 1 round, 3 s per run, a smaller set of contenders (unless --contenders is given)" };
+        var outDir = new Option<string>("--out") { Description = "output directory for results.md, results.json and PNG plots", DefaultValueFactory = _ => "bench/results" };
+        var contenders = new Option<string>("--contenders") { Description = $"comma-separated contenders, or 'all' ({string.Join(", ", ContenderCatalog.All)})" };
+        var workloads = new Option<string>("--workloads") { Description = $"comma-separated workloads ({string.Join(", ", Workload.All.Select(w => w.Id))})", DefaultValueFactory = _ => "all" };
+        var udpPackets = new Option<long>("--udp-packets") { Description = "upper bound of datagrams per UDP run", DefaultValueFactory = _ => 2_000_000 };
+        var threshold = new Option<double>("--refuse-above", "--threshold") { Description = "refuse a run when other processes used more than this share of one core", DefaultValueFactory = _ => 0.15 };
+        var balancer = new Option<string?>("--balancer") { Description = "path of balancer.dll (default: src/Balancer/bin/Release/net10.0/balancer.dll of this repository)" };
+        var warmup = new Option<string>("--warmup") { Description = "unmeasured load after each contender starts", DefaultValueFactory = _ => "2s" };
+        var backends = new Option<int>("--backends") { Description = "number of backends", DefaultValueFactory = _ => 2 };
+        var cmd = new Command("e2e", "Compare direct, our L4 modes and L7 front, kernel nftables DNAT, HAProxy and nginx on one namespace lab")
+        {
+            rounds, duration, quick, outDir, contenders, workloads, udpPackets, threshold, balancer, backends, warmup,
+        };
+        cmd.SetAction(p =>
+        {
+            try
+            {
+                return Action(p);
+            }
+            catch (ArgumentException ex)
+            {
+                AnsiConsole.MarkupLineInterpolated($"[red]{ex.Message}[/]");
+                return 2;
+            }
+        });
+        return cmd;
+
+        int Action(ParseResult p)
+        {
+            bool q = p.GetValue(quick);
+            var names = Split(p.GetValue(contenders)) is { Count: > 0 } given
+                ? (given is ["all"] ? ContenderCatalog.All : given)
+                : (q ? ContenderCatalog.Quick : ContenderCatalog.All);
+            var wl = Split(p.GetValue(workloads)) is { Count: > 0 } w && w is not ["all"] ? w : Workload.All.Select(x => x.Id).ToList();
+            return Execute(new E2eOptions(
+                q ? 1 : p.GetValue(rounds),
+                q ? TimeSpan.FromSeconds(3) : ParseDuration(p.GetValue(duration)!),
+                names,
+                wl,
+                Path.GetFullPath(p.GetValue(outDir)!),
+                q ? Math.Min(p.GetValue(udpPackets), 1_000_000) : p.GetValue(udpPackets),
+                p.GetValue(threshold),
+                p.GetValue(balancer) ?? DefaultBalancerDll(),
+                q,
+                q ? TimeSpan.FromSeconds(1) : ParseDuration(p.GetValue(warmup)!)), p.GetValue(backends), Environment.GetCommandLineArgs());
+        }
+    }
+
+    private static int Execute(E2eOptions options, int backends, string[] argv)
+    {
+        if (Environment.UserName != "root" && !string.Equals(Environment.GetEnvironmentVariable("USER"), "root", StringComparison.Ordinal) && Shell.Run("id", ["-u"]).StdOut.Trim() != "0")
+        {
+            AnsiConsole.MarkupLine("[red]e2e needs root: it creates network namespaces.[/]");
+            return 2;
+        }
+
+        foreach (var n in options.Contenders)
+        {
+            ContenderCatalog.Create(n);
+        }
+
+        foreach (var tool in new[] { "wrk", "nginx", "curl", "ethtool" }.Where(t => !Shell.Has(t)))
+        {
+            AnsiConsole.MarkupLineInterpolated($"[red]{tool} is missing[/]: apt-get install -y --no-install-recommends {tool} (or run bench/run-e2e.sh, which installs what is missing)");
+            return 2;
+        }
+
+        if (!File.Exists(options.BalancerDll))
+        {
+            AnsiConsole.MarkupLineInterpolated($"[red]{options.BalancerDll} not found[/]: dotnet build src/Balancer -c Release, or pass --balancer");
+            return 2;
+        }
+
+        var skipped = options.Contenders.Select(n => (n, why: ContenderCatalog.Missing(n))).Where(x => x.why is not null).ToList();
+        foreach (var (n, why) in skipped)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[yellow]skipping {n}[/]: missing {why}");
+        }
+
+        options = options with { Contenders = options.Contenders.Where(n => skipped.All(s => s.n != n)).ToList() };
+        var started = DateTimeOffset.UtcNow;
+        var prefix = $"lbb{Environment.ProcessId}";
+        var work = Path.Combine(Path.GetTempPath(), prefix);
+        using var cancel = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            // First Ctrl+C: finish the current run, then clean up and report what was measured; a second one exits at once.
+            e.Cancel = !cancel.IsCancellationRequested;
+            cancel.Cancel();
+        };
+
+        int perRound = options.Contenders.Sum(c => options.Workloads.Count(w => w != "udp" || ContenderCatalog.Create(c).Udp));
+        AnsiConsole.MarkupLineInterpolated($"lab [bold]{prefix}[/]: {options.Contenders.Count} contenders, {options.Workloads.Count} workloads, {options.Rounds} round(s) x {options.Duration.TotalSeconds:0.#} s: {perRound * options.Rounds} runs, about {TimeSpan.FromSeconds(perRound * options.Rounds * (options.Duration.TotalSeconds + 1) + (options.Contenders.Count * options.Rounds * (3 + options.Warmup.TotalSeconds))):mm\\:ss}");
+        IReadOnlyList<RunRecord> records = [];
+        var lab = new BenchLab(prefix, backends, work, options.BalancerDll, new SpectreLog());
+        try
+        {
+            lab.Up();
+            records = new E2eRunner(options, cancel.Token).Run(lab);
+        }
+        finally
+        {
+            lab.Dispose();
+            if (Directory.Exists(work))
+            {
+                KeepLogs(work, Path.Combine(options.OutDir, "logs"));
+                Directory.Delete(work, recursive: true);
+            }
+        }
+
+        var command = "dotnet run -c Release --project bench/LoadBalancer.Bench -- " + string.Join(' ', argv.Skip(1));
+        var md = ReportWriter.Write(options, Machine(), command, started, records);
+        // Plain Console: Spectre would wrap the Markdown at the terminal width.
+        Console.Out.WriteLine();
+        Console.Out.WriteLine(md);
+        AnsiConsole.MarkupLineInterpolated($"written: {options.OutDir}/results.md, results.json and plots");
+        var leftovers = Shell.Run("ip", ["netns", "list"]).StdOut.Split('\n').Where(l => l.StartsWith(prefix + "-", StringComparison.Ordinal)).ToList();
+        if (leftovers.Count > 0)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[red]namespaces left behind: {string.Join(' ', leftovers)}[/]");
+            return 1;
+        }
+
+        return records.Count > 0 && records.All(r => r.Failure is null) ? 0 : 1;
+    }
+
+    private static void KeepLogs(string work, string logs)
+    {
+        // The contenders' own logs (stdout, nginx error logs, balancer output) explain failures after the lab is gone.
+        Directory.CreateDirectory(logs);
+        foreach (var file in Directory.EnumerateFiles(work, "*.log", SearchOption.AllDirectories))
+        {
+            var name = Path.GetRelativePath(work, file).Replace('/', '_');
+            File.Copy(file, Path.Combine(logs, name), overwrite: true);
+        }
+    }
+
+    private static List<string> Split(string? s) =>
+        (s ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+
+    /// <summary>Parses 500ms, 5s, 2m or a plain number of seconds.</summary>
+    internal static TimeSpan ParseDuration(string s)
+    {
+        var m = DurationPattern().Match(s.Trim());
+        if (!m.Success)
+        {
+            throw new ArgumentException($"--duration '{s}': use e.g. 5s, 500ms or 1m");
+        }
+
+        double v = double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+        return m.Groups[2].Value switch { "ms" => TimeSpan.FromMilliseconds(v), "m" => TimeSpan.FromMinutes(v), _ => TimeSpan.FromSeconds(v) };
+    }
+
+    private static string DefaultBalancerDll()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "LoadBalancer.sln")))
+        {
+            dir = dir.Parent;
+        }
+
+        var root = dir?.FullName ?? Directory.GetCurrentDirectory();
+        return Path.Combine(root, "src", "Balancer", "bin", "Release", "net10.0", "balancer.dll");
+    }
+
+    private static string Machine()
+    {
+        var cpu = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown CPU";
+        var mem = File.ReadLines("/proc/meminfo").FirstOrDefault(l => l.StartsWith("MemTotal", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "?";
+        var kernel = File.ReadAllText("/proc/sys/kernel/osrelease").Trim();
+        string Version(string tool, params string[] args)
+        {
+            var r = Shell.Run(tool, args);
+            return (r.StdOut + r.StdErr).Split('\n').FirstOrDefault()?.Trim() ?? "";
+        }
+
+        return $"{Environment.ProcessorCount} x {cpu}, {mem} RAM, Linux {kernel}, .NET {Environment.Version}; "
+            + $"{Version("nginx", "-v")}; {Version("haproxy", "-v")}; {Version("wrk", "-v")}";
+    }
+
+    [GeneratedRegex(@"^([\d.]+)\s*(ms|s|m)?$")]
+    private static partial Regex DurationPattern();
+}

@@ -1,0 +1,166 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using LoadBalancer.Balancer.Lab;
+
+namespace LoadBalancer.Bench.Infra;
+
+/// <summary>
+/// One lab for every contender: client, balancer and backends in namespaces (see <see cref="LabLayout"/>), built in
+/// tunnel mode (VIP on the backends' lo, ARP sysctls, `balancer decap`) and switched per contender by replacing the
+/// backends' route to the client subnet (<see cref="RouteMode"/>). Each backend runs its own nginx on :8080.
+/// </summary>
+internal sealed class BenchLab : IDisposable
+{
+    /// <summary>TCP port of the backends' nginx and of every contender's front.</summary>
+    public const int HttpPort = 8080;
+
+    /// <summary>UDP port the packet workload is sent to and counted on.</summary>
+    public const int UdpPort = 5353;
+
+    /// <summary>Path of the ~100-byte response.</summary>
+    public const string SmallPath = "/small";
+
+    /// <summary>Path of the 1 MiB file.</summary>
+    public const string LargePath = "/1mb.bin";
+
+    /// <summary>Size of the large file.</summary>
+    public const int LargeBytes = 1 << 20;
+
+    private readonly List<NsProcess> _nginx = [];
+    private readonly TextWriter _log;
+    private RouteMode? _routes;
+
+    /// <summary>Prepares (does not build) a lab named <paramref name="prefix"/> with its files under <paramref name="workDir"/>.</summary>
+    public BenchLab(string prefix, int backends, string workDir, string balancerDll, TextWriter log)
+    {
+        WorkDir = workDir;
+        BalancerDll = balancerDll;
+        _log = log;
+        Topology = new LabTopology(new LabOptions(prefix, backends, LabMode.Tunnel)
+        {
+            StateDirectory = Path.Combine(workDir, "lab"),
+            SelfCommand = ["dotnet", balancerDll],
+        }, log);
+    }
+
+    /// <summary>The lab itself.</summary>
+    public LabTopology Topology { get; }
+
+    /// <summary>Names and addresses.</summary>
+    public LabLayout Layout => Topology.Layout;
+
+    /// <summary>Directory for configs and logs.</summary>
+    public string WorkDir { get; }
+
+    /// <summary>The balancer.dll run for our contenders.</summary>
+    public string BalancerDll { get; }
+
+    /// <summary>Address every proxy contender listens on: the balancer's client-side address.</summary>
+    public IPAddress ProxyAddress => Layout.BalancerClientSideAddress;
+
+    /// <summary>PIDs of the backends' web servers and decapsulators (their CPU is reported as backend CPU).</summary>
+    public IReadOnlyList<int> BackendPids =>
+        [.. _nginx.Select(n => n.Pid), .. Topology.Status().Processes.Where(p => p.Running).Select(p => p.Process.Pid)];
+
+    /// <summary>Builds the namespaces, starts nginx in every backend and waits until each answers.</summary>
+    public void Up()
+    {
+        Directory.CreateDirectory(WorkDir);
+        Topology.Up();
+        // Many short connections from one client: widen its port range and let it reuse TIME_WAIT ports.
+        Shell.InNs(Layout.Client.Namespace, "sysctl", "-q", "-w", "net.ipv4.ip_local_port_range=1024 65000");
+        Shell.InNs(Layout.Client.Namespace, "sysctl", "-q", "-w", "net.ipv4.tcp_tw_reuse=1");
+        foreach (var b in Layout.Backends)
+        {
+            var dir = Path.Combine(WorkDir, $"nginx-{b.Name}");
+            WriteWebRoot(Path.Combine(dir, "www"), b.Name);
+            var conf = Path.Combine(dir, "nginx.conf");
+            File.WriteAllText(conf, BackendNginxConfig(dir, b.Name));
+            var p = NsProcess.Start(b.Namespace, $"nginx {b.Name}", Path.Combine(dir, "stdout.log"),
+                "nginx", "-e", Path.Combine(dir, "error.log"), "-c", conf, "-p", dir);
+            _nginx.Add(p);
+        }
+
+        foreach (var b in Layout.Backends)
+        {
+            var url = $"http://{b.Address}:{HttpPort}{SmallPath}";
+            _nginx.Single(n => n.What == $"nginx {b.Name}").WaitReady(
+                () => Shell.Run("ip", ["netns", "exec", Layout.Balancer.Namespace, "curl", "-s", "-m", "1", "-o", "/dev/null", "-w", "%{http_code}", url]).StdOut == "200",
+                TimeSpan.FromSeconds(15));
+        }
+
+        _log.WriteLine($"lab {Topology.Options.Prefix} up with nginx on {Layout.Backends.Count} backends");
+    }
+
+    /// <summary>Replaces every backend's route to the client subnet (no-op when already so).</summary>
+    public void SetRoutes(RouteMode mode)
+    {
+        if (_routes == mode)
+        {
+            return;
+        }
+
+        foreach (var b in Layout.Backends)
+        {
+            string[] route = mode switch
+            {
+                RouteMode.ViaBalancer => ["via", Layout.Balancer.Address.ToString(), "dev", LabLayout.InterfaceName],
+                RouteMode.Tunnel => ["dev", LabLayout.InterfaceName, "advmss", "1440"],
+                _ => ["dev", LabLayout.InterfaceName],
+            };
+            Shell.Checked("ip", ["-n", b.Namespace, "route", "replace", LabLayout.ClientSubnet, .. route]);
+        }
+
+        _routes = mode;
+    }
+
+    /// <summary>Stops the backends' nginx and removes the lab.</summary>
+    public void Dispose()
+    {
+        foreach (var n in _nginx)
+        {
+            n.Dispose();
+        }
+
+        _nginx.Clear();
+        foreach (var line in Topology.Down())
+        {
+            _log.WriteLine($"removed {line}");
+        }
+    }
+
+    private static void WriteWebRoot(string root, string name)
+    {
+        Directory.CreateDirectory(root);
+        var data = new byte[LargeBytes];
+        Random.Shared.NextBytes(data);
+        File.WriteAllBytes(Path.Combine(root, LargePath.TrimStart('/')), data);
+    }
+
+    private static string BackendNginxConfig(string dir, string name)
+    {
+        // ~100 bytes of body: the backend's name, padded.
+        var body = new StringBuilder($"{name} ").Append('x', 96 - name.Length).ToString();
+        return string.Create(CultureInfo.InvariantCulture, $$"""
+            daemon off;
+            worker_processes 1;
+            pid {{dir}}/nginx.pid;
+            events { worker_connections 16384; }
+            http {
+              access_log off;
+              client_body_temp_path {{dir}}/tmp-body;
+              proxy_temp_path {{dir}}/tmp-proxy;
+              keepalive_requests 10000000;
+              keepalive_timeout 120s;
+              sendfile on;
+              tcp_nopush on;
+              server {
+                listen {{HttpPort}} backlog=4096;
+                root {{dir}}/www;
+                location = {{SmallPath}} { default_type text/plain; return 200 "{{body}}\n"; }
+              }
+            }
+            """);
+    }
+}

@@ -1,0 +1,61 @@
+using System.Globalization;
+
+namespace LoadBalancer.Bench.Infra;
+
+/// <summary>CPU time (utime + stime, clock ticks) of processes and their descendants, from /proc/PID/stat.</summary>
+internal static class ProcCpu
+{
+    /// <summary>Sum of utime + stime over the given processes and all their live descendants.</summary>
+    public static long TreeTicks(IEnumerable<int> roots)
+    {
+        var all = ReadAll();
+        var children = all.Values.GroupBy(p => p.Ppid).ToDictionary(g => g.Key, g => g.Select(p => p.Pid).ToList());
+        var seen = new HashSet<int>();
+        var stack = new Stack<int>(roots);
+        long total = 0;
+        while (stack.Count > 0)
+        {
+            int pid = stack.Pop();
+            if (!seen.Add(pid) || !all.TryGetValue(pid, out var p))
+            {
+                continue;
+            }
+
+            total += p.Ticks;
+            foreach (var c in children.GetValueOrDefault(pid) ?? [])
+            {
+                stack.Push(c);
+            }
+        }
+
+        return total;
+    }
+
+    private static Dictionary<int, (int Pid, int Ppid, long Ticks)> ReadAll()
+    {
+        var result = new Dictionary<int, (int, int, long)>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out int pid))
+            {
+                continue;
+            }
+
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                // The command name is in parentheses and may contain spaces: parse after the last ')'.
+                var rest = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                int ppid = int.Parse(rest[1], CultureInfo.InvariantCulture);
+                long ticks = long.Parse(rest[11], CultureInfo.InvariantCulture) + long.Parse(rest[12], CultureInfo.InvariantCulture);
+                result[pid] = (pid, ppid, ticks);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+            {
+                // The process ended while we read /proc.
+            }
+        }
+
+        return result;
+    }
+}

@@ -1,0 +1,134 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using LoadBalancer.Bench.Workloads;
+
+namespace LoadBalancer.Bench.Reporting;
+
+/// <summary>Writes results.md, results.json and the PNG plots into the output directory.</summary>
+internal static class ReportWriter
+{
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    /// <summary>Writes every output file and returns the Markdown text.</summary>
+    public static string Write(E2eOptions options, string machine, string command, DateTimeOffset started, IReadOnlyList<RunRecord> records)
+    {
+        Directory.CreateDirectory(options.OutDir);
+        var workloads = Workload.All.Where(w => options.Workloads.Contains(w.Id)).ToList();
+        var summaries = Summary.From(records, options.Contenders, workloads.Select(w => w.Id));
+        var plots = PlotWriter.Write(options.OutDir, summaries, options.Contenders);
+        var md = Markdown(options, machine, command, started, workloads, summaries, records, plots);
+        File.WriteAllText(Path.Combine(options.OutDir, "results.md"), md);
+        var json = new
+        {
+            started,
+            machine,
+            command,
+            options = new { options.Rounds, durationSeconds = options.Duration.TotalSeconds, warmupSeconds = options.Warmup.TotalSeconds, options.Contenders, options.Workloads, options.UdpPackets, options.ForeignCoreShare, options.Quick },
+            summaries,
+            runs = records,
+        };
+        File.WriteAllText(Path.Combine(options.OutDir, "results.json"), JsonSerializer.Serialize(json, Json));
+        return md;
+    }
+
+    private static string Markdown(
+        E2eOptions o, string machine, string command, DateTimeOffset started, IReadOnlyList<Workload> workloads,
+        IReadOnlyList<Summary> summaries, IReadOnlyList<RunRecord> records, IReadOnlyList<string> plots)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder();
+        sb.AppendLine(inv, $"# End-to-end comparison{(o.Quick ? " (smoke run: --quick)" : "")}").AppendLine();
+        sb.AppendLine(inv, $"- date: {started:yyyy-MM-dd HH:mm} UTC");
+        sb.AppendLine(inv, $"- machine: {machine}");
+        sb.AppendLine(inv, $"- command: `{command}`");
+        sb.AppendLine(inv, $"- {o.Rounds} round(s), {o.Duration.TotalSeconds:0.#} s per run after {o.Warmup.TotalSeconds:0.#} s of unmeasured warm-up per contender start, contenders alternate in this order each round: {string.Join(", ", o.Contenders)}");
+        int refused = records.Count(r => r.Refused), failed = records.Count(r => r.Failure is not null);
+        sb.AppendLine(inv, $"- runs: {records.Count}, refused (other load above {o.ForeignCoreShare:0.##} core): {refused}, failed: {failed}");
+        sb.AppendLine("- values: median (min–max) over accepted rounds; ratios are computed per round against `direct` and `nftables`, then the median taken.");
+        sb.AppendLine("- CPU: contender = utime+stime of its processes and children from /proc/PID/stat; for `nftables` it is the whole machine's softirq time from /proc/stat (kernel DNAT has no process), which also contains the veth work of every other party. Cores = CPU seconds per second of run.");
+        if (refused > 0)
+        {
+            sb.AppendLine("- **Rows marked `refused` come only from rounds in which other processes used more CPU than the threshold: the numbers are noisy.**");
+        }
+
+        sb.AppendLine();
+        foreach (var w in workloads)
+        {
+            var rows = summaries.Where(s => s.Workload == w.Id).ToList();
+            if (rows.Count == 0)
+            {
+                continue;
+            }
+
+            sb.AppendLine(inv, $"## {w.Title} ({w.Unit})").AppendLine();
+            string fmt = w.Unit == "MB/s" ? "0.0" : "0";
+            if (w.Kind == WorkloadKind.Udp)
+            {
+                sb.AppendLine("| contender | received pps | loss % | × direct | × nftables | CPU s / 1M pkt | generator cores | rounds |");
+                sb.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+                foreach (var s in rows)
+                {
+                    sb.AppendLine(inv, $"| {s.Contender} | {s.Value.Format(fmt)} | {s.LossPercent.Format("0.0")} | {s.VsDirect.Format("0.00")} | {s.VsNftables.Format("0.00")} | {s.CpuPerUnit.Format("0.00")} | {s.GeneratorCores.Format("0.00")} | {Rounds(s)} |");
+                }
+            }
+            else
+            {
+                sb.AppendLine(inv, $"| contender | {w.Unit} | p50 ms | p99 ms | × direct | × nftables | CPU ms / 1k req | backend cores | wrk cores | errors | rounds |");
+                sb.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+                foreach (var s in rows)
+                {
+                    sb.AppendLine(inv, $"| {s.Contender} | {s.Value.Format(fmt)} | {s.P50Ms.Format("0.00")} | {s.P99Ms.Format("0.00")} | {s.VsDirect.Format("0.00")} | {s.VsNftables.Format("0.00")} | {s.CpuPerUnit.Format("0.0")} | {s.BackendCores.Format("0.00")} | {s.GeneratorCores.Format("0.00")} | {s.Errors} | {Rounds(s)} |");
+                }
+            }
+
+            sb.AppendLine();
+        }
+
+        var failures = summaries.Where(s => s.Failure is not null).ToList();
+        if (failures.Count > 0)
+        {
+            sb.AppendLine("## Failures").AppendLine();
+            foreach (var f in failures)
+            {
+                var msg = f.Failure!.ReplaceLineEndings(" ");
+                sb.AppendLine(inv, $"- {f.Contender} / {f.Workload}: {(msg.Length > 200 ? msg[..200] + "..." : msg)}");
+            }
+
+            sb.AppendLine();
+        }
+
+        if (plots.Count > 0)
+        {
+            sb.AppendLine("## Plots").AppendLine();
+            foreach (var p in plots)
+            {
+                sb.AppendLine(inv, $"![{Path.GetFileNameWithoutExtension(p)}]({p})");
+            }
+        }
+
+        return sb.ToString();
+    }
+
+    private static string Rounds(Summary s)
+    {
+        var notes = new List<string>();
+        if (s.Refused > 0)
+        {
+            notes.Add($"{s.Refused} refused");
+        }
+
+        if (s.Failed > 0)
+        {
+            notes.Add($"{s.Failed} failed");
+        }
+
+        var n = s.Rounds.ToString(CultureInfo.InvariantCulture);
+        return notes.Count == 0 ? n : $"{n} ({string.Join(", ", notes)})";
+    }
+}

@@ -1,0 +1,65 @@
+namespace LoadBalancer.Bench.Reporting;
+
+/// <summary>One measured run: one contender, one workload, one round.</summary>
+internal sealed record RunRecord
+{
+    /// <summary>Round number, from 1.</summary>
+    public required int Round { get; init; }
+
+    /// <summary>Contender name.</summary>
+    public required string Contender { get; init; }
+
+    /// <summary>Workload id.</summary>
+    public required string Workload { get; init; }
+
+    /// <summary>The primary value (req/s, conn/s, MB/s or received pps); NaN when the run failed.</summary>
+    public double Value { get; init; } = double.NaN;
+
+    /// <summary>Median latency in ms (HTTP workloads).</summary>
+    public double P50Ms { get; init; } = double.NaN;
+
+    /// <summary>99th percentile latency in ms (HTTP workloads).</summary>
+    public double P99Ms { get; init; } = double.NaN;
+
+    /// <summary>Requests completed or datagrams received.</summary>
+    public long Count { get; init; }
+
+    /// <summary>HTTP errors (socket errors + non-2xx) or UDP send errors.</summary>
+    public long Errors { get; init; }
+
+    /// <summary>UDP: datagrams sent.</summary>
+    public long Sent { get; init; }
+
+    /// <summary>UDP: percent lost.</summary>
+    public double LossPercent { get; init; } = double.NaN;
+
+    /// <summary>UDP: datagrams counted per backend.</summary>
+    public IReadOnlyList<long>? PerBackend { get; init; }
+
+    /// <summary>Wall time of the measurement in seconds.</summary>
+    public double Seconds { get; init; }
+
+    /// <summary>CPU seconds of the contender's processes (nftables: the machine's softirq seconds).</summary>
+    public double ContenderCpuSeconds { get; init; }
+
+    /// <summary>CPU seconds of the backends' web servers and decapsulators.</summary>
+    public double BackendCpuSeconds { get; init; }
+
+    /// <summary>CPU seconds of the load generator (wrk, or the harness's own UDP threads).</summary>
+    public double GeneratorCpuSeconds { get; init; }
+
+    /// <summary>The machine's softirq CPU seconds during the run.</summary>
+    public double SoftIrqSeconds { get; init; }
+
+    /// <summary>Busy CPU seconds of the machine not accounted to the contender, generator, backends, harness or softirq.</summary>
+    public double ForeignCpuSeconds { get; init; }
+
+    /// <summary>True when <see cref="ForeignCpuSeconds"/> exceeded the threshold: the machine was not quiet.</summary>
+    public bool Refused { get; init; }
+
+    /// <summary>Why the run failed, or null.</summary>
+    public string? Failure { get; init; }
+
+    /// <summary>Contender CPU per unit: ms per 1k requests (HTTP) or s per 1M packets (UDP).</summary>
+    public double CpuPerUnit { get; init; } = double.NaN;
+}

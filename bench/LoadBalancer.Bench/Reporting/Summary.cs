@@ -1,0 +1,105 @@
+namespace LoadBalancer.Bench.Reporting;
+
+/// <summary>One contender on one workload over all rounds: medians and ranges, ratios computed per round.</summary>
+internal sealed record Summary
+{
+    /// <summary>Contender name.</summary>
+    public required string Contender { get; init; }
+
+    /// <summary>Workload id.</summary>
+    public required string Workload { get; init; }
+
+    /// <summary>Rounds that produced a value.</summary>
+    public int Rounds { get; init; }
+
+    /// <summary>Of those, rounds refused because the machine was busy with other work.</summary>
+    public int Refused { get; init; }
+
+    /// <summary>Rounds that failed.</summary>
+    public int Failed { get; init; }
+
+    /// <summary>True when the statistics below use refused rounds because no round was accepted.</summary>
+    public bool FromRefusedRounds { get; init; }
+
+    /// <summary>Median, minimum and maximum of the primary value.</summary>
+    public Stat Value { get; init; }
+
+    /// <summary>Median p50 latency (ms).</summary>
+    public Stat P50Ms { get; init; }
+
+    /// <summary>Median p99 latency (ms).</summary>
+    public Stat P99Ms { get; init; }
+
+    /// <summary>Value divided by direct's value in the same round.</summary>
+    public Stat VsDirect { get; init; }
+
+    /// <summary>Value divided by nftables DNAT's value in the same round.</summary>
+    public Stat VsNftables { get; init; }
+
+    /// <summary>Contender CPU per unit (ms per 1k requests, or s per 1M packets).</summary>
+    public Stat CpuPerUnit { get; init; }
+
+    /// <summary>Backends' CPU in cores (seconds of CPU per second of run).</summary>
+    public Stat BackendCores { get; init; }
+
+    /// <summary>Load generator's CPU in cores.</summary>
+    public Stat GeneratorCores { get; init; }
+
+    /// <summary>UDP loss in percent.</summary>
+    public Stat LossPercent { get; init; }
+
+    /// <summary>Errors summed over rounds.</summary>
+    public long Errors { get; init; }
+
+    /// <summary>The first failure message, if any.</summary>
+    public string? Failure { get; init; }
+
+    /// <summary>Summarises the records of one run.</summary>
+    public static IReadOnlyList<Summary> From(IReadOnlyList<RunRecord> records, IEnumerable<string> contenders, IEnumerable<string> workloads)
+    {
+        var result = new List<Summary>();
+        foreach (var w in workloads)
+        {
+            foreach (var c in contenders)
+            {
+                var mine = records.Where(r => r.Contender == c && r.Workload == w).ToList();
+                if (mine.Count == 0)
+                {
+                    continue;
+                }
+
+                var ok = mine.Where(r => r.Failure is null && !double.IsNaN(r.Value)).ToList();
+                var accepted = ok.Where(r => !r.Refused).ToList();
+                bool fromRefused = accepted.Count == 0 && ok.Count > 0;
+                var use = fromRefused ? ok : accepted;
+                Stat Ratio(string baseline) => Stat.Of(use.Select(r =>
+                {
+                    var b = records.FirstOrDefault(x => x.Contender == baseline && x.Workload == w && x.Round == r.Round && x.Failure is null);
+                    return b is null || b.Value <= 0 ? double.NaN : r.Value / b.Value;
+                }));
+                result.Add(new Summary
+                {
+                    Contender = c,
+                    Workload = w,
+                    Rounds = ok.Count,
+                    Refused = ok.Count(r => r.Refused),
+                    Failed = mine.Count - ok.Count,
+                    FromRefusedRounds = fromRefused,
+                    Value = Stat.Of(use.Select(r => r.Value)),
+                    P50Ms = Stat.Of(use.Select(r => r.P50Ms)),
+                    P99Ms = Stat.Of(use.Select(r => r.P99Ms)),
+                    VsDirect = Ratio("direct"),
+                    VsNftables = Ratio("nftables"),
+                    CpuPerUnit = Stat.Of(use.Select(r => r.CpuPerUnit)),
+                    BackendCores = Stat.Of(use.Select(r => r.BackendCpuSeconds / r.Seconds)),
+                    GeneratorCores = Stat.Of(use.Select(r => r.GeneratorCpuSeconds / r.Seconds)),
+                    LossPercent = Stat.Of(use.Select(r => r.LossPercent)),
+                    Errors = use.Sum(r => r.Errors),
+                    Failure = mine.FirstOrDefault(r => r.Failure is not null)?.Failure,
+                });
+            }
+        }
+
+        return result;
+    }
+}

@@ -1,0 +1,22 @@
+namespace LoadBalancer.Bench.Workloads;
+
+/// <summary>One bounded traffic pattern.</summary>
+/// <param name="Id">Short id used in files and --workloads.</param>
+/// <param name="Title">Heading in the report.</param>
+/// <param name="Unit">Unit of the primary value.</param>
+/// <param name="Kind">What generates it.</param>
+/// <param name="Connections">wrk connections (HTTP kinds).</param>
+/// <param name="Path">Request path (HTTP kinds).</param>
+/// <param name="Close">Send `Connection: close` (a new connection per request).</param>
+internal sealed record Workload(string Id, string Title, string Unit, WorkloadKind Kind, int Connections = 0, string Path = "", bool Close = false)
+{
+    /// <summary>Every workload, in run order.</summary>
+    public static readonly IReadOnlyList<Workload> All =
+    [
+        new("ka64", "Keep-alive small requests, 64 connections", "req/s", WorkloadKind.Http, 64, "/small"),
+        new("ka256", "Keep-alive small requests, 256 connections", "req/s", WorkloadKind.Http, 256, "/small"),
+        new("close", "New connection per request (Connection: close), 32 connections", "conn/s", WorkloadKind.Http, 32, "/small", Close: true),
+        new("1mb", "1 MiB downloads, 8 keep-alive connections", "MB/s", WorkloadKind.Http, 8, "/1mb.bin"),
+        new("udp", "64-byte UDP frames (22-byte payload), 16 flows, one sender", "pps", WorkloadKind.Udp),
+    ];
+}

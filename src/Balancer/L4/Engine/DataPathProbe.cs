@@ -1,0 +1,37 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using LoadBalancer.Health.Probes;
+
+namespace LoadBalancer.Balancer.L4.Engine;
+
+/// <summary>The "datapath" probe: a TCP handshake with VIP:port sent through one DSR backend (its MAC, the VIP as destination), so a backend whose VIP is not set up fails even though its real address answers.</summary>
+internal sealed class DataPathProbe(DataPathRoutes routes) : IHealthProbe
+{
+    private const int SolSocket = 1;
+    private const int SoMark = 36;
+
+    public string Name => HealthProbeRegistry.DataPathProbeName;
+
+    public async ValueTask<ProbeResult> ProbeAsync(ProbeTarget target, CancellationToken ct)
+    {
+        var start = Stopwatch.GetTimestamp();
+        if (!routes.TryGet(target.PoolName, target.BackendId, out var route))
+        {
+            return ProbeResult.Fail(ProbeReason.Error, "no data path for this backend (only dsr services have one)", Stopwatch.GetElapsedTime(start));
+        }
+        try
+        {
+            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            socket.SetRawSocketOption(SolSocket, SoMark, BitConverter.GetBytes(route.Mark));
+            socket.NoDelay = true;
+            await socket.ConnectAsync(new IPEndPoint(IPAddress.Parse(route.Vip), route.Port), ct).ConfigureAwait(false);
+            socket.LingerState = new LingerOption(true, 0);
+            return ProbeResult.Ok($"VIP {route.Vip}:{route.Port} answered through {route.Backend}", Stopwatch.GetElapsedTime(start));
+        }
+        catch (Exception ex)
+        {
+            return ProbeFailures.Classify(ex, ct, Stopwatch.GetElapsedTime(start));
+        }
+    }
+}

@@ -1,0 +1,100 @@
+using System.Globalization;
+using LoadBalancer.Balancer.Configuration;
+using LoadBalancer.Balancer.Tools;
+using Microsoft.Extensions.Logging;
+
+namespace LoadBalancer.Balancer.L4.Engine;
+
+/// <summary>Policy routes that let the balancer's own kernel reach the VIP through one chosen DSR backend: a firewall mark per backend selects a table whose only route is VIP via that backend.</summary>
+/// <remarks>
+/// This is how the data-path probe sends a real TCP handshake to VIP:port the way client traffic goes (destination MAC of
+/// the backend, destination IP the VIP): a backend without the VIP on a local interface never answers it. The rules
+/// and tables live in the balancer's own namespace and are removed when the engine stops.
+/// </remarks>
+public sealed partial class DataPathRoutes(string interfaceName, ILogger logger) : IDisposable
+{
+    private const int FirstTable = 24200;
+    private const uint MarkBase = 0x4C42_0000;
+    private readonly object _lock = new();
+    private Dictionary<(string Pool, string Backend), Route> _routes = [];
+
+    /// <summary>One backend's probe path.</summary>
+    public readonly record struct Route(string Vip, int Port, string Backend, uint Mark, int Table);
+
+    /// <summary>Looks up the path of a backend.</summary>
+    public bool TryGet(string pool, string backend, out Route route)
+    {
+        lock (_lock)
+        {
+            return _routes.TryGetValue((pool, backend), out route);
+        }
+    }
+
+    /// <summary>Makes the rules match the DSR services of <paramref name="config"/> that have a data-path check.</summary>
+    public void Apply(L4Config config, IReadOnlyDictionary<string, HealthPoolConfig> health)
+    {
+        var wanted = new Dictionary<(string, string), Route>();
+        var index = 0;
+        foreach (var (name, s) in config.Services.OrderBy(x => x.Key, StringComparer.Ordinal))
+        {
+            if (!string.Equals(s.Mode, "dsr", StringComparison.OrdinalIgnoreCase)
+                || !health.TryGetValue(name, out var h) || !string.Equals(h.Check?.Probe, "datapath", StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+            foreach (var (id, b) in s.Backends.OrderBy(x => x.Key, StringComparer.Ordinal))
+            {
+                wanted[(name, id)] = new Route(s.Vip, s.Port, b.Address, MarkBase + (uint)index, FirstTable + index);
+                index++;
+            }
+        }
+        lock (_lock)
+        {
+            foreach (var old in _routes.Values.Where(r => !wanted.ContainsValue(r)))
+            {
+                Remove(old);
+            }
+            foreach (var route in wanted.Values.Where(r => !_routes.ContainsValue(r)))
+            {
+                Add(route);
+            }
+            _routes = wanted;
+        }
+    }
+
+    private void Add(Route r)
+    {
+        Remove(r);
+        var table = r.Table.ToString(CultureInfo.InvariantCulture);
+        var mark = "0x" + r.Mark.ToString("x", CultureInfo.InvariantCulture);
+        var route = ProcessRunner.Run("ip", ["route", "replace", $"{r.Vip}/32", "via", r.Backend, "dev", interfaceName, "table", table]);
+        var rule = ProcessRunner.Run("ip", ["rule", "add", "fwmark", mark, "table", table, "priority", table]);
+        if (!route.Ok || !rule.Ok)
+        {
+            LogRouteFailed(logger, r.Backend, (route.StdErr + rule.StdErr).Trim());
+        }
+    }
+
+    private static void Remove(Route r)
+    {
+        var table = r.Table.ToString(CultureInfo.InvariantCulture);
+        ProcessRunner.Run("ip", ["rule", "del", "priority", table]);
+        ProcessRunner.Run("ip", ["route", "flush", "table", table]);
+    }
+
+    /// <summary>Removes every rule and table this instance made.</summary>
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            foreach (var r in _routes.Values)
+            {
+                Remove(r);
+            }
+            _routes = [];
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cannot set up the data-path probe route via {Backend}: {Error}")]
+    private static partial void LogRouteFailed(ILogger logger, string backend, string error);
+}

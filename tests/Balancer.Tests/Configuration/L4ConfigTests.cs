@@ -1,0 +1,82 @@
+using System.Text.Json.Nodes;
+using LoadBalancer.Balancer.Configuration;
+using LoadBalancer.Balancer.Tests.TestSupport;
+
+namespace LoadBalancer.Balancer.Tests.Configuration;
+
+/// <summary>The L4 section: every bad value is named with its key path, all at once.</summary>
+public sealed class L4ConfigTests
+{
+    private static readonly ConfigValidationContext Context = ConfigValidationContext.CreateStandalone();
+
+    private static JsonObject Valid() => new()
+    {
+        ["Balancer"] = new JsonObject { ["Admin"] = new JsonObject { ["Url"] = "http://127.0.0.1:0" } },
+        ["L4"] = new JsonObject
+        {
+            ["Interface"] = "eth0",
+            ["Services"] = new JsonObject
+            {
+                ["web"] = new JsonObject
+                {
+                    ["Vip"] = "10.0.0.100", ["Port"] = 80, ["Mode"] = "nat",
+                    ["Backends"] = new JsonObject
+                    {
+                        ["b1"] = new JsonObject { ["Address"] = "10.0.0.11" },
+                        ["b2"] = new JsonObject { ["Address"] = "10.0.0.12", ["Port"] = 8080, ["Weight"] = 3 },
+                    },
+                },
+            },
+        },
+    };
+
+    private static JsonObject Web(JsonObject c) => (JsonObject)c["L4"]!["Services"]!["web"]!;
+
+    public static TheoryData<string, Action<JsonObject>, string, string?> BadConfigs() => new()
+    {
+        { "VIP not an address", c => Web(c)["Vip"] = "10.0.0", "L4:Services:web:Vip", "10.0.0" },
+        { "VIP multicast", c => Web(c)["Vip"] = "224.0.0.5", "L4:Services:web:Vip", "224.0.0.5" },
+        { "unknown mode", c => Web(c)["Mode"] = "magic", "L4:Services:web:Mode", "magic" },
+        { "unknown selector", c => Web(c)["Selector"] = "random", "L4:Services:web:Selector", "random" },
+        { "bad protocol", c => Web(c)["Protocol"] = "sctp", "L4:Services:web:Protocol", "sctp" },
+        { "port out of range", c => Web(c)["Port"] = 70000, "L4:Services:web:Port", "70000" },
+        { "fullnat without sources", c => Web(c)["Mode"] = "fullnat", "L4:Services:web:FullNatSources", null },
+        { "dsr with a port rewrite", c => Web(c)["Mode"] = "dsr", "L4:Services:web:Backends:b2:Port", "8080" },
+        { "backend not an address", c => Web(c)["Backends"]!["b1"]!["Address"] = "backend-1", "L4:Services:web:Backends:b1:Address", "backend-1" },
+        { "weight too big", c => Web(c)["Backends"]!["b2"]!["Weight"] = 5000, "L4:Services:web:Backends:b2:Weight", "5000" },
+        { "backend is the VIP", c => Web(c)["Backends"]!["b1"]!["Address"] = "10.0.0.100", "L4:Services:web:Backends:b1:Address", "10.0.0.100" },
+        { "no interface", c => ((JsonObject)c["L4"]!).Remove("Interface"), "L4:Interface", null },
+        { "bad table size", c => c["L4"]!["ConnectionTable"] = new JsonObject { ["Capacity"] = 1 }, "L4:ConnectionTable:Capacity", "1" },
+        { "bad table policy", c => c["L4"]!["ConnectionTable"] = new JsonObject { ["WhenFull"] = "Panic" }, "L4:ConnectionTable:WhenFull", "Panic" },
+        { "two services on one VIP:port", c => c["L4"]!["Services"]!["web2"] = Web(c).DeepClone(), "L4:Services:web2:Vip", "10.0.0.100" },
+        { "datapath check on nat", c => c["Health"] = JsonNode.Parse("""{ "Pools": { "web": { "Check": { "Probe": "datapath" } } } }"""), "Health:Pools:web:Check:Probe", "datapath" },
+        { "health pool of nothing", c => c["Health"] = JsonNode.Parse("""{ "Pools": { "nope": { } } }"""), "Health:Pools:nope", null },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadConfigs), DisableDiscoveryEnumeration = true)]
+    public async Task Load_BadL4Config_NamesKeyAndValue(string kind, Action<JsonObject> breakIt, string expectedPath, string? expectedValue)
+    {
+        var config = Valid();
+        breakIt(config);
+
+        var result = await ConfigLoader.LoadTextAsync(ConfigJson.Text(config), "t.json", ".", Context);
+
+        Assert.False(result.IsValid, kind);
+        var error = Assert.Single(result.Errors, e => e.Path == expectedPath);
+        Assert.Equal(expectedValue, error.Value);
+    }
+
+    [Fact]
+    public async Task Load_ValidL4_BindsDefaults()
+    {
+        var result = await ConfigLoader.LoadTextAsync(ConfigJson.Text(Valid()), "t.json", ".", Context);
+
+        Assert.True(result.IsValid, string.Join("\n", result.Errors));
+        var web = result.Config!.L4.Services["web"];
+        Assert.Equal("maglev", web.Selector);
+        Assert.Equal("tcp", web.Protocol);
+        Assert.Equal(65_536, result.Config.L4.ConnectionTable.Capacity);
+        Assert.Equal(3, web.Backends["b2"].Weight);
+    }
+}
