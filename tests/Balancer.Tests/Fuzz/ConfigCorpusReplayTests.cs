@@ -19,6 +19,10 @@ public class ConfigCorpusReplayTests
     [InlineData("seed-demo.json")]
     [InlineData("seed-l7.json")]
     [InlineData("seed-l4.json")]
+    [InlineData("seed-l4-nat.json")]
+    [InlineData("seed-l4-fullnat.json")]
+    [InlineData("seed-l4-tunnel.json")]
+    [InlineData("seed-l4-dsr.json")]
     public void Run_ExampleConfigSeed_IsValid(string name)
     {
         ConfigLoadResult result = ConfigHarness.Run(File.ReadAllBytes(CorpusDirectory.PathOf("config", name)));
