@@ -5,10 +5,11 @@ using LoadBalancer.Bench.Infra;
 namespace LoadBalancer.Bench.Contenders;
 
 /// <summary>Our L7 front (`balancer run` with listeners and a YARP ReverseProxy section), round robin over the backends.</summary>
-internal sealed class BalancerL7Contender : ProcessContender
+/// <remarks>Variants measure each throughput setting on its own: inline socket completions, no trace-header propagation, server GC.</remarks>
+internal sealed class BalancerL7Contender(string name = "l7", bool? inline = null, bool? propagate = null, params string[] environment) : ProcessContender
 {
     /// <inheritdoc/>
-    public override string Name => "l7";
+    public override string Name => name;
 
     /// <inheritdoc/>
     public override string HttpBase(BenchLab lab) => $"http://{lab.ProxyAddress}:{BenchLab.HttpPort}";
@@ -35,8 +36,23 @@ internal sealed class BalancerL7Contender : ProcessContender
                 ["Clusters"] = new JsonObject { ["web"] = new JsonObject { ["LoadBalancingPolicy"] = "RoundRobin", ["Destinations"] = destinations } },
             },
         };
+        var tuning = new JsonObject();
+        if (inline is { } i)
+        {
+            tuning["InlineSocketCompletions"] = i;
+        }
+        if (propagate is { } p)
+        {
+            tuning["PropagateTraceHeaders"] = p;
+        }
+        if (tuning.Count > 0)
+        {
+            config["Balancer"]!["Tuning"] = tuning;
+        }
         var path = Path.Combine(dir, "balancer.json");
         File.WriteAllText(path, config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-        return ["dotnet", lab.BalancerDll, "run", "--config", path];
+        return environment.Length > 0
+            ? ["env", .. environment, "dotnet", lab.BalancerDll, "run", "--config", path]
+            : ["dotnet", lab.BalancerDll, "run", "--config", path];
     }
 }

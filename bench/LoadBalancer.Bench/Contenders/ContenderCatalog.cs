@@ -21,12 +21,18 @@ internal static class ContenderCatalog
         "l4-tunnel" => new BalancerL4Contender("tunnel"),
         "l4-dsr" => new BalancerL4Contender("dsr"),
         "l7" => new BalancerL7Contender(),
+        "l7-inline" => new BalancerL7Contender("l7-inline", inline: true),
+        "l7-notrace" => new BalancerL7Contender("l7-notrace", propagate: false),
+        "l7-servergc" => new BalancerL7Contender("l7-servergc", null, null, "DOTNET_gcServer=1"),
+        "l7-notiered" => new BalancerL7Contender("l7-notiered", null, null, "DOTNET_TieredCompilation=0"),
+        "l7-nopgo" => new BalancerL7Contender("l7-nopgo", null, null, "DOTNET_TieredPGO=0"),
+        "l7-stock" => new BalancerL7Contender("l7-stock", inline: false, propagate: true),
         "nftables" => new NftablesContender(),
         "haproxy-tcp" => new HaproxyContender("tcp"),
         "haproxy-http" => new HaproxyContender("http"),
         "nginx-http" => new NginxContender("http"),
         "nginx-stream" => new NginxContender("stream"),
-        _ => throw new ArgumentException($"unknown contender '{name}' (known: {string.Join(", ", All)})"),
+        _ => throw new ArgumentException($"unknown contender '{name}' (known: {string.Join(", ", All)}, and the L7 tuning variants l7-inline, l7-notrace, l7-servergc, l7-stock)"),
     };
 
     /// <summary>What is missing on this machine for <paramref name="name"/>, or null; with the Debian package to install.</summary>

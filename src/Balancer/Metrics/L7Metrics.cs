@@ -25,6 +25,8 @@ public sealed class L7Metrics
     public L7Metrics(BalancerMetrics metrics)
     {
         var f = Prometheus.Metrics.WithCustomRegistry(metrics.Registry);
+        // Exemplars would read the current trace on every observation; nothing here consumes them.
+        f.ExemplarBehavior = ExemplarBehavior.NoExemplars();
         _requests = f.CreateCounter("lb_http_requests_total", "HTTP requests proxied, by route, cluster, destination and status class.",
             ["route", "cluster", "destination", "code"]);
         _duration = f.CreateHistogram("lb_http_request_duration_seconds", "Time from the request entering the proxy pipeline to the response being complete.",
