@@ -40,11 +40,12 @@ internal sealed class E2eRunner(E2eOptions options, CancellationToken cancel)
                         {
                             lab.SetRoutes(c.Routes);
                             c.Start(lab);
-                            if (options.Warmup > TimeSpan.Zero)
+                            var warmup = options.Warmup > c.MinimumWarmup ? options.Warmup : c.MinimumWarmup;
+                            if (warmup > TimeSpan.Zero)
                             {
                                 // Unmeasured traffic first: JIT tiering, connection pools and caches settle for every contender alike.
                                 task.Description = $"round {round}/{options.Rounds} {c.Name}: warm-up";
-                                WrkRunner.Run(lab.Layout.Client.Namespace, c.HttpBase(lab) + "/small", 32, options.Warmup, close: false);
+                                WrkRunner.Run(lab.Layout.Client.Namespace, c.HttpBase(lab) + "/small", 32, warmup, close: false);
                             }
                         }
                         catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or IOException or FormatException)

@@ -9,6 +9,9 @@ internal abstract class Contender
     /// <summary>Short name used in tables, plots and --contenders.</summary>
     public abstract string Name { get; }
 
+    /// <summary>Unmeasured warm-up this contender needs at least (a .NET process tiers its JIT up over tens of seconds of load).</summary>
+    public virtual TimeSpan MinimumWarmup => TimeSpan.Zero;
+
     /// <summary>How the backends route replies while this contender runs.</summary>
     public virtual RouteMode Routes => RouteMode.OnLink;
 
