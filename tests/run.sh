@@ -12,7 +12,8 @@ for pair in "libpcap.so.0.8:libpcap0.8" ; do
 done
 # chromium: the status page tests render the admin page in headless Chromium (they skip without it).
 # busybox: its httpd serves the lab's backends.
-for pair in ip:iproute2 ethtool:ethtool nft:nftables curl:curl busybox:busybox chromium:chromium prometheus:prometheus; do
+# afl++: the bounded fuzz pass at the end (without it, fuzz.sh falls back to its in-process mutation loop).
+for pair in ip:iproute2 ethtool:ethtool nft:nftables curl:curl busybox:busybox chromium:chromium prometheus:prometheus afl-fuzz:afl++; do
   cmd=${pair%%:*}; pkg=${pair##*:}
   command -v "$cmd" >/dev/null 2>&1 || need+=("$pkg")
 done
@@ -28,3 +29,8 @@ fi
 
 dotnet build LoadBalancer.sln -c Release -nologo -clp:ErrorsOnly
 dotnet test LoadBalancer.sln -c Release --no-build -nologo --logger "console;verbosity=normal" "$@"
+
+# A bounded fuzz pass (corpus replay + AFL for FUZZ_SECONDS per target); FUZZ_SECONDS=0 skips it.
+if [ "${FUZZ_SECONDS:-30}" != 0 ]; then
+  bash tests/fuzz.sh "${FUZZ_SECONDS:-30}"
+fi
