@@ -1,3 +1,4 @@
+using LoadBalancer.Modes.Tests.Fuzz;
 using System.Text;
 using LoadBalancer.Balancer.Configuration;
 
