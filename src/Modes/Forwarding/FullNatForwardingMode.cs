@@ -30,27 +30,25 @@ public sealed class FullNatForwardingMode : IForwardingMode
     internal static void ToBackend(
         Span<byte> buffer, in PacketView view, uint natAddress, ushort natPort, uint backendAddress, ushort backendPort,
         EthernetAddress backendMac, EthernetAddress balancerMac, ChecksumMode mode)
-    {
-        Span<byte> ip = buffer.Slice(view.L3Offset, view.IpTotalLength);
-        bool incremental = mode == ChecksumMode.Incremental;
-        PacketRewriter.SetMacs(buffer[view.L2Offset..], backendMac, balancerMac);
-        ip[Ipv4Header.TtlOffset]--;
-        PacketRewriter.SetSource(ip, view.IpHeaderLength, view.Protocol, natAddress, natPort, incremental);
-        PacketRewriter.SetDestination(ip, view.IpHeaderLength, view.Protocol, backendAddress, backendPort, incremental);
-        PacketRewriter.FinishChecksums(ip, view.IpHeaderLength, view.IpTotalLength, view.Protocol, mode);
-    }
+        => RewriteBoth(buffer, in view, natAddress, natPort, backendAddress, backendPort, backendMac, balancerMac, mode);
 
     /// <summary>Backend -> source-address:pooled-port reply becomes VIP:port -> client:port; MACs balancer -> client; TTL decremented.</summary>
     internal static void ToClient(
         Span<byte> buffer, in PacketView view, uint vip, ushort vipPort, uint client, ushort clientPort,
         EthernetAddress clientMac, EthernetAddress balancerMac, ChecksumMode mode)
+        => RewriteBoth(buffer, in view, vip, vipPort, client, clientPort, clientMac, balancerMac, mode);
+
+    // Full NAT rewrites both endpoints in either direction; only which addresses go where differs.
+    private static void RewriteBoth(
+        Span<byte> buffer, in PacketView view, uint source, ushort sourcePort, uint destination, ushort destinationPort,
+        EthernetAddress destinationMac, EthernetAddress balancerMac, ChecksumMode mode)
     {
         Span<byte> ip = buffer.Slice(view.L3Offset, view.IpTotalLength);
         bool incremental = mode == ChecksumMode.Incremental;
-        PacketRewriter.SetMacs(buffer[view.L2Offset..], clientMac, balancerMac);
+        PacketRewriter.SetMacs(buffer[view.L2Offset..], destinationMac, balancerMac);
         ip[Ipv4Header.TtlOffset]--;
-        PacketRewriter.SetSource(ip, view.IpHeaderLength, view.Protocol, vip, vipPort, incremental);
-        PacketRewriter.SetDestination(ip, view.IpHeaderLength, view.Protocol, client, clientPort, incremental);
+        PacketRewriter.SetSource(ip, view.IpHeaderLength, view.Protocol, source, sourcePort, incremental);
+        PacketRewriter.SetDestination(ip, view.IpHeaderLength, view.Protocol, destination, destinationPort, incremental);
         PacketRewriter.FinishChecksums(ip, view.IpHeaderLength, view.IpTotalLength, view.Protocol, mode);
     }
 }
