@@ -76,6 +76,11 @@ public static class L4ConfigValidator
             {
                 errors.Add(new ConfigError($"{path}:Selector", s.Selector, $"is not a selector ({string.Join(", ", BackendSelectorFactory.KnownNames)})"));
             }
+            else if (string.Equals(s.Selector, "leastconn", StringComparison.OrdinalIgnoreCase))
+            {
+                // The connection table does not keep per-backend flow counts yet, which least-connections needs.
+                errors.Add(new ConfigError($"{path}:Selector", s.Selector, "is not available for L4 services yet (use maglev or wrr)"));
+            }
             if (s.MssClamp == MssClampMode.Fixed && s.Mss is not (>= 536 and <= 9000))
             {
                 errors.Add(new ConfigError($"{path}:Mss", s.Mss is { } m ? Str(m) : null, "must be from 536 to 9000 when MssClamp is Fixed"));
