@@ -90,6 +90,11 @@ public static class LabCommand
                 output.WriteLine($"  process {process.Pid,-8} {process.What,-28} in {process.Namespace,-16} {(running ? "running" : "NOT RUNNING")}");
             }
 
+            foreach (var (ns, addresses) in result.Listening)
+            {
+                output.WriteLine($"  listening in {ns,-16} {(addresses.Count == 0 ? "nothing (no TCP listener)" : string.Join(' ', addresses))}");
+            }
+
             return 0;
         }));
         return status;

@@ -177,7 +177,22 @@ public sealed partial class LabTopology
         var names = existing.Concat(state?.Namespaces ?? []).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
         var namespaces = names.Select(n => (n, existing.Contains(n))).ToList();
         var processes = (state?.Processes ?? []).Select(p => (p, IsRunning(p))).ToList();
-        return new LabStatus(Options.Prefix, state, namespaces, processes);
+        var listening = namespaces.Where(n => n.Item2 && IsLabNamespace(n.Item1) && BackendSuffix().IsMatch(n.Item1[(Options.Prefix.Length + 1)..]))
+            .Select(n => (n.Item1, ListeningTcp(n.Item1))).ToList();
+        return new LabStatus(Options.Prefix, state, namespaces, processes, listening);
+    }
+
+    /// <summary>The local IP:port of every listening TCP socket in a namespace (from <c>ss -Hltn</c>).</summary>
+    private static IReadOnlyList<string> ListeningTcp(string ns)
+    {
+        // Columns: State Recv-Q Send-Q Local-Address:Port Peer-Address:Port [Process]
+        var result = ProcessRunner.Run("ip", ["netns", "exec", ns, "ss", "-Hltn"]);
+        return result.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(columns => columns.Length >= 4)
+            .Select(columns => columns[3])
+            .Order(StringComparer.Ordinal)
+            .ToList();
     }
 
     /// <summary>Writes the backends' web roots: an index naming the backend and a large file.</summary>
@@ -185,6 +200,12 @@ public sealed partial class LabTopology
     {
         Directory.CreateDirectory(root);
         File.WriteAllText(Path.Combine(root, "index.html"), backendName + "\n");
+        File.WriteAllBytes(Path.Combine(root, LargeFilePath.TrimStart('/')), LargeFileContent());
+    }
+
+    /// <summary>The content of <see cref="LargeFilePath"/>, the same on every backend (so a download can be checked by hash).</summary>
+    public static byte[] LargeFileContent()
+    {
         var data = new byte[LargeFileBytes];
         for (int i = 0; i < data.Length; i++)
         {
@@ -192,7 +213,7 @@ public sealed partial class LabTopology
             data[i] = (byte)((i * 131) ^ (i >> 11));
         }
 
-        File.WriteAllBytes(Path.Combine(root, LargeFilePath.TrimStart('/')), data);
+        return data;
     }
 
     private IEnumerable<LabNode> Hosts() => new[] { Layout.Client, Layout.Balancer }.Concat(Layout.Backends);
@@ -260,7 +281,7 @@ public sealed partial class LabTopology
     {
         var root = Path.Combine(WorkDirectory, backend.Name);
         WriteWebRoot(root, backend.Name);
-        var args = server.Arguments(backend.Address.ToString(), Options.HttpPort, root);
+        var args = server.Arguments(LabWebServer.AllAddresses, Options.HttpPort, root);
         int pid = StartDetached(backend.Namespace, args, Path.Combine(WorkDirectory, $"{backend.Name}-http.log"));
         return new LabProcess(backend.Namespace, pid, $"{server.Name} {backend.Name}", server.CommandWord);
     }
@@ -410,4 +431,7 @@ public sealed partial class LabTopology
 
     [GeneratedRegex(@"^(c|lb|sw|b\d+)$")]
     private static partial Regex HostSuffix();
+
+    [GeneratedRegex(@"^b\d+$")]
+    private static partial Regex BackendSuffix();
 }

@@ -4,8 +4,15 @@ namespace LoadBalancer.Balancer.Lab;
 /// <param name="Name">Which server this is, for status output.</param>
 /// <param name="CommandWord">A word of its command line, used to recognise its process.</param>
 /// <param name="Arguments">Builds the command line from (address, port, web root).</param>
+/// <remarks>
+/// The lab binds the servers to <see cref="AllAddresses"/>: in DSR and tunnel mode the packets reach the backend with
+/// the VIP as destination (the VIP sits on its <c>lo</c>), so a server bound to the backend's own address refuses them.
+/// </remarks>
 public sealed record LabWebServer(string Name, string CommandWord, Func<string, int, string, IReadOnlyList<string>> Arguments)
 {
+    /// <summary>The address the lab's web servers bind: every IPv4 address of the backend, the VIP included.</summary>
+    public const string AllAddresses = "0.0.0.0";
+
     /// <summary>What to tell the user when no server is installed.</summary>
     public const string MissingMessage = "no web server for the lab backends: install busybox (apt-get install -y busybox)";
 

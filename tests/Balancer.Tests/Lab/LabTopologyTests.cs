@@ -22,10 +22,12 @@ public sealed class LabTopologyTests : IDisposable
         var topology = new LabTopology(new LabOptions(Prefix, 2, LabMode.Dsr) { StateDirectory = _stateDirectory });
         LabState state;
         LabStatus status;
-        string b1, b2, size;
+        string b1, b2, size, b1ViaVip;
         try
         {
             state = topology.Up();
+            // DSR delivers packets to the backend unchanged (destination VIP:80): the web server must answer there too.
+            b1ViaVip = Curl(topology.Layout.Backends[0].Namespace, "http://10.200.0.100/");
             b1 = Curl(topology.Layout.Client.Namespace, "http://10.200.0.11/");
             b2 = Curl(topology.Layout.Client.Namespace, "http://10.200.0.12/");
             size = Curl(topology.Layout.Client.Namespace, "-o", "/dev/null", "-w", "%{size_download}", $"http://10.200.0.11{LabTopology.LargeFilePath}");
@@ -39,6 +41,9 @@ public sealed class LabTopologyTests : IDisposable
 
         Assert.Equal("b1\n", b1);
         Assert.Equal("b2\n", b2);
+        Assert.Equal("b1\n", b1ViaVip);
+        Assert.Equal(2, status.Listening.Count);
+        Assert.All(status.Listening, l => Assert.Contains("0.0.0.0:80", l.Addresses));
         Assert.Equal(LabTopology.LargeFileBytes.ToString(System.Globalization.CultureInfo.InvariantCulture), size);
         Assert.Equal(5, status.Namespaces.Count(n => n.Exists));
         Assert.Equal(2, status.Processes.Count(p => p.Running));
