@@ -14,6 +14,9 @@ internal static class RunCommands
     /// <summary>The embedded demo config's resource name.</summary>
     public const string DemoResource = "demo.json";
 
+    /// <summary>How long the demo waits for its backends to become healthy before printing the banner anyway.</summary>
+    private static readonly TimeSpan DemoReadyTimeout = TimeSpan.FromSeconds(10);
+
     public static Option<FileInfo> ConfigOption() => new("--config", "-c")
     {
         Description = "Path to the balancer's JSON config file",
@@ -103,17 +106,22 @@ internal static class RunCommands
         }
         await using (host)
         {
-            if (demo)
-            {
-                PrintDemoBanner(host);
-            }
-            else
-            {
-                var l4 = host.L4 is { } e ? $", L4 on {e.Interface.Name} ({e.Config.Services.Count} service(s))" : "";
-                Console.WriteLine($"balancer running: front {(host.FrontUrls.Count == 0 ? "(none)" : string.Join(", ", host.FrontUrls))}, admin {host.AdminUrl}{l4} (Ctrl+C to stop)");
-            }
             try
             {
+                if (demo)
+                {
+                    // Backends start Unknown and take no requests until their checks pass: the banner promises answers.
+                    if (!await BackendReadiness.WaitAllAcceptingAsync(host.Control, DemoReadyTimeout, stop.Token))
+                    {
+                        Console.Error.WriteLine($"warning: not every demo backend is healthy after {DemoReadyTimeout.TotalSeconds:0} s; see {host.AdminUrl}/api/status");
+                    }
+                    PrintDemoBanner(host);
+                }
+                else
+                {
+                    var l4 = host.L4 is { } e ? $", L4 on {e.Interface.Name} ({e.Config.Services.Count} service(s))" : "";
+                    Console.WriteLine($"balancer running: front {(host.FrontUrls.Count == 0 ? "(none)" : string.Join(", ", host.FrontUrls))}, admin {host.AdminUrl}{l4} (Ctrl+C to stop)");
+                }
                 await Task.Delay(Timeout.Infinite, stop.Token);
             }
             catch (OperationCanceledException)
