@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
@@ -361,8 +360,9 @@ public sealed partial class LabTopology
         var processPath = Environment.ProcessPath ?? throw new InvalidOperationException("cannot tell how to start balancer decap");
         if (Path.GetFileNameWithoutExtension(processPath) == "dotnet")
         {
-            var entry = Assembly.GetEntryAssembly()?.Location;
-            return string.IsNullOrEmpty(entry) ? throw new InvalidOperationException("cannot find balancer.dll") : [processPath, entry];
+            // Under `dotnet balancer.dll` the first command-line argument is the dll (Assembly.Location is empty in a single-file build).
+            var entry = Environment.GetCommandLineArgs()[0];
+            return string.IsNullOrEmpty(entry) || !File.Exists(entry) ? throw new InvalidOperationException("cannot find balancer.dll") : [processPath, Path.GetFullPath(entry)];
         }
 
         return [processPath];

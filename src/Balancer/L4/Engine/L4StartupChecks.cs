@@ -12,9 +12,11 @@ public static class L4StartupChecks
     public static IReadOnlyList<string> Run(L4Config config)
     {
         var problems = new List<string>();
-        if (!HasNetRaw())
+        if (MissingCapabilities() is { Count: > 0 } missing)
         {
-            problems.Add("the L4 engine needs CAP_NET_RAW to capture and send raw frames: run it as root (or `setcap cap_net_raw,cap_net_admin+ep` on the dotnet host)");
+            problems.Add($"the L4 engine needs {string.Join(" and ", missing)} (raw frames, and routes for data-path checks): run it as root, "
+                + "or as a service with AmbientCapabilities=CAP_NET_RAW CAP_NET_ADMIN (configs/balancer.service), "
+                + "or `setcap cap_net_raw,cap_net_admin+ep` on the published binary");
         }
         if (!LibPcapProbe.IsAvailable(out var pcapError))
         {
@@ -49,23 +51,34 @@ public static class L4StartupChecks
         return problems;
     }
 
-    private static bool HasNetRaw()
+    /// <summary>The capabilities the engine needs that this process lacks in its effective set (CAP_NET_ADMIN is bit 12, CAP_NET_RAW bit 13).</summary>
+    private static List<string> MissingCapabilities()
     {
+        ulong caps = 0;
         try
         {
             foreach (var line in File.ReadLines("/proc/self/status"))
             {
                 if (line.StartsWith("CapEff:", StringComparison.Ordinal))
                 {
-                    var caps = Convert.ToUInt64(line["CapEff:".Length..].Trim(), 16);
-                    return (caps & (1UL << 13)) != 0;
+                    caps = Convert.ToUInt64(line["CapEff:".Length..].Trim(), 16);
+                    break;
                 }
             }
         }
         catch (IOException)
         {
         }
-        return false;
+        var missing = new List<string>();
+        if ((caps & (1UL << 13)) == 0)
+        {
+            missing.Add("CAP_NET_RAW");
+        }
+        if ((caps & (1UL << 12)) == 0)
+        {
+            missing.Add("CAP_NET_ADMIN");
+        }
+        return missing;
     }
 
     private static string? ReadSysctl(string path)
