@@ -64,6 +64,10 @@ public sealed class ShellProcess : IDisposable
         psi.ArgumentList.Add(path);
         psi.Environment["DOTNET_NOLOGO"] = "1";
         psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        // Builds inside a block leave no build servers or MSBuild nodes running after the test.
+        psi.Environment["MSBUILDDISABLENODEREUSE"] = "1";
+        psi.Environment["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0";
+        psi.Environment["UseSharedCompilation"] = "false";
         return new ShellProcess(Process.Start(psi)!, path);
     }
 

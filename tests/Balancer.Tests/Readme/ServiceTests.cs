@@ -1,0 +1,155 @@
+using System.Globalization;
+using LoadBalancer.Balancer.Lab;
+using LoadBalancer.Balancer.Tests.NetNs;
+using LoadBalancer.Balancer.Tools;
+
+namespace LoadBalancer.Balancer.Tests.Readme;
+
+/// <summary>
+/// "Run it as a service": the README's publish block builds a single file, the shipped systemd unit is valid and grants
+/// only CAP_NET_RAW and CAP_NET_ADMIN, and the published file run as an unprivileged user with exactly the unit's
+/// capabilities balances through a lab's VIP (and reloads on SIGHUP, as ExecReload sends).
+/// </summary>
+[Collection(ReadmeCollection.Name)]
+public sealed class ServiceTests
+{
+    private const string PublishDir = "src/Balancer/bin/Release/net10.0/linux-x64/publish";
+
+    private static readonly string UnitPath = Path.Combine(ReadmeDocument.RepoRoot, "configs/balancer.service");
+
+    private static readonly SemaphoreSlim PublishLock = new(1, 1);
+    private static (int Code, string Output)? _published;
+
+    [Fact]
+    public void Unit_RunsAsBalancerWithOnlyTheL4Capabilities_ReloadsOnHup_LogsToTheJournal()
+    {
+        var unit = Unit();
+        Assert.Equal("balancer", unit["User"]);
+        Assert.Equal("/usr/local/bin/balancer run --config /etc/balancer/balancer.json", unit["ExecStart"]);
+        Assert.Equal("/bin/kill -HUP $MAINPID", unit["ExecReload"]);
+        Assert.Equal("CAP_NET_RAW CAP_NET_ADMIN", unit["AmbientCapabilities"]);
+        Assert.Equal(unit["AmbientCapabilities"], unit["CapabilityBoundingSet"]);
+        Assert.Equal("journal", unit["StandardOutput"]);
+        Assert.Equal("journal", unit["StandardError"]);
+    }
+
+    [SkippableFact]
+    public async Task Unit_PassesSystemdAnalyzeVerify()
+    {
+        Skip.If(LabWebServer.FindOnPath("systemd-analyze") is null, "systemd-analyze is not installed (apt-get install systemd)");
+        using var dir = new TestSupport.TempDir();
+        // verify insists that ExecStart exists: point it at the published file, everything else as shipped.
+        var binary = await PublishedBinaryAsync();
+        var text = File.ReadAllText(UnitPath).Replace("/usr/local/bin/balancer", binary, StringComparison.Ordinal);
+        var path = dir.File("balancer.service", text);
+
+        var result = ProcessRunner.Run("systemd-analyze", ["verify", path]);
+
+        Assert.True(result.Ok && result.StdErr.Trim().Length == 0, $"exit {result.ExitCode}: {result.StdOut}{result.StdErr}");
+    }
+
+    [SkippableFact]
+    public async Task PublishedBinary_AsNobodyWithTheUnitsCapabilities_AnswersThroughTheVipAndReloadsOnHup()
+    {
+        ReadmeLab.SkipUnlessLabCanRun();
+        Skip.If(LabWebServer.FindOnPath("setpriv") is null, "needs setpriv (util-linux)");
+        var binary = await PublishedBinaryAsync();
+
+        // Outside the repository, readable by nobody: the published directory and the shipped NAT config.
+        var home = Directory.CreateTempSubdirectory($"lbrd{Environment.ProcessId}svc").FullName;
+        var lab = new LabTopology(new LabOptions($"lbrd{Environment.ProcessId}s", 2, LabMode.Nat) { StateDirectory = Path.Combine(home, "lab") });
+        try
+        {
+            foreach (var f in Directory.GetFiles(Path.GetDirectoryName(binary)!))
+            {
+                File.Copy(f, Path.Combine(home, Path.GetFileName(f)));
+            }
+            var bin = Path.Combine(home, "balancer");
+            File.Copy(Path.Combine(ReadmeDocument.RepoRoot, "configs/l4-nat.json"), Path.Combine(home, "balancer.json"));
+            ProcessRunner.RunChecked("chmod", "-R", "a+rX", home);
+            lab.Up();
+
+            var caps = string.Join(',', Unit()["AmbientCapabilities"].Split(' ').Select(c => "+" + c["CAP_".Length..].ToLowerInvariant()));
+            string Setpriv(string capSet) =>
+                $"exec ip netns exec {lab.Layout.Balancer.Namespace} setpriv --reuid=65534 --regid=65534 --clear-groups "
+                + $"--inh-caps=-all{capSet} --ambient-caps=-all{capSet} --bounding-set=-all{capSet} {bin} run --config {home}/balancer.json\n";
+
+            // Without the capabilities: refused, naming both.
+            var (refusedCode, refused) = await ShellProcess.RunAsync(Setpriv(""), TimeSpan.FromMinutes(1));
+            Assert.Equal(2, refusedCode);
+            Assert.Contains("needs CAP_NET_RAW and CAP_NET_ADMIN", refused, StringComparison.Ordinal);
+
+            using var balancer = ShellProcess.Start(Setpriv("," + caps));
+            await balancer.WaitForLineAsync(l => l.StartsWith("balancer running:", StringComparison.Ordinal), TimeSpan.FromMinutes(1));
+            var status = File.ReadAllLines($"/proc/{balancer.Pid}/status");
+            Assert.Contains(status, l => l.StartsWith("Uid:\t65534\t65534", StringComparison.Ordinal));
+            // CAP_NET_ADMIN is bit 12, CAP_NET_RAW bit 13: exactly those, nothing else.
+            Assert.Contains("CapEff:\t0000000000003000", status);
+
+            var answered = new HashSet<string>();
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (answered.Count < 2 && DateTime.UtcNow < deadline)
+            {
+                var r = ProcessRunner.Run("ip", ["netns", "exec", lab.Layout.Client.Namespace, "curl", "-s", "-m", "2", $"http://{lab.Layout.Vip}/"]);
+                if (r.Ok && r.StdOut.Trim() is "b1" or "b2")
+                {
+                    answered.Add(r.StdOut.Trim());
+                }
+                else
+                {
+                    await Task.Delay(100);
+                }
+            }
+            Assert.True(answered.SetEquals(["b1", "b2"]), $"answered: {string.Join(',', answered)}; balancer output:\n{balancer.Output}");
+
+            // What `systemctl reload` does (ExecReload=/bin/kill -HUP $MAINPID).
+            ProcessRunner.RunChecked("kill", "-HUP", balancer.Pid.ToString(CultureInfo.InvariantCulture));
+            await balancer.WaitForLineAsync(l => l.Contains("balancer.json applied", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
+        }
+        finally
+        {
+            lab.Down();
+            Directory.Delete(home, recursive: true);
+        }
+    }
+
+    /// <summary>Runs the README's publish block once per test run and returns the single file it made.</summary>
+    private static async Task<string> PublishedBinaryAsync()
+    {
+        await PublishLock.WaitAsync();
+        try
+        {
+            _published ??= await ShellProcess.RunAsync(ReadmeDocument.Load().Shell("publish").Text, TimeSpan.FromMinutes(8));
+        }
+        finally
+        {
+            PublishLock.Release();
+        }
+        var (code, output) = _published.Value;
+        Assert.True(code == 0, $"the publish block failed (exit {code}):\n{output}");
+        var binary = Path.Combine(ReadmeDocument.RepoRoot, PublishDir, "balancer");
+        Assert.True(File.Exists(binary), $"no {binary} after the publish block:\n{output}");
+        Assert.DoesNotContain(Directory.GetFiles(Path.GetDirectoryName(binary)!), f => f.EndsWith(".dll", StringComparison.Ordinal));
+        return binary;
+    }
+
+    /// <summary>The unit's [Service] keys (the last value of each).</summary>
+    private static Dictionary<string, string> Unit()
+    {
+        var keys = new Dictionary<string, string>(StringComparer.Ordinal);
+        string section = "";
+        foreach (var raw in File.ReadAllLines(UnitPath))
+        {
+            var line = raw.Trim();
+            if (line.StartsWith('['))
+            {
+                section = line;
+            }
+            else if (section == "[Service]" && !line.StartsWith('#') && line.IndexOf('=', StringComparison.Ordinal) is > 0 and var eq)
+            {
+                keys[line[..eq]] = line[(eq + 1)..];
+            }
+        }
+        return keys;
+    }
+}
