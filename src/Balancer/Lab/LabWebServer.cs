@@ -17,22 +17,18 @@ public sealed record LabWebServer(string Name, string CommandWord, Func<string, 
     public const string MissingMessage = "no web server for the lab backends: install busybox (apt-get install -y busybox)";
 
     /// <summary>Finds an installed server, preferring busybox (one small static binary, no runtime).</summary>
-    public static LabWebServer? Detect()
-    {
-        if (FindOnPath("busybox") is { } busybox)
-        {
-            return new LabWebServer("busybox httpd", "httpd", (address, port, root) =>
-                [busybox, "httpd", "-f", "-p", $"{address}:{port}", "-h", root]);
-        }
+    public static LabWebServer? Detect() =>
+        FindOnPath("busybox") is { } busybox ? Busybox(busybox)
+        : FindOnPath("python3") is { } python ? Python(python)
+        : null;
 
-        if (FindOnPath("python3") is { } python)
-        {
-            return new LabWebServer("python3 http.server", "http.server", (address, port, root) =>
-                [python, "-m", "http.server", "--bind", address, port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--directory", root]);
-        }
+    /// <summary>busybox httpd at <paramref name="busybox"/>, in the foreground.</summary>
+    public static LabWebServer Busybox(string busybox) => new("busybox httpd", "httpd", (address, port, root) =>
+        [busybox, "httpd", "-f", "-p", $"{address}:{port}", "-h", root]);
 
-        return null;
-    }
+    /// <summary>python3's http.server at <paramref name="python"/>.</summary>
+    public static LabWebServer Python(string python) => new("python3 http.server", "http.server", (address, port, root) =>
+        [python, "-m", "http.server", "--bind", address, port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--directory", root]);
 
     /// <summary>Returns the full path of an executable found on PATH, or null.</summary>
     public static string? FindOnPath(string name)

@@ -25,6 +25,7 @@ public sealed class ConfigReferenceTests
         Assert.Contains("L4:ConnectionTable:UdpTimeout", keys);
         Assert.Contains("L4:Services:web:Backends:b1:Weight", keys);
         Assert.Contains("Health:Pools:web:Check:InsecureSkipVerify", keys);
+        Assert.Contains("Demo:Backends[]:Url", keys);
         Assert.True(keys.Count > 45, $"only {keys.Count} keys found");
     }
 
@@ -69,6 +70,10 @@ public sealed class ConfigReferenceTests
                 keys.AddRange(spans.Skip(1).Select(s => prefix + parent + s));
             }
         }
+        // The Demo section is a sentence, not a table: `Backends[]: { Name, Url }`.
+        var demo = ReadmeTables.CodeSpans(readme.Text[readme.Text.IndexOf("### `Demo`", StringComparison.Ordinal)..].Split("\n\n")[1])[0];
+        var fields = demo[(demo.IndexOf('{', StringComparison.Ordinal) + 1)..demo.IndexOf('}', StringComparison.Ordinal)].Split(',', StringSplitOptions.TrimEntries);
+        keys.AddRange(fields.Select(f => $"Demo:{demo[..demo.IndexOf(':', StringComparison.Ordinal)]}:{f}"));
         return keys.Select(k => k.Replace("<name>", "web", StringComparison.Ordinal).Replace("<pool>", "web", StringComparison.Ordinal)
             .Replace("<id>", "b1", StringComparison.Ordinal)).ToList();
     }
