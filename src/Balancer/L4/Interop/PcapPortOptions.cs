@@ -17,6 +17,9 @@ public sealed record PcapPortOptions(string InterfaceName, string Filter)
     /// <summary>Kernel capture buffer size in bytes; null keeps libpcap's default (2 MB).</summary>
     public int? KernelBufferSize { get; init; }
 
+    /// <summary>Most frames read from libpcap per receive batch before the handler's <see cref="IFrameHandler.EndBatch"/>.</summary>
+    public int BatchSize { get; init; } = 64;
+
     /// <summary>Which direction to capture; inbound only by default so the port never re-captures what it sent.</summary>
     public PcapDirection Direction { get; init; } = PcapDirection.In;
 }
