@@ -34,6 +34,7 @@ public sealed class L4EngineBatchTests : IAsyncLifetime
         var l4 = new L4Config
         {
             Interface = "mem0",
+            Io = new L4IoConfig { BatchSize = BatchSize },
             Services = new Dictionary<string, L4ServiceConfig>
             {
                 ["web"] = new()
@@ -160,6 +161,28 @@ public sealed class L4EngineBatchTests : IAsyncLifetime
     }
 
     [Fact]
+    public void Saturated_FullBatch_NextBatchShedsNewSynsBeyondBudgetButForwardsTrackedFlows()
+    {
+        _device.Inject(Syn(34000));
+        _device.TakeSent();
+        var tracked = Tcp(Client, 34000, Vip, 80, syn: false, ack: true, ClientMac, payload: 10);
+
+        // A full batch: frames were waiting, the worker is saturated for the next batch (budget: a quarter of 4 = 1 new SYN).
+        _device.InjectBatch([tracked, tracked, tracked, tracked]);
+        _device.TakeSent();
+        _device.InjectBatch([Syn(34001), Syn(34002), tracked]);
+        var saturated = _device.TakeSent();
+        // That batch was not full: no more shedding.
+        _device.InjectBatch([Syn(34003)]);
+        var calm = _device.TakeSent();
+
+        Assert.Equal(2, saturated.Count);
+        Assert.Equal(1, _engine.Workers[0].Counters.GetDrops(DropReason.SynShed));
+        Assert.Single(calm);
+        Assert.Equal(3, _engine.Table.Count);
+    }
+
+    [Fact]
     public void WarmUp_RanBeforeCapture_WithoutTouchingTheRealTableOrCounters()
     {
         Assert.True(_engine.WarmUp.Frames > 1000, $"warm-up ran {_engine.WarmUp.Frames} frames");
@@ -176,7 +199,8 @@ public sealed class L4EngineBatchTests : IAsyncLifetime
     {
         _device.Capture = false;
         var frames = Enumerable.Range(0, 1000).Select(i => Syn((ushort)(20000 + i))).ToList();
-        var batches = frames.Chunk(64).Select(c => (IReadOnlyList<byte[]>)c).ToList();
+        // Batches below the batch size: the worker never counts as saturated, every SYN opens its flow.
+        var batches = frames.Chunk(BatchSize - 1).Select(c => (IReadOnlyList<byte[]>)c).ToList();
         foreach (var b in batches)
         {
             _device.InjectBatch(b);
@@ -193,6 +217,6 @@ public sealed class L4EngineBatchTests : IAsyncLifetime
 
         Assert.Equal(0, allocated);
         Assert.Equal(11_000, _device.Transmitter(0).Counters.Sent);
-        Assert.Equal(11_000 / BatchSize, _device.Transmitter(0).Counters.Flushes);
+        Assert.Equal(11 * batches.Count, _device.Transmitter(0).Counters.Flushes);
     }
 }

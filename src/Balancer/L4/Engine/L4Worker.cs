@@ -17,14 +17,26 @@ public sealed class L4Worker : IFrameHandler
     private readonly TimeProvider _time;
     private readonly L4Engine? _engine;
     private readonly byte[] _rxBuffer = GC.AllocateUninitializedArray<byte>(Headroom + MaxFrame, pinned: true);
+    private readonly int _batchSize;
+    private readonly int _synBudget;
+    private bool _saturated;
     private long _now;
     private long _packets;
     private long _batches;
     private long _oversize;
 
     /// <summary>Creates worker <paramref name="index"/>; <paramref name="engine"/> handles its control frames (null: they are ignored, as in the warm-up).</summary>
-    public L4Worker(int index, L4Processor processor, ITransmitter transmitter, TimeProvider time, L4Engine? engine)
+    /// <param name="index">The worker's number.</param>
+    /// <param name="processor">Its own data plane.</param>
+    /// <param name="transmitter">Its own transmitter.</param>
+    /// <param name="time">The connection table's clock.</param>
+    /// <param name="engine">Handles control frames; null ignores them.</param>
+    /// <param name="batchSize">The receive batch size: a full batch means frames were waiting, i.e. the worker is saturated.</param>
+    public L4Worker(int index, L4Processor processor, ITransmitter transmitter, TimeProvider time, L4Engine? engine, int batchSize = 64)
     {
+        _batchSize = Math.Max(1, batchSize);
+        // While saturated, at most a quarter of a batch may be new SYNs: tracked flows keep the rest.
+        _synBudget = Math.Max(1, _batchSize / 4);
         Index = index;
         _processor = processor;
         _transmitter = transmitter;
@@ -51,7 +63,11 @@ public sealed class L4Worker : IFrameHandler
     public long Oversize => Volatile.Read(ref _oversize);
 
     /// <inheritdoc />
-    public void BeginBatch() => _now = _time.GetTimestamp();
+    public void BeginBatch()
+    {
+        _now = _time.GetTimestamp();
+        _processor.NewFlowBudget = _saturated ? _synBudget : -1;
+    }
 
     /// <inheritdoc />
     public void OnFrame(ReadOnlySpan<byte> frame)
@@ -79,6 +95,7 @@ public sealed class L4Worker : IFrameHandler
     public void EndBatch(int frames)
     {
         _transmitter.Flush();
+        _saturated = frames >= _batchSize;
         if (frames > 0)
         {
             _packets += frames;
