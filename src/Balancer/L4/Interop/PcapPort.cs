@@ -38,6 +38,9 @@ public sealed partial class PcapPort : IDisposable
         _logger = logger;
     }
 
+    /// <summary>True while the pcap handle is open (it stays open after Dispose when the receive thread did not stop).</summary>
+    public bool IsHandleOpen => _device.Opened;
+
     /// <summary>The handler frames are delivered to.</summary>
     public IFrameHandler Handler => _handler;
 
