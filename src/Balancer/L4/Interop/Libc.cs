@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace LoadBalancer.Balancer.L4.Interop;
 
-/// <summary>The few libc calls the tools need that .NET does not expose (raw IP-protocol sockets, TUN, setns).</summary>
+/// <summary>The libc calls the engine and the tools need that .NET does not expose (AF_PACKET transmit sockets and rings, raw IP-protocol sockets, TUN, setns).</summary>
 public static partial class Libc
 {
     /// <summary>AF_INET.</summary>

@@ -11,7 +11,7 @@ public sealed record PcapPortOptions(string InterfaceName, string Filter)
     /// <summary>Largest number of bytes captured per frame.</summary>
     public int Snaplen { get; init; } = 65535;
 
-    /// <summary>How long one blocking read waits before the receive thread checks for Stop, in milliseconds.</summary>
+    /// <summary>How long the receive thread waits in poll() for a frame before it checks for Stop, in milliseconds.</summary>
     public int ReadTimeoutMilliseconds { get; init; } = 100;
 
     /// <summary>Kernel capture buffer size in bytes; null keeps libpcap's default (2 MB).</summary>
