@@ -23,6 +23,18 @@ public sealed record L4Config
     /// <summary>The connection table shared by every service.</summary>
     public L4ConnectionTableConfig ConnectionTable { get; init; } = new();
 
+    /// <summary>Receive workers (capture handles joined with PACKET_FANOUT, one thread each); null: the number of cores, at most 16.</summary>
+    public int? Workers { get; init; }
+
+    /// <summary>How frames are sent and batched.</summary>
+    public L4IoConfig Io { get; init; } = new();
+
+    /// <summary>The worker count in force: <see cref="Workers"/> or the number of cores, at most <see cref="MaxWorkers"/>.</summary>
+    public int EffectiveWorkers => Workers ?? Math.Clamp(Environment.ProcessorCount, 1, MaxWorkers);
+
+    /// <summary>Most receive workers.</summary>
+    public const int MaxWorkers = 16;
+
     /// <summary>Services keyed by name (the name is also the health/admin pool name).</summary>
     public IReadOnlyDictionary<string, L4ServiceConfig> Services { get; init; } = new Dictionary<string, L4ServiceConfig>();
 }

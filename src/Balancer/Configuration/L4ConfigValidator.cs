@@ -12,6 +12,7 @@ public static class L4ConfigValidator
     /// <summary>Adds every problem in the L4 section to <paramref name="errors"/>.</summary>
     public static void Validate(L4Config l4, List<ConfigError> errors)
     {
+        ValidateIo(l4, errors);
         if (l4.Services.Count == 0)
         {
             return;
@@ -139,6 +140,27 @@ public static class L4ConfigValidator
                     errors.Add(new ConfigError($"L4:Services:{name}:Backends:{id}:Address", b.Address, "is a VIP of this balancer"));
                 }
             }
+        }
+    }
+
+    private static void ValidateIo(L4Config l4, List<ConfigError> errors)
+    {
+        if (l4.Workers is { } w && w is < 1 or > L4Config.MaxWorkers)
+        {
+            errors.Add(new ConfigError("L4:Workers", Str(w), $"must be from 1 to {L4Config.MaxWorkers}"));
+        }
+        var io = l4.Io ?? new L4IoConfig();
+        if (!L4IoConfig.TryParseTransmit(io.Transmit, out _))
+        {
+            errors.Add(new ConfigError("L4:Io:Transmit", io.Transmit, "must be ring, sendmmsg or pcap"));
+        }
+        if (io.BatchSize is < L4IoConfig.MinBatchSize or > L4IoConfig.MaxBatchSize)
+        {
+            errors.Add(new ConfigError("L4:Io:BatchSize", Str(io.BatchSize), $"must be from {L4IoConfig.MinBatchSize} to {L4IoConfig.MaxBatchSize}"));
+        }
+        if (io.RingFrames is < L4IoConfig.MinRingFrames or > L4IoConfig.MaxRingFrames)
+        {
+            errors.Add(new ConfigError("L4:Io:RingFrames", Str(io.RingFrames), $"must be from {L4IoConfig.MinRingFrames} to {L4IoConfig.MaxRingFrames}"));
         }
     }
 

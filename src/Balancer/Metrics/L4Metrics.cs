@@ -1,4 +1,5 @@
 using LoadBalancer.Balancer.L4.Engine;
+using LoadBalancer.Balancer.L4.Interop;
 using LoadBalancer.Modes.Packets;
 using LoadBalancer.Modes.Pipeline;
 using Prometheus;
@@ -9,6 +10,7 @@ namespace LoadBalancer.Balancer.Metrics;
 public sealed class L4Metrics
 {
     private static readonly DropReason[] Reasons = Enum.GetValues<DropReason>().Where(r => r != DropReason.None).ToArray();
+    private static readonly TransmitDropReason[] TxReasons = Enum.GetValues<TransmitDropReason>();
     private readonly L4Engine _engine;
     private readonly Counter _packets;
     private readonly Counter _bytes;
@@ -25,6 +27,10 @@ public sealed class L4Metrics
     private readonly Counter _framesSent;
     private readonly Counter _sendFailures;
     private readonly Counter _oversize;
+    private readonly Counter _txDrops;
+    private readonly Counter _txFlushes;
+    private readonly Counter _workerPackets;
+    private readonly Counter _workerBatches;
 
     /// <summary>Registers the L4 metrics in the instance's registry and reads them before every scrape.</summary>
     public L4Metrics(BalancerMetrics metrics, L4Engine engine)
@@ -46,18 +52,28 @@ public sealed class L4Metrics
         _framesSent = f.CreateCounter("lb_l4_frames_sent_total", "Frames the engine sent on the interface.", ["interface"]);
         _sendFailures = f.CreateCounter("lb_send_failures_total", "Frames the engine failed to send (e.g. larger than the MTU).", ["interface"]);
         _oversize = f.CreateCounter("lb_l4_oversize_frames_total", "Captured frames too large for the engine's buffer.");
+        _txDrops = f.CreateCounter("lb_l4_tx_drops_total", "Frames the engine's transmitters did not send, by reason (OverMtu, TxFull, SendError, Stopped); their sum is in lb_send_failures_total.", ["reason"]);
+        _txFlushes = f.CreateCounter("lb_l4_tx_flushes_total", "Send syscalls made by the transmitters (frames per syscall = lb_l4_frames_sent_total / this).");
+        _workerPackets = f.CreateCounter("lb_l4_worker_packets_total", "Frames each receive worker took from libpcap.", ["worker"]);
+        _workerBatches = f.CreateCounter("lb_l4_worker_batches_total", "Non-empty receive batches per worker (mean batch size = lb_l4_worker_packets_total / this).", ["worker"]);
         _capacity.Set(engine.Config.ConnectionTable.Capacity);
         metrics.Registry.AddBeforeCollectCallback(Collect);
     }
 
     private void Collect()
     {
-        var counters = _engine.Counters;
+        var workers = _engine.Workers;
+        if (workers.Count == 0)
+        {
+            return;
+        }
         var services = _engine.Names.ServiceNames;
-        for (var s = 0; s < services.Count && s < counters.MaxServices; s++)
+        var maxServices = workers[0].Counters.MaxServices;
+        var maxBackends = workers[0].Counters.MaxBackendsPerService;
+        for (var s = 0; s < services.Count && s < maxServices; s++)
         {
             var backends = _engine.Names.BackendNames(services[s]);
-            for (var b = 0; b < backends.Count && b < counters.MaxBackendsPerService; b++)
+            for (var b = 0; b < backends.Count && b < maxBackends; b++)
             {
                 if (backends[b].Length == 0)
                 {
@@ -65,16 +81,27 @@ public sealed class L4Metrics
                 }
                 foreach (var (direction, label) in new[] { (FlowDirection.ToBackend, "to_backend"), (FlowDirection.ToClient, "to_client") })
                 {
-                    _packets.WithLabels(services[s], backends[b], label).IncTo(counters.GetPackets(s, b, direction));
-                    _bytes.WithLabels(services[s], backends[b], label).IncTo(counters.GetBytes(s, b, direction));
+                    _packets.WithLabels(services[s], backends[b], label).IncTo(workers.Sum(w => w.Counters.GetPackets(s, b, direction)));
+                    _bytes.WithLabels(services[s], backends[b], label).IncTo(workers.Sum(w => w.Counters.GetBytes(s, b, direction)));
                 }
             }
         }
         foreach (var reason in Reasons)
         {
-            _drops.WithLabels(reason.ToString()).IncTo(counters.GetDrops(reason));
+            _drops.WithLabels(reason.ToString()).IncTo(workers.Sum(w => w.Counters.GetDrops(reason)));
         }
-        _newFlows.IncTo(counters.NewFlows);
+        _newFlows.IncTo(workers.Sum(w => w.Counters.NewFlows));
+        foreach (var reason in TxReasons)
+        {
+            _txDrops.WithLabels(reason.ToString()).IncTo(workers.Sum(w => w.Transmitter.Counters.GetDrops(reason)));
+        }
+        _txFlushes.IncTo(workers.Sum(w => w.Transmitter.Counters.Flushes));
+        foreach (var w in workers)
+        {
+            var label = w.Index.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            _workerPackets.WithLabels(label).IncTo(w.Packets);
+            _workerBatches.WithLabels(label).IncTo(w.Batches);
+        }
         var table = _engine.Table;
         _entries.Set(table.Count);
         _evictions.IncTo(table.Evictions);

@@ -59,4 +59,7 @@ public enum DropReason : byte
 
     /// <summary>No snapshot has been published yet.</summary>
     NoSnapshot,
+
+    /// <summary>A new TCP flow's SYN beyond the per-batch budget while the engine is saturated: tracked flows keep priority.</summary>
+    SynShed,
 }

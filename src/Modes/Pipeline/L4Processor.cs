@@ -39,6 +39,9 @@ public sealed class L4Processor
     /// <summary>This thread's counters.</summary>
     public DataPlaneCounters Counters { get; }
 
+    /// <summary>New TCP flows (SYNs without a tracked flow) this processor may still open; negative: no limit. The receive worker sets it per batch while it is saturated, so tracked flows keep priority over new SYNs.</summary>
+    public int NewFlowBudget { get; set; } = -1;
+
     /// <summary>Processes the frame at buffer[offset..offset+length], rewriting it in place; the tunnel mode may use up to <see cref="TunnelHeadroom"/> bytes before offset.</summary>
     /// <param name="buffer">The buffer holding the frame (with headroom before it for the tunnel mode).</param>
     /// <param name="offset">Start of the Ethernet frame.</param>
@@ -144,6 +147,16 @@ public sealed class L4Processor
             if (tcp && !synOnly && service.NonSynMiss == NonSynMissPolicy.Drop)
             {
                 return ForwardResult.Dropped(DropReason.NoFlow);
+            }
+
+            if (synOnly && NewFlowBudget >= 0)
+            {
+                if (NewFlowBudget == 0)
+                {
+                    return ForwardResult.Dropped(DropReason.SynShed);
+                }
+
+                NewFlowBudget--;
             }
 
             ulong hash = FlowHash.Hash(key);

@@ -27,6 +27,25 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task Check_BadL4IoAndWorkers_Exit1AndNamesKeyValueAndRange()
+    {
+        using var dir = new TempDir();
+        var config = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(Configuration.ConfigLoaderTests.RepoRoot(), "configs", "l4-nat.json")),
+            documentOptions: new System.Text.Json.JsonDocumentOptions { CommentHandling = System.Text.Json.JsonCommentHandling.Skip, AllowTrailingCommas = true })!.AsObject();
+        config["L4"]!["Workers"] = 0;
+        config["L4"]!["Io"] = new System.Text.Json.Nodes.JsonObject { ["Transmit"] = "dpdk", ["BatchSize"] = 2048 };
+        var path = dir.File("bad-io.json", ConfigJson.Text(config));
+
+        var r = await BalancerProcess.RunAsync(Limit, "check", "--config", path);
+
+        Assert.Equal(ExitCodes.BadInput, r.ExitCode);
+        Assert.Contains("L4:Workers: '0' must be from 1 to 16", r.Stderr);
+        Assert.Contains("L4:Io:Transmit: 'dpdk' must be ring, sendmmsg or pcap", r.Stderr);
+        Assert.Contains("L4:Io:BatchSize: '2048' must be from 1 to 1024", r.Stderr);
+        Assert.Contains("3 problem(s)", r.Stderr);
+    }
+
+    [Fact]
     public async Task Check_GoodConfig_Exit0()
     {
         var r = await BalancerProcess.RunAsync(Limit, "check", "--config", Path.Combine(Configuration.ConfigLoaderTests.RepoRoot(), "configs", "l7.json"));

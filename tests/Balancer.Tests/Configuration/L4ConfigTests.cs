@@ -51,6 +51,13 @@ public sealed class L4ConfigTests
         { "bad table policy", c => c["L4"]!["ConnectionTable"] = new JsonObject { ["WhenFull"] = "Panic" }, "L4:ConnectionTable:WhenFull", "Panic" },
         { "two services on one VIP:port", c => c["L4"]!["Services"]!["web2"] = Web(c).DeepClone(), "L4:Services:web2:Vip", "10.0.0.100" },
         { "datapath check on nat", c => c["Health"] = JsonNode.Parse("""{ "Pools": { "web": { "Check": { "Probe": "datapath" } } } }"""), "Health:Pools:web:Check:Probe", "datapath" },
+        { "no workers", c => c["L4"]!["Workers"] = 0, "L4:Workers", "0" },
+        { "too many workers", c => c["L4"]!["Workers"] = 17, "L4:Workers", "17" },
+        { "unknown transmit", c => c["L4"]!["Io"] = new JsonObject { ["Transmit"] = "xdp" }, "L4:Io:Transmit", "xdp" },
+        { "batch of zero", c => c["L4"]!["Io"] = new JsonObject { ["BatchSize"] = 0 }, "L4:Io:BatchSize", "0" },
+        { "batch too big", c => c["L4"]!["Io"] = new JsonObject { ["BatchSize"] = 4096 }, "L4:Io:BatchSize", "4096" },
+        { "ring too small", c => c["L4"]!["Io"] = new JsonObject { ["RingFrames"] = 8 }, "L4:Io:RingFrames", "8" },
+        { "unknown io key", c => c["L4"]!["Io"] = new JsonObject { ["Batch"] = 8 }, "L4:Io:Batch", null },
         { "health pool of nothing", c => c["Health"] = JsonNode.Parse("""{ "Pools": { "nope": { } } }"""), "Health:Pools:nope", null },
     };
 
@@ -79,5 +86,42 @@ public sealed class L4ConfigTests
         Assert.Equal("tcp", web.Protocol);
         Assert.Equal(65_536, result.Config.L4.ConnectionTable.Capacity);
         Assert.Equal(3, web.Backends["b2"].Weight);
+        var io = result.Config.L4.Io.ToOptions();
+        Assert.Equal(LoadBalancer.Balancer.L4.Interop.TransmitKind.Sendmmsg, io.Kind);
+        Assert.Equal(64, io.BatchSize);
+        Assert.False(io.QdiscBypass);
+        Assert.InRange(result.Config.L4.EffectiveWorkers, 1, 16);
+    }
+
+    [Fact]
+    public async Task Load_BadIoAndWorkers_AllNamedWithTheirRangeAtOnce()
+    {
+        var config = Valid();
+        config["L4"]!["Workers"] = 32;
+        config["L4"]!["Io"] = new JsonObject { ["Transmit"] = "turbo", ["BatchSize"] = 0, ["RingFrames"] = 1_000_000, ["QdiscBypass"] = true };
+
+        var result = await ConfigLoader.LoadTextAsync(ConfigJson.Text(config), "t.json", ".", Context);
+
+        var messages = result.Errors.Select(e => e.ToString()).ToList();
+        Assert.Equal(4, result.Errors.Count);
+        Assert.Contains(messages, m => m.Contains("L4:Workers") && m.Contains("'32'") && m.Contains("from 1 to 16"));
+        Assert.Contains(messages, m => m.Contains("L4:Io:Transmit") && m.Contains("'turbo'") && m.Contains("ring, sendmmsg or pcap"));
+        Assert.Contains(messages, m => m.Contains("L4:Io:BatchSize") && m.Contains("'0'") && m.Contains("from 1 to 1024"));
+        Assert.Contains(messages, m => m.Contains("L4:Io:RingFrames") && m.Contains("'1000000'") && m.Contains("from 16 to 65536"));
+    }
+
+    [Fact]
+    public async Task Load_IoSettings_Bound()
+    {
+        var config = Valid();
+        config["L4"]!["Workers"] = 2;
+        config["L4"]!["Io"] = new JsonObject { ["Transmit"] = "Ring", ["BatchSize"] = 256, ["RingFrames"] = 4096, ["QdiscBypass"] = true };
+
+        var result = await ConfigLoader.LoadTextAsync(ConfigJson.Text(config), "t.json", ".", Context);
+
+        Assert.True(result.IsValid, string.Join("\n", result.Errors));
+        var io = result.Config!.L4.Io.ToOptions();
+        Assert.Equal(new LoadBalancer.Balancer.L4.Interop.TransmitOptions { Kind = LoadBalancer.Balancer.L4.Interop.TransmitKind.Ring, BatchSize = 256, RingFrames = 4096, QdiscBypass = true }, io);
+        Assert.Equal(2, result.Config.L4.EffectiveWorkers);
     }
 }

@@ -4,17 +4,26 @@ using LoadBalancer.Modes.Packets;
 
 namespace LoadBalancer.Balancer.Tests.L4;
 
-/// <summary>A packet device in memory: the test injects frames (delivered synchronously on the calling thread) and sees what the engine sends.</summary>
-public sealed class InMemoryPacketDevice(EthernetAddress mac) : IPacketDevice
+/// <summary>A packet device in memory: the test injects frames as receive batches (delivered synchronously on the calling thread) and sees what the engine's transmitters flushed and what it sent as control frames.</summary>
+public sealed class InMemoryPacketDevice : IPacketDevice
 {
     private readonly object _lock = new();
-    private IFrameHandler? _handler;
+    private readonly InMemoryTransmitter[] _transmitters;
+    private IReadOnlyList<IFrameHandler> _handlers = [];
     private long _received;
-    private long _sent;
+    private long _controlSent;
 
-    public EthernetAddress Mac { get; } = mac;
+    public InMemoryPacketDevice(EthernetAddress mac, int queues = 1, int batchSize = 64, int mtu = 1500)
+    {
+        Mac = mac;
+        _transmitters = Enumerable.Range(0, queues).Select(_ => new InMemoryTransmitter(this, batchSize, mtu)).ToArray();
+    }
 
-    /// <summary>Frames sent by the engine, when <see cref="Capture"/> is on.</summary>
+    public EthernetAddress Mac { get; }
+
+    public int Queues => _transmitters.Length;
+
+    /// <summary>Frames sent by the engine (flushed by a transmitter, or control frames), when <see cref="Capture"/> is on.</summary>
     public List<byte[]> Sent { get; } = [];
 
     /// <summary>Keep a copy of every frame sent (off for the allocation test).</summary>
@@ -22,17 +31,44 @@ public sealed class InMemoryPacketDevice(EthernetAddress mac) : IPacketDevice
 
     public string Filter { get; private set; } = "";
 
-    public void Start(IFrameHandler handler) => _handler = handler;
+    public InMemoryTransmitter Transmitter(int queue) => _transmitters[queue];
 
-    public void Inject(ReadOnlySpan<byte> frame)
+    public ITransmitter GetTransmitter(int queue) => _transmitters[queue];
+
+    public void Start(IReadOnlyList<IFrameHandler> handlers) => _handlers = handlers;
+
+    /// <summary>Delivers one frame as a batch of one to queue <paramref name="queue"/>.</summary>
+    public void Inject(ReadOnlySpan<byte> frame, int queue = 0)
     {
+        var handler = _handlers[queue];
+        handler.BeginBatch();
         _received++;
-        _handler!.OnFrame(frame);
+        handler.OnFrame(frame);
+        handler.EndBatch(1);
     }
 
-    public bool Send(ReadOnlySpan<byte> frame)
+    /// <summary>Delivers frames as one receive batch to queue <paramref name="queue"/>.</summary>
+    public void InjectBatch(IReadOnlyList<byte[]> frames, int queue = 0)
     {
-        _sent++;
+        var handler = _handlers[queue];
+        handler.BeginBatch();
+        for (var i = 0; i < frames.Count; i++)
+        {
+            _received++;
+            handler.OnFrame(frames[i]);
+        }
+        handler.EndBatch(frames.Count);
+    }
+
+    public bool SendControl(ReadOnlySpan<byte> frame)
+    {
+        _controlSent++;
+        Record(frame);
+        return true;
+    }
+
+    internal void Record(ReadOnlySpan<byte> frame)
+    {
         if (Capture)
         {
             lock (_lock)
@@ -40,7 +76,6 @@ public sealed class InMemoryPacketDevice(EthernetAddress mac) : IPacketDevice
                 Sent.Add(frame.ToArray());
             }
         }
-        return true;
     }
 
     public List<byte[]> TakeSent()
@@ -55,9 +90,17 @@ public sealed class InMemoryPacketDevice(EthernetAddress mac) : IPacketDevice
 
     public void SetFilter(string filter) => Filter = filter;
 
-    public PcapPortCounters ReadCounters() => new(_received, _sent, 0, 0, new PcapStat { Received = (uint)_received });
+    public void RefreshMtu()
+    {
+    }
+
+    public PcapPortCounters ReadCounters() => new(_received, _controlSent, 0, 0, new PcapStat { Received = (uint)_received });
 
     public void Dispose()
     {
+        foreach (var t in _transmitters)
+        {
+            t.Dispose();
+        }
     }
 }

@@ -24,23 +24,33 @@ public sealed class L4EndToEndTests(ITestOutputHelper output)
         return data;
     }
 
+    /// <summary>Every mode with the default transmit kind and 2 workers; NAT with every kind and 1 or 2 workers.</summary>
     [SkippableTheory]
-    [InlineData("nat")]
-    [InlineData("fullnat")]
-    [InlineData("tunnel")]
-    [InlineData("dsr")]
-    public void Mode_HttpUdpDownloadUpload_AllThroughTheVip(string mode)
+    [InlineData("nat", "sendmmsg", 2)]
+    [InlineData("fullnat", "sendmmsg", 2)]
+    [InlineData("tunnel", "sendmmsg", 2)]
+    [InlineData("dsr", "sendmmsg", 2)]
+    [InlineData("nat", "sendmmsg", 1)]
+    [InlineData("nat", "ring", 1)]
+    [InlineData("nat", "ring", 2)]
+    [InlineData("nat", "pcap", 1)]
+    [InlineData("nat", "pcap", 2)]
+    public void Mode_HttpUdpDownloadUpload_AllThroughTheVip(string mode, string transmit, int workers)
     {
         Skip.IfNot(NetworkNamespace.IsRoot, "needs root: creates network namespaces and runs the L4 engine on raw sockets");
-        using var lab = new L4Lab(mode);
-        lab.StartBalancer(lab.Config());
+        using var lab = new L4Lab(mode, suffix: $"{mode[0]}{transmit[0]}{workers}", prefix: "lbio");
+        var config = lab.Config();
+        config["L4"]!["Workers"] = workers;
+        config["L4"]!["Io"] = new System.Text.Json.Nodes.JsonObject { ["Transmit"] = transmit };
+        lab.StartBalancer(config);
+        Assert.Contains($"{workers} worker(s), transmit {transmit}", lab.BalancerLog);
 
         // 100 HTTP requests through the VIP, each a new connection: all succeed, both backends get a share.
         var loop = L4Lab.Exec(lab.Client, "sh", "-c",
             $"for i in $(seq 100); do curl -s -m 5 http://{L4Lab.Vip}:8080/ || echo FAIL; done");
         var answers = loop.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         var counts = answers.GroupBy(a => a).ToDictionary(g => g.Key, g => g.Count());
-        output.WriteLine($"{mode}: {string.Join(", ", counts.Select(kv => $"{kv.Key}={kv.Value}"))}");
+        output.WriteLine($"{mode} {transmit} x{workers}: {string.Join(", ", counts.Select(kv => $"{kv.Key}={kv.Value}"))}");
         Assert.Equal(100, answers.Length);
         Assert.False(counts.ContainsKey("FAIL"), lab.ReadBalancerLog());
         Assert.True(counts.GetValueOrDefault("b1") > 0 && counts.GetValueOrDefault("b2") > 0, "both backends must get a share");
@@ -87,6 +97,13 @@ public sealed class L4EndToEndTests(ITestOutputHelper output)
         Assert.Equal(20, replies.Count);
         Assert.All(replies.Select((reply, i) => (reply, i)), x => Assert.Matches($"^b[12]:ping{x.i}$", x.reply));
         Assert.Equal(2, replies.Select(x => x[..2]).Distinct().Count());
+
+        // Every worker took a share of the frames (PACKET_FANOUT spreads flows), and nothing failed to send.
+        var scrape = LoadBalancer.Balancer.Tests.Reliability.LabProbe.Scrape(lab);
+        var perWorker = Enumerable.Range(0, workers).Select(w => LoadBalancer.Balancer.Tests.Reliability.LabProbe.Value(scrape, $"lb_l4_worker_packets_total{{worker=\"{w}\"}}")).ToList();
+        output.WriteLine($"frames per worker: {string.Join(", ", perWorker)}; frames sent {LoadBalancer.Balancer.Tests.Reliability.LabProbe.Value(scrape, "lb_l4_frames_sent_total{interface=\"eth0\"}")} in {LoadBalancer.Balancer.Tests.Reliability.LabProbe.Value(scrape, "lb_l4_tx_flushes_total")} flushes");
+        Assert.All(perWorker, p => Assert.True(p > 0, "a worker got no frames: " + string.Join(", ", perWorker)));
+        Assert.Equal(0, LoadBalancer.Balancer.Tests.Reliability.LabProbe.SendFailures(scrape));
     }
 
     [SkippableFact]

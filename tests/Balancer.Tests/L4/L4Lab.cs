@@ -19,11 +19,11 @@ public sealed class L4Lab : IDisposable
     private string _balancerLog = "balancer.log";
     private int _balancerStarts;
 
-    public L4Lab(string mode, int backends = 2, string? suffix = null)
+    public L4Lab(string mode, int backends = 2, string? suffix = null, string prefix = "lbe")
     {
         Mode = mode;
         var labMode = mode switch { "nat" => LabMode.Nat, "fullnat" => LabMode.FullNat, "tunnel" => LabMode.Tunnel, _ => LabMode.Dsr };
-        Topology = new LabTopology(new LabOptions($"lbe{Environment.ProcessId % 100000}{suffix ?? mode[..2]}", backends, labMode)
+        Topology = new LabTopology(new LabOptions($"{prefix}{Environment.ProcessId % 100000}{suffix ?? mode[..2]}", backends, labMode)
         {
             StateDirectory = _dir.Path,
             SelfCommand = ["dotnet", BalancerProcess.DllPath],

@@ -42,10 +42,10 @@ public sealed class NetworkNamespace : IDisposable
     /// <summary>The namespace name (as in <c>ip netns list</c>).</summary>
     public string Name { get; }
 
-    /// <summary>Creates <c>lbw{pid}{suffix}</c> and brings its loopback up.</summary>
-    public static NetworkNamespace Create(string suffix)
+    /// <summary>Creates <c>lbw{pid}{suffix}</c> (or <c>{prefix}{pid mod 100000}{suffix}</c>) and brings its loopback up.</summary>
+    public static NetworkNamespace Create(string suffix, string? prefix = null)
     {
-        var name = Prefix + suffix;
+        var name = (prefix is null ? Prefix : prefix + (Environment.ProcessId % 100000)) + suffix;
         if (name.Length > 15)
         {
             // Names are also used in veth peer names and /var/run paths; keep them short.

@@ -53,7 +53,7 @@ public sealed class L4SynFloodTests(ITestOutputHelper output)
                 var frame = frames[i % frames.Length];
                 // A new source port per SYN, so almost every SYN is a new flow (checksum fixed up for the change).
                 var newPort = (ushort)(1024 + (i % 64000));
-                PatchSourcePort(frame, newPort);
+                RawFrames.PatchSourcePort(frame, newPort);
                 if (port.Send(frame))
                 {
                     sent++;
@@ -104,21 +104,5 @@ public sealed class L4SynFloodTests(ITestOutputHelper output)
         Assert.All(during, a => Assert.True(a.Ok, a.Error));
         Assert.True(after.Count >= 10, "too few requests after the flood");
         Assert.All(after, a => Assert.True(a.Ok, a.Error));
-    }
-
-    /// <summary>Rewrites the TCP source port in place with an RFC 1624 checksum update.</summary>
-    private static void PatchSourcePort(byte[] frame, ushort port)
-    {
-        const int tcp = 14 + 20;
-        var old = (ushort)((frame[tcp] << 8) | frame[tcp + 1]);
-        frame[tcp] = (byte)(port >> 8);
-        frame[tcp + 1] = (byte)port;
-        var check = (ushort)((frame[tcp + 16] << 8) | frame[tcp + 17]);
-        uint sum = (uint)(ushort)~check + (ushort)~old + port;
-        sum = (sum & 0xffff) + (sum >> 16);
-        sum = (sum & 0xffff) + (sum >> 16);
-        var updated = (ushort)~sum;
-        frame[tcp + 16] = (byte)(updated >> 8);
-        frame[tcp + 17] = (byte)updated;
     }
 }

@@ -68,4 +68,20 @@ internal static class RawFrames
         senderMac = string.Join(':', frame.AsSpan(22, 6).ToArray().Select(b => b.ToString("x2")));
         return true;
     }
+
+    /// <summary>Rewrites the TCP source port in place with an RFC 1624 checksum update.</summary>
+    public static void PatchSourcePort(byte[] frame, ushort port)
+    {
+        const int tcp = 14 + 20;
+        var old = (ushort)((frame[tcp] << 8) | frame[tcp + 1]);
+        frame[tcp] = (byte)(port >> 8);
+        frame[tcp + 1] = (byte)port;
+        var check = (ushort)((frame[tcp + 16] << 8) | frame[tcp + 17]);
+        uint sum = (uint)(ushort)~check + (ushort)~old + port;
+        sum = (sum & 0xffff) + (sum >> 16);
+        sum = (sum & 0xffff) + (sum >> 16);
+        var updated = (ushort)~sum;
+        frame[tcp + 16] = (byte)(updated >> 8);
+        frame[tcp + 17] = (byte)updated;
+    }
 }

@@ -54,6 +54,28 @@ public class L4ProcessorTests
     }
 
     [Fact]
+    public void Process_NewFlowBudgetSpent_NewSynShedTrackedFlowAndRetransmittedSynStillForwarded()
+    {
+        var table = new ConnectionTable(new ConnectionTableOptions { Capacity = 1024 }, new ManualTimeProvider());
+        var processor = new L4Processor(new L4SnapshotSource(Snapshot(new ConstantSelector(0))), table) { NewFlowBudget = 1 };
+
+        ForwardResult first = Send(processor, Frames.Tcp(ClientMac, BalancerMac, Client, Vip, ClientPort, 80, Frames.Syn), out _);
+        ForwardResult second = Send(processor, Frames.Tcp(ClientMac, BalancerMac, Client, Vip, ClientPort + 2, 80, Frames.Syn), out _);
+        ForwardResult tracked = Send(processor, Frames.Tcp(ClientMac, BalancerMac, Client, Vip, ClientPort, 80, Frames.Ack), out _);
+        ForwardResult retransmit = Send(processor, Frames.Tcp(ClientMac, BalancerMac, Client, Vip, ClientPort, 80, Frames.Syn), out _);
+        processor.NewFlowBudget = -1;
+        ForwardResult unlimited = Send(processor, Frames.Tcp(ClientMac, BalancerMac, Client, Vip, ClientPort + 2, 80, Frames.Syn), out _);
+
+        Assert.Equal(Verdict.Tx, first.Verdict);
+        Assert.Equal(DropReason.SynShed, second.Reason);
+        Assert.Equal(Verdict.Tx, tracked.Verdict);
+        Assert.Equal(Verdict.Tx, retransmit.Verdict);
+        Assert.Equal(Verdict.Tx, unlimited.Verdict);
+        Assert.Equal(1, processor.Counters.GetDrops(DropReason.SynShed));
+        Assert.Equal(2, table.Count);
+    }
+
+    [Fact]
     public void Process_NoSnapshot_DropsWithReason()
     {
         var processor = new L4Processor(new L4SnapshotSource(), new ConnectionTable(new ConnectionTableOptions { Capacity = 16 }));

@@ -3,21 +3,30 @@ using LoadBalancer.Modes.Packets;
 
 namespace LoadBalancer.Balancer.L4.Engine;
 
-/// <summary>Where the engine's frames come from and go to: a libpcap port on a real interface, or an in-memory device in tests.</summary>
+/// <summary>Where the engine's frames come from and go to: libpcap capture queues and batched transmitters on a real interface, or an in-memory device in tests.</summary>
 public interface IPacketDevice : IDisposable
 {
     /// <summary>The interface's MAC address.</summary>
     EthernetAddress Mac { get; }
 
-    /// <summary>Starts delivering received frames to <paramref name="handler"/> (on the device's own thread).</summary>
-    void Start(IFrameHandler handler);
+    /// <summary>Receive queues (one worker thread each).</summary>
+    int Queues { get; }
 
-    /// <summary>Sends one frame; a failure is counted, never thrown.</summary>
-    bool Send(ReadOnlySpan<byte> frame);
+    /// <summary>The transmitter owned by queue <paramref name="queue"/>'s receive thread.</summary>
+    ITransmitter GetTransmitter(int queue);
 
-    /// <summary>Replaces the kernel capture filter.</summary>
+    /// <summary>Starts delivering each queue's frames, in batches, to its handler (one handler per queue, on the queue's own thread).</summary>
+    void Start(IReadOnlyList<IFrameHandler> handlers);
+
+    /// <summary>Sends one control-plane frame (ARP) from any thread; a failure is counted, never thrown.</summary>
+    bool SendControl(ReadOnlySpan<byte> frame);
+
+    /// <summary>Replaces the kernel capture filter on every queue.</summary>
     void SetFilter(string filter);
 
-    /// <summary>Frames received/sent, send failures and the kernel's capture counters.</summary>
+    /// <summary>Re-reads the interface MTU for the transmitters' checks.</summary>
+    void RefreshMtu();
+
+    /// <summary>Frames received, control frames sent and failed, and the kernel's capture counters, summed over the queues.</summary>
     PcapPortCounters ReadCounters();
 }

@@ -10,12 +10,10 @@ using Microsoft.Extensions.Logging;
 namespace LoadBalancer.Balancer.L4.Engine;
 
 /// <summary>The L4 engine on one interface: a SharpPcap receive thread running the pure data plane, ARP, neighbour resolution, snapshot rebuilds on config/health/neighbour changes, and housekeeping.</summary>
-public sealed partial class L4Engine : IFrameHandler, IAsyncDisposable
+public sealed partial class L4Engine : IAsyncDisposable
 {
     /// <summary>Bytes kept free in front of every frame (the tunnel mode writes its outer header there).</summary>
-    public const int Headroom = 64;
-
-    private const int MaxFrame = 65535;
+    public const int Headroom = L4Worker.Headroom;
 
     private readonly BackendControl _control;
     private readonly TimeProvider _time;
@@ -23,16 +21,14 @@ public sealed partial class L4Engine : IFrameHandler, IAsyncDisposable
     private readonly NeighbourTable _neighbours;
     private readonly L4SnapshotSource _source = new();
     private readonly ConnectionTable _table;
-    private readonly L4Processor _processor;
     private readonly L4SnapshotBuilder _builder;
-    private readonly byte[] _rxBuffer = GC.AllocateUninitializedArray<byte>(Headroom + MaxFrame, pinned: true);
     private readonly byte[] _controlBuffer = new byte[ArpFrames.FrameLength];
     private readonly object _rebuildLock = new();
     private IPacketDevice? _port;
+    private L4Worker[] _workers = [];
     private ITimer? _housekeeping;
     private uint[] _ownedAddresses = [];
     private string _filter = "";
-    private long _oversize;
     private long _arpAnswered;
     private long _gratuitousSent;
 
@@ -45,7 +41,6 @@ public sealed partial class L4Engine : IFrameHandler, IAsyncDisposable
         _logger = loggers.CreateLogger("LoadBalancer.L4");
         _neighbours = new NeighbourTable(time, loggers.CreateLogger("LoadBalancer.L4.Arp"));
         _table = new ConnectionTable(config.ConnectionTable.ToOptions(), time);
-        _processor = new L4Processor(_source, _table);
         _builder = new L4SnapshotBuilder(nic, _neighbours, control, time);
     }
 
@@ -58,8 +53,11 @@ public sealed partial class L4Engine : IFrameHandler, IAsyncDisposable
     /// <summary>The balancer's MAC on the data interface.</summary>
     public EthernetAddress Mac { get; private set; }
 
-    /// <summary>The data plane's counters (one packet thread).</summary>
-    public DataPlaneCounters Counters => _processor.Counters;
+    /// <summary>The receive workers (each with its own counters and transmitter), summed at scrape time.</summary>
+    public IReadOnlyList<L4Worker> Workers => _workers;
+
+    /// <summary>What the warm-up before capture did.</summary>
+    public L4WarmUpResult WarmUp { get; private set; }
 
     /// <summary>The connection table.</summary>
     public ConnectionTable Table => _table;
@@ -73,12 +71,25 @@ public sealed partial class L4Engine : IFrameHandler, IAsyncDisposable
     /// <summary>Stable index -> name maps for the counters' service and backend indices.</summary>
     public L4SnapshotBuilder Names => _builder;
 
-    /// <summary>Interface-level counters (frames, send failures, libpcap's kernel counters).</summary>
-    public PcapPortCounters PortCounters => _port?.ReadCounters() ?? default;
+    /// <summary>Interface-level counters: frames received, frames sent and send failures (control frames plus every worker's transmitter), libpcap's kernel counters.</summary>
+    public PcapPortCounters PortCounters
+    {
+        get
+        {
+            var device = _port?.ReadCounters() ?? default;
+            long sent = device.FramesSent, failures = device.SendFailures;
+            foreach (var worker in _workers)
+            {
+                sent += worker.Transmitter.Counters.Sent;
+                failures += worker.Transmitter.Counters.Dropped;
+            }
+            return device with { FramesSent = sent, SendFailures = failures };
+        }
+    }
 
     /// <summary>Frames too large for the engine's buffer, ARP requests answered for owned addresses, gratuitous ARPs sent.</summary>
     public (long Oversize, long ArpAnswered, long GratuitousSent) EngineCounters =>
-        (Interlocked.Read(ref _oversize), Interlocked.Read(ref _arpAnswered), Interlocked.Read(ref _gratuitousSent));
+        (_workers.Sum(w => w.Oversize), Interlocked.Read(ref _arpAnswered), Interlocked.Read(ref _gratuitousSent));
 
     /// <summary>Runs the startup checks, opens the interface and starts forwarding; throws <see cref="L4StartupException"/> listing every problem.</summary>
     public static L4Engine Start(L4Config config, BackendControl control, ILoggerFactory loggers, TimeProvider? time = null)
@@ -90,7 +101,7 @@ public sealed partial class L4Engine : IFrameHandler, IAsyncDisposable
         }
         var nic = InterfaceInfo.Read(config.Interface!)!;
         return StartOn(config, nic, control, loggers, time ?? TimeProvider.System,
-            (filter, logger) => new PcapPacketDevice(config.Interface!, filter, logger));
+            (filter, logger) => new PcapPacketDevice(config.Interface!, filter, config.EffectiveWorkers, config.Io.ToOptions(), logger));
     }
 
     /// <summary>Starts the engine on a given device (tests use an in-memory one); no startup checks.</summary>
@@ -120,11 +131,20 @@ public sealed partial class L4Engine : IFrameHandler, IAsyncDisposable
         _neighbours.Changed += Rebuild;
         _control.Changed += OnBackendsChanged;
         Rebuild();
-        _port.Start(this);
+        _workers = new L4Worker[_port.Queues];
+        for (var i = 0; i < _workers.Length; i++)
+        {
+            // Different IP ID starts per worker, so tunnel outer headers of two workers do not repeat each other's IDs.
+            var processor = new L4Processor(_source, _table, new DataPlaneCounters(), firstIpId: (ushort)(1 + (i * 4099)));
+            _workers[i] = new L4Worker(i, processor, _port.GetTransmitter(i), _table.TimeProvider, this, Config.Io.BatchSize);
+        }
+        WarmUp = L4WarmUp.Run();
+        LogWarmUp(_logger, WarmUp.Frames, WarmUp.Elapsed.TotalMilliseconds);
+        _port.Start(_workers);
         AnnounceOwnedAddresses();
         _neighbours.Maintain(SendArpRequest);
         _housekeeping = _time.CreateTimer(_ => Housekeeping(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
-        LogStarted(_logger, Config.Interface!, Mac.ToString(), Config.Services.Count, _filter);
+        LogStarted(_logger, Config.Interface!, Mac.ToString(), Config.Services.Count, _workers.Length, _workers[0].Transmitter.Kind.ToString().ToLowerInvariant(), _filter);
     }
 
     /// <summary>Applies a new validated L4 config: services, backends and weights change without dropping tracked flows.</summary>
@@ -134,8 +154,12 @@ public sealed partial class L4Engine : IFrameHandler, IAsyncDisposable
         {
             LogInterfaceChangeIgnored(_logger, Config.Interface!, next.Interface ?? "");
         }
+        if (next.EffectiveWorkers != Config.EffectiveWorkers || next.Io != Config.Io)
+        {
+            LogIoChangeIgnored(_logger);
+        }
         var previousOwned = _ownedAddresses;
-        Config = next with { Interface = Config.Interface };
+        Config = next with { Interface = Config.Interface, Workers = Config.Workers, Io = Config.Io };
         _builder.Configure(Config);
         var filter = _builder.BuildFilter();
         if (filter != _filter && _port is not null)
@@ -164,28 +188,8 @@ public sealed partial class L4Engine : IFrameHandler, IAsyncDisposable
         }
     }
 
-    /// <summary>The data plane: called on the receive thread for every captured frame.</summary>
-    public void OnFrame(ReadOnlySpan<byte> frame)
-    {
-        if (frame.Length > MaxFrame)
-        {
-            _oversize++;
-            return;
-        }
-        var buffer = _rxBuffer;
-        frame.CopyTo(buffer.AsSpan(Headroom));
-        var result = _processor.Process(buffer, Headroom, frame.Length, 0);
-        if (result.Verdict == Verdict.Tx)
-        {
-            _port!.Send(buffer.AsSpan(result.Offset, result.Length));
-        }
-        else if (result.Verdict == Verdict.Pass)
-        {
-            HandleControlFrame(buffer.AsSpan(Headroom, frame.Length));
-        }
-    }
-
-    private void HandleControlFrame(Span<byte> frame)
+    /// <summary>A frame the data plane passed to the control plane (ARP), on the worker that received it; replies leave through that worker's transmitter.</summary>
+    internal void HandleControlFrame(Span<byte> frame, ITransmitter transmitter)
     {
         if (!ArpFrames.TryReadSender(frame, out var senderIp, out var senderMac, out _))
         {
@@ -194,7 +198,7 @@ public sealed partial class L4Engine : IFrameHandler, IAsyncDisposable
         _neighbours.Observe(senderIp, senderMac);
         if (ArpResponder.TryBuildReply(frame, Mac, Volatile.Read(ref _ownedAddresses)))
         {
-            _port!.Send(frame);
+            transmitter.Enqueue(frame);
             Interlocked.Increment(ref _arpAnswered);
         }
     }
@@ -205,7 +209,7 @@ public sealed partial class L4Engine : IFrameHandler, IAsyncDisposable
         foreach (var address in Volatile.Read(ref _ownedAddresses))
         {
             var length = ArpResponder.BuildGratuitous(frame, Mac, address);
-            _port?.Send(frame.AsSpan(0, Math.Max(length, ArpFrames.FrameLength)));
+            _port?.SendControl(frame.AsSpan(0, Math.Max(length, ArpFrames.FrameLength)));
             Interlocked.Increment(ref _gratuitousSent);
         }
     }
@@ -215,7 +219,7 @@ public sealed partial class L4Engine : IFrameHandler, IAsyncDisposable
         lock (_controlBuffer)
         {
             var length = ArpFrames.BuildRequest(_controlBuffer, Mac, _builder.SourceAddress, target);
-            _port?.Send(_controlBuffer.AsSpan(0, length));
+            _port?.SendControl(_controlBuffer.AsSpan(0, length));
         }
     }
 
@@ -224,6 +228,7 @@ public sealed partial class L4Engine : IFrameHandler, IAsyncDisposable
         try
         {
             _neighbours.Maintain(SendArpRequest);
+            _port?.RefreshMtu();
             _table.Sweep(_time.GetTimestamp());
             if (_builder.ExpireRetired())
             {
@@ -252,8 +257,14 @@ public sealed partial class L4Engine : IFrameHandler, IAsyncDisposable
         _port = null;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "L4 engine on {Interface} ({Mac}): {Services} service(s); capture filter: {Filter}")]
-    private static partial void LogStarted(ILogger logger, string @interface, string mac, int services, string filter);
+    [LoggerMessage(Level = LogLevel.Information, Message = "L4 engine on {Interface} ({Mac}): {Services} service(s), {Workers} worker(s), transmit {Transmit}; capture filter: {Filter}")]
+    private static partial void LogStarted(ILogger logger, string @interface, string mac, int services, int workers, string transmit, string filter);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "L4 warm-up: {Frames} synthetic frames through every mode in {Milliseconds:F0} ms before capture starts")]
+    private static partial void LogWarmUp(ILogger logger, long frames, double milliseconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "L4:Workers and L4:Io are bound at start; restart to apply the change")]
+    private static partial void LogIoChangeIgnored(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "L4:Interface changed from {Old} to {New}: the interface is bound at start; restart to apply it")]
     private static partial void LogInterfaceChangeIgnored(ILogger logger, string old, string @new);

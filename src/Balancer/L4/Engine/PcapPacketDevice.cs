@@ -4,37 +4,147 @@ using Microsoft.Extensions.Logging;
 
 namespace LoadBalancer.Balancer.L4.Engine;
 
-/// <summary>The production device: a <see cref="PcapPort"/> opened on the interface (inbound only, immediate mode, kernel BPF filter).</summary>
-internal sealed class PcapPacketDevice(string interfaceName, string filter, ILogger logger) : IPacketDevice, IFrameHandler
+/// <summary>The production device: one <see cref="PcapPort"/> per worker on the interface (inbound only, immediate mode, kernel BPF filter), joined in a PACKET_FANOUT hash group when there are several, each with its own transmitter.</summary>
+internal sealed class PcapPacketDevice : IPacketDevice
 {
-    private readonly PcapPort _port = PcapPort.Open(new PcapPortOptions(interfaceName, filter), new Forwarder(), logger);
-    private IFrameHandler? _handler;
+    private readonly PcapPort[] _ports;
+    private readonly ITransmitter[] _transmitters;
+    private readonly Forwarder[] _forwarders;
+    private readonly object _controlLock = new();
 
-    public EthernetAddress Mac => EthernetAddress.TryParse(
-        string.Join(':', _port.MacAddress.GetAddressBytes().Select(b => b.ToString("x2"))), out var mac) ? mac : default;
-
-    public void Start(IFrameHandler handler)
+    public PcapPacketDevice(string interfaceName, string filter, int workers, TransmitOptions transmit, ILogger logger)
     {
-        _handler = handler;
-        ((Forwarder)_port.Handler).Target = this;
-        _port.Start();
+        _ports = new PcapPort[workers];
+        _forwarders = new Forwarder[workers];
+        _transmitters = new ITransmitter[workers];
+        try
+        {
+            for (var i = 0; i < workers; i++)
+            {
+                _forwarders[i] = new Forwarder();
+                _ports[i] = PcapPort.Open(new PcapPortOptions(interfaceName, filter) { BatchSize = transmit.BatchSize }, _forwarders[i], logger);
+            }
+            if (workers > 1)
+            {
+                FanoutGroup = _ports[0].JoinFanout(0);
+                for (var i = 1; i < workers; i++)
+                {
+                    _ports[i].JoinFanout(FanoutGroup);
+                }
+                // Until the group was complete every handle captured every frame: drop those copies rather than forward them twice.
+                foreach (var port in _ports)
+                {
+                    port.DiscardQueued();
+                }
+            }
+            for (var i = 0; i < workers; i++)
+            {
+                _transmitters[i] = transmit.Kind switch
+                {
+                    TransmitKind.Ring => new RingTransmitter(interfaceName, transmit),
+                    TransmitKind.Pcap => new PcapTransmitter(_ports[i]),
+                    _ => new SendmmsgTransmitter(interfaceName, transmit),
+                };
+            }
+        }
+        catch
+        {
+            foreach (var t in _transmitters)
+            {
+                t?.Dispose();
+            }
+            foreach (var p in _ports)
+            {
+                p?.Dispose();
+            }
+            throw;
+        }
     }
 
-    public void OnFrame(ReadOnlySpan<byte> frame) => _handler!.OnFrame(frame);
+    /// <summary>The PACKET_FANOUT group id (0 with one worker).</summary>
+    public int FanoutGroup { get; }
 
-    public bool Send(ReadOnlySpan<byte> frame) => _port.Send(frame);
+    public EthernetAddress Mac => EthernetAddress.TryParse(
+        string.Join(':', _ports[0].MacAddress.GetAddressBytes().Select(b => b.ToString("x2"))), out var mac) ? mac : default;
 
-    public void SetFilter(string filter) => _port.SetFilter(filter);
+    public int Queues => _ports.Length;
 
-    public PcapPortCounters ReadCounters() => _port.ReadCounters();
+    public ITransmitter GetTransmitter(int queue) => _transmitters[queue];
 
-    public void Dispose() => _port.Dispose();
+    public void Start(IReadOnlyList<IFrameHandler> handlers)
+    {
+        for (var i = 0; i < _ports.Length; i++)
+        {
+            _forwarders[i].Target = handlers[i];
+            _ports[i].Start();
+        }
+    }
 
-    /// <summary>PcapPort takes its handler at open time; the engine attaches itself at start.</summary>
+    public bool SendControl(ReadOnlySpan<byte> frame)
+    {
+        lock (_controlLock)
+        {
+            return _ports[0].Send(frame);
+        }
+    }
+
+    public void SetFilter(string filter)
+    {
+        foreach (var port in _ports)
+        {
+            port.SetFilter(filter);
+        }
+    }
+
+    public void RefreshMtu()
+    {
+        foreach (var t in _transmitters)
+        {
+            t.RefreshMtu();
+        }
+    }
+
+    public PcapPortCounters ReadCounters()
+    {
+        long received = 0, sent = 0, failures = 0, errors = 0;
+        var kernel = default(PcapStat);
+        foreach (var port in _ports)
+        {
+            var c = port.ReadCounters();
+            received += c.FramesReceived;
+            sent += c.FramesSent;
+            failures += c.SendFailures;
+            errors += c.HandlerErrors;
+            kernel.Received += c.Kernel.Received;
+            kernel.Dropped += c.Kernel.Dropped;
+            kernel.InterfaceDropped += c.Kernel.InterfaceDropped;
+        }
+        return new PcapPortCounters(received, sent, failures, errors, kernel);
+    }
+
+    public void Dispose()
+    {
+        // Stop every receive thread first; a transmitter is drained and closed only when its thread has stopped.
+        var stopped = _ports.Select(p => p.Stop()).ToArray();
+        for (var i = 0; i < _ports.Length; i++)
+        {
+            if (stopped[i])
+            {
+                _transmitters[i].Dispose();
+            }
+            _ports[i].Dispose();
+        }
+    }
+
+    /// <summary>PcapPort takes its handler at open time; the engine attaches its workers at start.</summary>
     private sealed class Forwarder : IFrameHandler
     {
         public IFrameHandler? Target { get; set; }
 
+        public void BeginBatch() => Target?.BeginBatch();
+
         public void OnFrame(ReadOnlySpan<byte> frame) => Target?.OnFrame(frame);
+
+        public void EndBatch(int frames) => Target?.EndBatch(frames);
     }
 }

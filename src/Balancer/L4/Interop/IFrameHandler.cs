@@ -5,4 +5,14 @@ public interface IFrameHandler
 {
     /// <summary>Handles one captured frame; the span points into libpcap's buffer and is valid only during the call.</summary>
     void OnFrame(ReadOnlySpan<byte> frame);
+
+    /// <summary>Called before the frames of one receive batch (the handler reads its clock once here).</summary>
+    void BeginBatch()
+    {
+    }
+
+    /// <summary>Called after the frames of one receive batch (the handler flushes its transmitter here); <paramref name="frames"/> may be 0.</summary>
+    void EndBatch(int frames)
+    {
+    }
 }

@@ -14,6 +14,10 @@ public unsafe struct IfReq
     [FieldOffset(16)]
     public short Flags;
 
+    /// <summary>ifr_mtu: the interface MTU for SIOCGIFMTU (same union as the flags).</summary>
+    [FieldOffset(16)]
+    public int Mtu;
+
     /// <summary>Builds a request for the named interface.</summary>
     /// <exception cref="ArgumentException">The name is empty or longer than 15 bytes.</exception>
     public static IfReq ForName(string name)

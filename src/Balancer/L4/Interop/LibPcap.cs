@@ -21,6 +21,18 @@ public static partial class LibPcap
     [LibraryImport(LibraryName, EntryPoint = "pcap_sendpacket")]
     public static unsafe partial int SendPacket(IntPtr handle, byte* frame, int length);
 
+    /// <summary>pcap_next_ex: 1 with a frame, 0 when none is ready (non-blocking mode or timeout), negative on error or break.</summary>
+    [LibraryImport(LibraryName, EntryPoint = "pcap_next_ex")]
+    public static unsafe partial int NextEx(IntPtr handle, IntPtr* header, IntPtr* data);
+
+    /// <summary>pcap_setnonblock: with 1, reads return 0 at once when nothing is queued; returns -1 on failure (text in errbuf).</summary>
+    [LibraryImport(LibraryName, EntryPoint = "pcap_setnonblock")]
+    public static unsafe partial int SetNonBlock(IntPtr handle, int nonBlock, byte* errorBuffer);
+
+    /// <summary>pcap_fileno: the capture socket of an open live handle.</summary>
+    [LibraryImport(LibraryName, EntryPoint = "pcap_fileno")]
+    public static partial int FileNo(IntPtr handle);
+
     /// <summary>Returns libpcap's last error text for an open handle.</summary>
     [LibraryImport(LibraryName, EntryPoint = "pcap_geterr")]
     public static partial IntPtr GetError(IntPtr handle);

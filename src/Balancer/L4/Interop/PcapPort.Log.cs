@@ -9,6 +9,9 @@ public sealed partial class PcapPort
     [LoggerMessage(Level = LogLevel.Error, Message = "frame handler on {Interface} threw (further errors are only counted)")]
     private static partial void LogHandlerFailed(ILogger logger, string @interface, Exception exception);
 
+    [LoggerMessage(Level = LogLevel.Error, Message = "pcap receive thread on {Interface} did not stop in time; its handle is left open")]
+    private static partial void LogReceiveThreadStuck(ILogger logger, string @interface);
+
     [LoggerMessage(Level = LogLevel.Error, Message = "pcap receive on {Interface} ended with code {Code}: {Error}")]
     private static partial void LogReceiveEnded(ILogger logger, string @interface, int code, string error);
 }

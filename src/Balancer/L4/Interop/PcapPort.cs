@@ -38,6 +38,9 @@ public sealed partial class PcapPort : IDisposable
         _logger = logger;
     }
 
+    /// <summary>True while the pcap handle is open (it stays open after Dispose when the receive thread did not stop).</summary>
+    public bool IsHandleOpen => _device.Opened;
+
     /// <summary>The handler frames are delivered to.</summary>
     public IFrameHandler Handler => _handler;
 
@@ -77,6 +80,7 @@ public sealed partial class PcapPort : IDisposable
             }
 
             LibPcap.SetDirection(device, options.Direction);
+            SetNonBlocking(device);
             return new PcapPort(device, options, handler, logger ?? NullLogger.Instance);
         }
         catch (PcapException ex)
@@ -88,6 +92,78 @@ public sealed partial class PcapPort : IDisposable
         {
             device.Close();
             throw;
+        }
+    }
+
+    private static unsafe void SetNonBlocking(LibPcapLiveDevice device)
+    {
+        // The receive loop drains in batches and must not block between two frames with a batch queued for transmit.
+        byte* errors = stackalloc byte[256];
+        if (LibPcap.SetNonBlock(LibPcap.GetHandle(device), 1, errors) != 0)
+        {
+            throw new InvalidOperationException($"pcap_setnonblock failed on {device.Name}: {System.Runtime.InteropServices.Marshal.PtrToStringUTF8((IntPtr)errors)}");
+        }
+    }
+
+    /// <summary>Joins this port's capture socket to a PACKET_FANOUT group (hash mode with defrag), so members share the interface's frames by flow; 0 asks the kernel for an unused id.</summary>
+    /// <returns>The group id (pass it to the other members).</returns>
+    /// <exception cref="InvalidOperationException">The kernel refused (e.g. the id is taken by a group of another kind).</exception>
+    public unsafe int JoinFanout(int groupId)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        int fd = LibPcap.FileNo(_handle);
+        int flags = Libc.PacketFanoutHash | Libc.PacketFanoutFlagDefrag | (groupId == 0 ? Libc.PacketFanoutFlagUniqueId : 0);
+        int value = (groupId & 0xffff) | (flags << 16);
+        if (Libc.SetSockOpt(fd, Libc.SolPacket, Libc.PacketFanout, &value, sizeof(int)) != 0)
+        {
+            throw new InvalidOperationException($"PACKET_FANOUT (group {groupId}) on {_options.InterfaceName} failed: {Libc.LastErrorText()}");
+        }
+
+        if (groupId != 0)
+        {
+            return groupId;
+        }
+
+        int current = 0;
+        int length = sizeof(int);
+        if (Libc.GetSockOpt(fd, Libc.SolPacket, Libc.PacketFanout, &current, ref length) != 0)
+        {
+            throw new InvalidOperationException($"reading the PACKET_FANOUT group on {_options.InterfaceName} failed: {Libc.LastErrorText()}");
+        }
+
+        return current & 0xffff;
+    }
+
+    /// <summary>Discards frames captured so far (before the fanout group was complete every member saw every frame); returns how many.</summary>
+    public unsafe int DiscardQueued()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        IntPtr header = IntPtr.Zero;
+        IntPtr data = IntPtr.Zero;
+        int discarded = 0;
+        while (discarded < 1_000_000 && LibPcap.NextEx(_handle, &header, &data) == 1)
+        {
+            discarded++;
+        }
+
+        return discarded;
+    }
+
+    /// <summary>Reads the interface MTU on the capture socket; <paramref name="fallback"/> when that fails or the port is closed.</summary>
+    public int ReadMtu(int fallback) =>
+        _disposed ? fallback : PacketSocket.ReadMtu(LibPcap.FileNo(_handle), _options.InterfaceName, fallback);
+
+    /// <summary>Sends one frame with pcap_sendpacket without touching this port's counters (the caller counts); false on failure or after dispose.</summary>
+    public unsafe bool SendRaw(ReadOnlySpan<byte> frame)
+    {
+        if (_disposed)
+        {
+            return false;
+        }
+
+        fixed (byte* p = frame)
+        {
+            return LibPcap.SendPacket(_handle, p, frame.Length) == 0;
         }
     }
 
@@ -164,19 +240,21 @@ public sealed partial class PcapPort : IDisposable
         Interlocked.Read(ref _handlerErrors),
         ReadStats());
 
-    /// <summary>Stops the receive thread and waits for it to finish.</summary>
-    public void Stop()
+    /// <summary>Stops the receive thread and waits for it to finish; false when it did not stop in time (it is still using the handle).</summary>
+    public bool Stop()
     {
         _stopping = true;
         var thread = _thread;
         if (thread is not null && thread != Thread.CurrentThread)
         {
-            // The read timeout bounds the wait: pcap_next_ex returns at least that often.
-            thread.Join(TimeSpan.FromMilliseconds(_options.ReadTimeoutMilliseconds * 10 + 1000));
+            // The poll timeout bounds the wait: the loop checks for Stop at least that often (plus one batch).
+            return thread.Join(TimeSpan.FromMilliseconds(_options.ReadTimeoutMilliseconds * 10 + 1000));
         }
+
+        return true;
     }
 
-    /// <summary>Stops receiving and closes the pcap handle.</summary>
+    /// <summary>Stops receiving and closes the pcap handle; a receive thread that did not stop in time keeps the handle open (closing it under a running pcap_next_ex would be a use after free).</summary>
     public void Dispose()
     {
         if (_disposed)
@@ -184,8 +262,14 @@ public sealed partial class PcapPort : IDisposable
             return;
         }
 
-        Stop();
+        bool stopped = Stop();
         _disposed = true;
+        if (!stopped)
+        {
+            LogReceiveThreadStuck(_logger, _options.InterfaceName);
+            return;
+        }
+
         _device.Close();
     }
 
@@ -193,12 +277,23 @@ public sealed partial class PcapPort : IDisposable
     {
         IntPtr header = IntPtr.Zero;
         IntPtr data = IntPtr.Zero;
+        var poll = new PollFd { Fd = LibPcap.FileNo(_handle), Events = Libc.PollIn };
+        int batch = Math.Max(1, _options.BatchSize);
         while (!_stopping)
         {
-            int rc = _device.GetNextPacketPointers(ref header, ref data);
-            if (rc == 1)
+            _handler.BeginBatch();
+            int frames = 0;
+            int rc = 0;
+            while (frames < batch)
             {
+                rc = LibPcap.NextEx(_handle, &header, &data);
+                if (rc != 1)
+                {
+                    break;
+                }
+
                 uint caplen = *(uint*)((byte*)header + CaplenOffset);
+                frames++;
                 _framesReceived++;
                 try
                 {
@@ -206,18 +301,20 @@ public sealed partial class PcapPort : IDisposable
                 }
                 catch (Exception ex)
                 {
-                    // One bad frame must not end capture; count it and log the first occurrence.
-                    if (Interlocked.Increment(ref _handlerErrors) == 1)
-                    {
-                        LogHandlerFailed(_logger, _options.InterfaceName, ex);
-                    }
+                    CountHandlerError(ex);
                 }
             }
-            else if (rc == 0)
+
+            try
             {
-                continue;
+                _handler.EndBatch(frames);
             }
-            else
+            catch (Exception ex)
+            {
+                CountHandlerError(ex);
+            }
+
+            if (rc < 0)
             {
                 if (!_stopping)
                 {
@@ -226,6 +323,22 @@ public sealed partial class PcapPort : IDisposable
 
                 return;
             }
+
+            if (frames < batch)
+            {
+                // The handle is non-blocking: wait here for the next frame, bounded so Stop is seen.
+                poll.ReturnedEvents = 0;
+                Libc.Poll(ref poll, 1, _options.ReadTimeoutMilliseconds);
+            }
+        }
+    }
+
+    private void CountHandlerError(Exception ex)
+    {
+        // One bad frame must not end capture; count it and log the first occurrence.
+        if (Interlocked.Increment(ref _handlerErrors) == 1)
+        {
+            LogHandlerFailed(_logger, _options.InterfaceName, ex);
         }
     }
 }

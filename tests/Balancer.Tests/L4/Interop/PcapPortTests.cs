@@ -108,6 +108,55 @@ public sealed class PcapPortTests
         Assert.Equal(0, handler[frames - 1] - handler[10]);
     }
 
+    [SkippableFact]
+    public void Dispose_ReceiveThreadStuckInHandler_LeavesTheHandleOpen()
+    {
+        Skip.IfNot(NetworkNamespace.IsRoot, "needs root: creates network namespaces");
+        using var a = NetworkNamespace.Create("sa", "lbio");
+        using var b = NetworkNamespace.Create("sb", "lbio");
+        Connect(a, b);
+        using var release = new ManualResetEventSlim();
+        var handler = new BlockingFrameHandler(release);
+        var port = b.Run(() => PcapPort.Open(new PcapPortOptions("eth0", "udp port 7000") { ReadTimeoutMilliseconds = 20 }, handler));
+        port.Start();
+        using var client = a.Run(() => new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp));
+        client.SendTo("x"u8.ToArray(), new IPEndPoint(AddressB, 7000));
+        Assert.True(handler.Entered.Wait(TimeSpan.FromSeconds(5)), "no frame reached the handler");
+
+        port.Dispose();
+        var openAfterDispose = port.IsHandleOpen;
+        release.Set();
+
+        // Closing it under the running pcap_next_ex would be a use after free; it stays open (and is logged).
+        Assert.True(openAfterDispose);
+    }
+
+    [SkippableFact]
+    public void Dispose_ReceiveThreadStopped_ClosesTheHandle()
+    {
+        Skip.IfNot(NetworkNamespace.IsRoot, "needs root: creates network namespaces");
+        using var a = NetworkNamespace.Create("sa", "lbio");
+        using var b = NetworkNamespace.Create("sb", "lbio");
+        Connect(a, b);
+        var port = b.Run(() => PcapPort.Open(new PcapPortOptions("eth0", "udp port 7000"), new CapturingFrameHandler()));
+        port.Start();
+
+        port.Dispose();
+
+        Assert.False(port.IsHandleOpen);
+    }
+
+    private sealed class BlockingFrameHandler(ManualResetEventSlim release) : IFrameHandler
+    {
+        public ManualResetEventSlim Entered { get; } = new();
+
+        public void OnFrame(ReadOnlySpan<byte> frame)
+        {
+            Entered.Set();
+            release.Wait(TimeSpan.FromSeconds(30));
+        }
+    }
+
     [Fact]
     public void IsAvailable_LibpcapInstalled_ReturnsTrueWithoutError()
     {
