@@ -20,6 +20,9 @@ internal sealed class NftablesContender : Contender
     public override bool CpuIsSoftIrq => true;
 
     /// <inheritdoc/>
+    public override bool Reliability => true;
+
+    /// <inheritdoc/>
     public override RouteMode Routes => RouteMode.ViaBalancer;
 
     /// <inheritdoc/>

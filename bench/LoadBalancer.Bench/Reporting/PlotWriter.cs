@@ -22,6 +22,9 @@ internal static class PlotWriter
         Add("connections.png", "New connections per second", "connections/s", [("Connection: close", "close")], s => s.Value);
         Add("download.png", "1 MiB download throughput", "MB/s", [("8 conns", "1mb")], s => s.Value);
         Add("pps.png", "64-byte UDP packets per second received", "packets/s", [("received", "udp")], s => s.Value);
+        Add("zeroloss.png", "64-byte UDP zero-loss throughput (at most 0.1% lost)", "packets/s", [("zero-loss", "udp-zl")], s => s.Value);
+        Add("coldstart.png", "Cold start: UDP lost in the first second after ready", "% lost", [("1st second", "cold")], s => s.Value);
+        Add("overload.png", "Real client's requests that succeeded during a SYN flood", "% ok", [("during the flood", "overload")], s => s.Value);
         return files;
     }
 
