@@ -207,7 +207,7 @@ internal sealed class E2eRunner(E2eOptions options, CancellationToken cancel)
     {
         var t = options.Traffic;
         var backends = lab.Layout.Backends.Select(b => b.Namespace).ToList();
-        using var counters = new UdpCounters(backends, BenchLab.UdpPort, Path.Combine(lab.WorkDir, "counters"));
+        using var counters = new BackendCounters(backends, "udp", $"udp dport {BenchLab.UdpPort}", drop: true, Path.Combine(lab.WorkDir, "counters"));
         var target = c.UdpTarget(lab);
         long before = counters.Settle(TimeSpan.FromSeconds(1)).Sum();
         LossTrial Trial(double rate)
@@ -284,6 +284,9 @@ internal sealed class E2eRunner(E2eOptions options, CancellationToken cancel)
         var http = new System.Net.IPEndPoint(System.Net.IPAddress.Parse(new Uri(c.HttpBase(lab)).Host), new Uri(c.HttpBase(lab)).Port);
         // Never spoof the real client (.1) or the balancer's client-side address (.2).
         var avoid = new HashSet<int> { lab.Layout.Client.Address.GetAddressBytes()[3], lab.Layout.BalancerClientSideAddress.GetAddressBytes()[3] };
+        // SYNs (without ACK) reaching the backends: how much of the flood the contender passed on.
+        using var syns = new BackendCounters(lab.Layout.Backends.Select(b => b.Namespace).ToList(), "syn", $"tcp dport {BenchLab.HttpPort} tcp flags & (syn | ack) == syn", drop: false, Path.Combine(lab.WorkDir, "counters"));
+        long synsBefore = syns.Read().Sum();
         var r = Overload.Run(lab.Layout.Client.Namespace, http, BenchLab.SmallPath, BenchLab.SlowPath, BenchLab.SlowBytes, lab.SlowHashes,
             lab.Layout.Client.Address, avoid, t.SynRate, t.SynLength);
         return record with
@@ -295,6 +298,8 @@ internal sealed class E2eRunner(E2eOptions options, CancellationToken cancel)
             DownloadsIntact = r.DownloadsIntact,
             FloodSent = r.Flood.Sent,
             FloodPps = r.Flood.OfferedPps,
+            // The real client's and the downloads' own SYNs are not the flood's (their retransmissions are, a little).
+            SynsAtBackends = Math.Max(0, syns.Settle(TimeSpan.FromSeconds(1)).Sum() - synsBefore - r.OwnConnections),
             Failure = r.ClientTried == 0 ? "the real client started no request during the flood" : null,
             Note = r.Problems,
         };
@@ -314,7 +319,7 @@ internal sealed class E2eRunner(E2eOptions options, CancellationToken cancel)
             WorkloadKind.Udp => string.Format(inv, "sent {0:N0} received {1:N0} loss {2:0.0}%", r.Sent, r.Count, r.LossPercent),
             WorkloadKind.UdpZeroLoss => string.Format(inv, "at most: offered {0:N0} pps, received {1:N0} pps, loss {2:0.0}%{3}", r.MaxOfferedPps, r.MaxReceivedPps, r.LossPercent, r.GeneratorBound ? " (generator-bound)" : ""),
             WorkloadKind.ColdStart => string.Format(inv, "sent {0:N0} received {1:N0}, loss per second {2}%", r.Sent, r.Count, string.Join(" / ", (r.PerSecondLossPercent ?? []).Select(x => x.ToString("0.00", inv)))),
-            WorkloadKind.Overload => string.Format(inv, "client {0}/{1} ok during {2:N0} SYN ({3:N0}/s), downloads intact {4}/{5}{6}", r.Count, r.ClientTried, r.FloodSent, r.FloodPps, r.DownloadsIntact, r.Downloads, r.Note is null ? "" : " - " + r.Note),
+            WorkloadKind.Overload => string.Format(inv, "client {0}/{1} ok during {2:N0} SYN ({3:N0}/s, {7:N0} SYN reached the backends), downloads intact {4}/{5}{6}", r.Count, r.ClientTried, r.FloodSent, r.FloodPps, r.DownloadsIntact, r.Downloads, r.Note is null ? "" : " - " + r.Note, r.SynsAtBackends),
             _ => string.Format(inv, "p50 {0:0.00} ms p99 {1:0.00} ms errors {2}", r.P50Ms, r.P99Ms, r.Errors),
         };
         var refused = r.Refused ? string.Format(inv, " [yellow]REFUSED[/] (other load {0:0.00} cores)", r.ForeignCpuSeconds / r.Seconds) : "";

@@ -90,6 +90,9 @@ internal sealed record RunRecord
     /// <summary>Overload: SYNs per second achieved.</summary>
     public double FloodPps { get; init; } = double.NaN;
 
+    /// <summary>Overload: flood SYNs counted at the backends during the row (the real client's and the downloads' connections taken off).</summary>
+    public long SynsAtBackends { get; init; }
+
     /// <summary>A remark on an otherwise successful run (e.g. why a download broke).</summary>
     public string? Note { get; init; }
 

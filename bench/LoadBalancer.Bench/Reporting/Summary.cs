@@ -72,6 +72,9 @@ internal sealed record Summary
     /// <summary>Overload: SYNs per second achieved.</summary>
     public Stat FloodPps { get; init; }
 
+    /// <summary>Overload: share of the flood's SYNs that reached the backends, in percent.</summary>
+    public Stat SynsPassedPercent { get; init; }
+
     /// <summary>Errors summed over rounds.</summary>
     public long Errors { get; init; }
 
@@ -127,6 +130,7 @@ internal sealed record Summary
                     Downloads = use.Sum(r => r.Downloads),
                     DownloadsIntact = use.Sum(r => r.DownloadsIntact),
                     FloodPps = Stat.Of(use.Select(r => r.FloodPps)),
+                    SynsPassedPercent = Stat.Of(use.Select(r => r.FloodSent > 0 ? 100.0 * Math.Min(r.FloodSent, r.SynsAtBackends) / r.FloodSent : double.NaN)),
                     Failure = mine.FirstOrDefault(r => r.Failure is not null)?.Failure,
                 });
             }

@@ -15,7 +15,8 @@ namespace LoadBalancer.Bench.Traffic;
 /// <param name="DownloadsIntact">Of those, complete and matching a backend file's SHA-256.</param>
 /// <param name="Flood">What the flood sent.</param>
 /// <param name="Problems">Why downloads failed, if any did.</param>
-internal sealed record OverloadResult(int ClientTried, int ClientOk, int Downloads, int DownloadsIntact, BlastResult Flood, string? Problems)
+/// <param name="OwnConnections">Connections the real client and the downloads opened in all (before, during and after the flood).</param>
+internal sealed record OverloadResult(int ClientTried, int ClientOk, int Downloads, int DownloadsIntact, BlastResult Flood, string? Problems, int OwnConnections)
 {
     /// <summary>Share of the client's requests that succeeded, in percent.</summary>
     public double ClientOkPercent => ClientTried > 0 ? 100.0 * ClientOk / ClientTried : double.NaN;
@@ -97,8 +98,14 @@ internal static class Overload
         }
 
         var problems = downloads.Where(d => !d.Intact).Select(d => d.Problem).ToList();
+        int own;
+        lock (attempts)
+        {
+            own = attempts.Count + downloads.Count;
+        }
+
         return new OverloadResult(during.Count, during.Count(a => a.Ok), downloads.Count, downloads.Count(d => d.Intact), flood,
-            problems.Count > 0 ? string.Join("; ", problems) : null);
+            problems.Count > 0 ? string.Join("; ", problems) : null, own);
     }
 
     private sealed class Download(string ns, IPEndPoint http, string path, long bytes, IReadOnlySet<string> hashes, int index)

@@ -6,30 +6,37 @@ using LoadBalancer.Bench.Infra;
 namespace LoadBalancer.Bench.Traffic;
 
 /// <summary>
-/// Counts, in every backend namespace, the datagrams that reach it for the UDP port: an nftables counter at
-/// prerouting (before conntrack) that also drops them, so receiving costs the backend no socket work and the count
-/// does not depend on a reader keeping up. Read before and after a trial; the table is removed on dispose.
+/// Counts, in every backend namespace, the packets that reach it and match an nftables expression: a counter at
+/// prerouting, before conntrack. For the UDP workloads it also drops them, so receiving costs the backend no socket
+/// work and the count does not depend on a reader keeping up. Read before and after a trial; the table (one per
+/// counter name) is removed on dispose.
 /// </summary>
-internal sealed class UdpCounters : IDisposable
+internal sealed class BackendCounters : IDisposable
 {
-    private const string Table = "lbbcount";
     private readonly IReadOnlyList<string> _namespaces;
+    private readonly string _table;
 
     /// <summary>Installs the counter in every namespace of <paramref name="backendNs"/>.</summary>
-    public UdpCounters(IReadOnlyList<string> backendNs, int port, string workDir)
+    /// <param name="backendNs">Backend namespaces.</param>
+    /// <param name="name">Counter name (also names the table, lbb-NAME).</param>
+    /// <param name="match">nftables match, e.g. <c>udp dport 5353</c>.</param>
+    /// <param name="drop">Whether matching packets are dropped after counting.</param>
+    /// <param name="workDir">Where the rules file is written.</param>
+    public BackendCounters(IReadOnlyList<string> backendNs, string name, string match, bool drop, string workDir)
     {
         _namespaces = backendNs;
+        _table = $"lbb-{name}";
         var rules = string.Create(CultureInfo.InvariantCulture, $$"""
-            table ip {{Table}} {
-              counter datagrams { }
+            table ip {{_table}} {
+              counter hits { }
               chain pre {
                 type filter hook prerouting priority -350; policy accept;
-                udp dport {{port}} counter name "datagrams" drop
+                {{match}} counter name "hits"{{(drop ? " drop" : "")}}
               }
             }
             """);
         Directory.CreateDirectory(workDir);
-        var path = Path.Combine(workDir, "udp-counter.nft");
+        var path = Path.Combine(workDir, $"{name}-counter.nft");
         File.WriteAllText(path, rules);
         try
         {
@@ -46,7 +53,7 @@ internal sealed class UdpCounters : IDisposable
     }
 
     /// <summary>The counter of each namespace now.</summary>
-    public long[] Read() => _namespaces.Select(ns => Parse(Shell.InNs(ns, "nft", "-j", "list", "counter", "ip", Table, "datagrams"))).ToArray();
+    public long[] Read() => _namespaces.Select(ns => Parse(Shell.InNs(ns, "nft", "-j", "list", "counter", "ip", _table, "hits"))).ToArray();
 
     /// <summary>Waits until the counts stop moving (queues drained; at most <paramref name="limit"/>) and returns them.</summary>
     public long[] Settle(TimeSpan limit)
@@ -73,7 +80,7 @@ internal sealed class UdpCounters : IDisposable
     {
         foreach (var ns in _namespaces)
         {
-            Shell.Run("ip", ["netns", "exec", ns, "nft", "delete", "table", "ip", Table]);
+            Shell.Run("ip", ["netns", "exec", ns, "nft", "delete", "table", "ip", _table]);
         }
     }
 
