@@ -16,7 +16,7 @@ internal static partial class E2eCommand
     public static Command Create()
     {
         var rounds = new Option<int>("--rounds") { Description = "rounds (each runs every contender once, alternating)", DefaultValueFactory = _ => 3 };
-        var duration = new Option<string>("--duration") { Description = "length of each run (e.g. 5s, 10s, 1m)", DefaultValueFactory = _ => "4s" };
+        var duration = new Option<string>("--duration") { Description = "length of each run (e.g. 5s, 10s, 1m)", DefaultValueFactory = _ => "3s" };
         var quick = new Option<bool>("--quick") { Description = "smoke run: 1 round, 3 s per run, a smaller set of contenders (unless --contenders is given)" };
         var outDir = new Option<string>("--out") { Description = "output directory for results.md, results.json and PNG plots", DefaultValueFactory = _ => "bench/results" };
         var contenders = new Option<string>("--contenders") { Description = $"comma-separated contenders, or 'all' ({string.Join(", ", ContenderCatalog.All)})" };
@@ -30,7 +30,7 @@ internal static partial class E2eCommand
         var series = new Option<string?>("--series") { Description = $"L4 engine variant series added after their base contender: {string.Join(", ", ContenderCatalog.Series.Select(x => $"{x.Key} ({string.Join(' ', x.Value)})"))}, or none. Default: workers for a full run without --contenders, none otherwise" };
         var udpThreads = new Option<int>("--udp-threads") { Description = "sender threads of the zero-loss generator (sendmmsg, batches of 64)", DefaultValueFactory = _ => 2 };
         var zlTrial = new Option<string>("--zl-trial") { Description = "length of one zero-loss trial", DefaultValueFactory = _ => "1s" };
-        var zlSteps = new Option<int>("--zl-steps") { Description = "paced zero-loss trials after the unlimited one (binary search steps)", DefaultValueFactory = _ => 7 };
+        var zlSteps = new Option<int>("--zl-steps") { Description = "paced zero-loss trials after the unlimited one (binary search steps)", DefaultValueFactory = _ => 6 };
         var zlLoss = new Option<double>("--zl-loss") { Description = "loss a zero-loss trial may have, in percent", DefaultValueFactory = _ => 0.1 };
         var coldRate = new Option<long>("--cold-rate") { Description = "datagrams per second of the cold-start row", DefaultValueFactory = _ => 50_000 };
         var coldDuration = new Option<string>("--cold-duration") { Description = "sending time of the cold-start row", DefaultValueFactory = _ => "3s" };
@@ -65,7 +65,9 @@ internal static partial class E2eCommand
             var seriesNames = p.GetValue(series) is { } sv
                 ? Split(sv).Where(x => x != "none").ToList()
                 : (q || given.Count > 0 ? [] : ["workers"]);
-            names = ContenderCatalog.WithSeries(names, seriesNames);
+            var withSeries = ContenderCatalog.WithSeries(names, seriesNames);
+            var added = withSeries.Except(names).ToHashSet();
+            names = withSeries;
             var wl = Split(p.GetValue(workloads)) is { Count: > 0 } w && w is not ["all"] ? w : Workload.All.Select(x => x.Id).ToList();
             var unknown = wl.Where(x => Workload.All.All(k => k.Id != x)).ToList();
             if (unknown.Count > 0)
@@ -94,7 +96,8 @@ internal static partial class E2eCommand
                 p.GetValue(balancer) ?? DefaultBalancerDll(),
                 q,
                 q ? TimeSpan.FromSeconds(1) : ParseDuration(p.GetValue(warmup)!),
-                traffic), p.GetValue(backends), Environment.GetCommandLineArgs(), p.GetValue(plan));
+                traffic,
+                added), p.GetValue(backends), Environment.GetCommandLineArgs(), p.GetValue(plan));
         }
     }
 
@@ -198,7 +201,7 @@ internal static partial class E2eCommand
     {
         var created = options.Contenders.Select(ContenderCatalog.Create).ToList();
         var chosen = Workload.All.Where(w => options.Workloads.Contains(w.Id)).ToList();
-        int perRound = created.Sum(c => chosen.Count(w => E2eRunner.Applies(c, w)));
+        int perRound = created.Sum(c => chosen.Count(w => E2eRunner.Applies(options, c, w)));
         var estimate = TimeSpan.FromSeconds(Math.Round(E2eRunner.EstimateSeconds(options, created, chosen)));
         AnsiConsole.MarkupLineInterpolated($"[bold]{what}[/]: {options.Contenders.Count} contenders ({string.Join(", ", options.Contenders)}), {chosen.Count} workloads ({string.Join(", ", chosen.Select(w => w.Id))}), {options.Rounds} round(s) x {options.Duration.TotalSeconds:0.#} s: {perRound * options.Rounds} runs, estimated [bold]{(int)estimate.TotalMinutes} min {estimate.Seconds:00} s[/]");
     }

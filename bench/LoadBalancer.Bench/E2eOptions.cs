@@ -12,6 +12,7 @@ namespace LoadBalancer.Bench;
 /// <param name="Quick">Whether this is a --quick smoke run.</param>
 /// <param name="Warmup">Unmeasured HTTP load after each contender starts.</param>
 /// <param name="Traffic">Settings of the zero-loss, cold-start and overload rows.</param>
+/// <param name="SeriesAdded">Contenders added by --series (not named in --contenders): they run only the series workloads.</param>
 internal sealed record E2eOptions(
     int Rounds,
     TimeSpan Duration,
@@ -23,7 +24,8 @@ internal sealed record E2eOptions(
     string BalancerDll,
     bool Quick,
     TimeSpan Warmup,
-    TrafficOptions Traffic);
+    TrafficOptions Traffic,
+    IReadOnlySet<string> SeriesAdded);
 
 /// <summary>Settings of the zero-loss search, the cold-start row and the overload row.</summary>
 /// <param name="UdpThreads">Sender threads of the sendmmsg generator.</param>

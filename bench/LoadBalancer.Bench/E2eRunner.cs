@@ -19,7 +19,7 @@ internal sealed class E2eRunner(E2eOptions options, CancellationToken cancel)
     {
         var contenders = options.Contenders.Select(ContenderCatalog.Create).ToList();
         var workloads = Workload.All.Where(w => options.Workloads.Contains(w.Id)).ToList();
-        int total = options.Rounds * contenders.Sum(c => workloads.Count(w => Applies(c, w)));
+        int total = options.Rounds * contenders.Sum(c => workloads.Count(w => Applies(options, c, w)));
         AnsiConsole.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn(), new SpinnerColumn())
             .Start(ctx =>
@@ -34,12 +34,14 @@ internal sealed class E2eRunner(E2eOptions options, CancellationToken cancel)
                             break;
                         }
 
-                        var mine = workloads.Where(w => Applies(c, w) && w.Kind != WorkloadKind.ColdStart).ToList();
-                        if (workloads.FirstOrDefault(w => w.Kind == WorkloadKind.ColdStart) is { } cold && Applies(c, cold))
+                        var mine = workloads.Where(w => Applies(options, c, w) && w.Kind != WorkloadKind.ColdStart).ToList();
+                        bool running = false;
+                        if (workloads.FirstOrDefault(w => w.Kind == WorkloadKind.ColdStart) is { } cold && Applies(options, c, cold))
                         {
-                            // Its own start: the row measures the first seconds of a fresh process, before any warm-up.
+                            // The row measures the first seconds of a fresh process, before any warm-up; the same
+                            // process then goes on with its warm-up and the other workloads.
                             task.Description = $"round {round}/{options.Rounds} {c.Name,-12} cold start";
-                            var record = MeasureColdStart(lab, c, cold, round);
+                            var record = MeasureColdStart(lab, c, cold, round, out running);
                             _records.Add(record);
                             Announce(record, cold);
                             task.Increment(1);
@@ -49,8 +51,12 @@ internal sealed class E2eRunner(E2eOptions options, CancellationToken cancel)
                         string? startFailure = null;
                         try
                         {
-                            lab.SetRoutes(c.Routes);
-                            c.Start(lab);
+                            if (!running)
+                            {
+                                lab.SetRoutes(c.Routes);
+                                c.Start(lab);
+                            }
+
                             var warmup = options.Warmup > c.MinimumWarmup ? options.Warmup : c.MinimumWarmup;
                             if (warmup > TimeSpan.Zero)
                             {
@@ -96,8 +102,10 @@ internal sealed class E2eRunner(E2eOptions options, CancellationToken cancel)
     }
 
     /// <summary>Whether workload <paramref name="w"/> is run through contender <paramref name="c"/>.</summary>
-    public static bool Applies(Contender c, Workload w) =>
-        w.Kind is WorkloadKind.ColdStart or WorkloadKind.Overload ? c.Reliability && c.Udp : !w.IsUdp || c.Udp;
+    /// <remarks>Contenders added by --series run only the workloads the targets are about (<see cref="Workload.InSeries"/>).</remarks>
+    public static bool Applies(E2eOptions o, Contender c, Workload w) =>
+        (w.InSeries || !o.SeriesAdded.Contains(c.Name))
+        && (w.Kind is WorkloadKind.ColdStart or WorkloadKind.Overload ? c.Reliability && c.Udp : !w.IsUdp || c.Udp);
 
     /// <summary>About how long a run with these options takes, in seconds (printed before it starts).</summary>
     public static double EstimateSeconds(E2eOptions o, IReadOnlyList<Contender> contenders, IReadOnlyList<Workload> workloads)
@@ -108,7 +116,7 @@ internal sealed class E2eRunner(E2eOptions options, CancellationToken cancel)
         {
             var warmup = o.Warmup > c.MinimumWarmup ? o.Warmup : c.MinimumWarmup;
             perRound += c.StartSeconds + warmup.TotalSeconds + 1;
-            foreach (var w in workloads.Where(w => Applies(c, w)))
+            foreach (var w in workloads.Where(w => Applies(o, c, w)))
             {
                 perRound += w.Kind switch
                 {
@@ -116,7 +124,8 @@ internal sealed class E2eRunner(E2eOptions options, CancellationToken cancel)
                     WorkloadKind.Udp => o.Duration.TotalSeconds + 1.5,
                     // Each trial: sending, then the counters settle (~0.3 s) and are read twice (~0.2 s).
                     WorkloadKind.UdpZeroLoss => (t.Steps + 1) * (t.TrialLength.TotalSeconds + 0.4) + 1,
-                    WorkloadKind.ColdStart => c.StartSeconds + t.ColdLength.TotalSeconds + 2,
+                    // The contender's start is counted above: the row reuses it.
+                    WorkloadKind.ColdStart => t.ColdLength.TotalSeconds + 2,
                     _ => t.SynLength.TotalSeconds + 4,
                 };
             }
@@ -239,8 +248,10 @@ internal sealed class E2eRunner(E2eOptions options, CancellationToken cancel)
         };
     }
 
-    private RunRecord MeasureColdStart(BenchLab lab, Contender c, Workload w, int round)
+    /// <summary>Starts <paramref name="c"/> and measures the cold-start row; leaves it running when the start succeeded.</summary>
+    private RunRecord MeasureColdStart(BenchLab lab, Contender c, Workload w, int round, out bool running)
     {
+        running = false;
         var t = options.Traffic;
         var record = new RunRecord { Round = round, Contender = c.Name, Workload = w.Id };
         int seconds = (int)Math.Ceiling(t.ColdLength.TotalSeconds);
@@ -250,6 +261,7 @@ internal sealed class E2eRunner(E2eOptions options, CancellationToken cancel)
             lab.SetRoutes(c.Routes);
             using var receivers = new SeqReceivers(lab.Layout.Backends.Select(b => b.Namespace).ToList(), BenchLab.UdpPort, t.ColdRate, seconds);
             c.Start(lab);
+            running = true;
             // Ready: the harness's readiness probe (a GET through the contender) has just answered. Send at once.
             sw.Restart();
             var sent = UdpBlaster.Run(lab.Layout.Client.Namespace, c.UdpTarget(lab), 1, t.FlowsPerThread, t.ColdRate, t.ColdRate * seconds, t.ColdLength + TimeSpan.FromSeconds(1));
@@ -269,10 +281,11 @@ internal sealed class E2eRunner(E2eOptions options, CancellationToken cancel)
         catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or IOException or FormatException or System.Net.Sockets.SocketException)
         {
             record = record with { Failure = ex.Message };
-        }
-        finally
-        {
-            c.Stop(lab);
+            if (running)
+            {
+                c.Stop(lab);
+                running = false;
+            }
         }
 
         return record with { Seconds = sw.Elapsed.TotalSeconds };

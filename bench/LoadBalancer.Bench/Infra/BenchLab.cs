@@ -27,14 +27,14 @@ internal sealed class BenchLab : IDisposable
     /// <summary>Size of the large file.</summary>
     public const int LargeBytes = 1 << 20;
 
-    /// <summary>Path of a file the backends send at <see cref="SlowRate"/> (downloads that stay open for seconds).</summary>
+    /// <summary>Path of a file the backends send at <see cref="SlowMegabytesPerSecond"/> (downloads that stay open for seconds).</summary>
     public const string SlowPath = "/slow.bin";
 
-    /// <summary>Size of the slow file: 8 MiB, about 4 s at <see cref="SlowRate"/>.</summary>
+    /// <summary>Size of the slow file: 8 MiB, about 4 s at <see cref="SlowMegabytesPerSecond"/>.</summary>
     public const int SlowBytes = 8 << 20;
 
-    /// <summary>nginx limit_rate of the slow file.</summary>
-    public const string SlowRate = "2m";
+    /// <summary>Rate the backends send the slow file at (nginx limit_rate, MB/s).</summary>
+    public const int SlowMegabytesPerSecond = 2;
 
     private readonly HashSet<string> _slowHashes = [];
 
@@ -177,7 +177,7 @@ internal sealed class BenchLab : IDisposable
                 listen {{HttpPort}} backlog=4096;
                 root {{dir}}/www;
                 location = {{SmallPath}} { default_type text/plain; return 200 "{{body}}\n"; }
-                location = {{SlowPath}} { limit_rate {{SlowRate}}; }
+                location = {{SlowPath}} { limit_rate {{SlowMegabytesPerSecond}}m; }
               }
             }
             """);

@@ -57,6 +57,12 @@ internal static class ReportWriter
         sb.AppendLine(inv, $"- machine: {machine}");
         sb.AppendLine(inv, $"- command: `{command}`");
         sb.AppendLine(inv, $"- {o.Rounds} round(s), {o.Duration.TotalSeconds:0.#} s per run after {o.Warmup.TotalSeconds:0.#} s of unmeasured warm-up per contender start, contenders alternate in this order each round: {string.Join(", ", o.Contenders)}");
+        if (o.SeriesAdded.Count > 0)
+        {
+            sb.AppendLine(inv, $"- added by --series: {string.Join(", ", o.SeriesAdded)}; they run {string.Join(", ", Workload.SeriesIds)} only");
+        }
+
+        sb.AppendLine(inv, $"- took {DateTimeOffset.UtcNow - started:h\\:mm\\:ss} in all");
         int refused = records.Count(r => r.Refused), failed = records.Count(r => r.Failure is not null);
         sb.AppendLine(inv, $"- runs: {records.Count}, refused (other load above {o.ForeignCoreShare:0.##} core): {refused}, failed: {failed}");
         sb.AppendLine("- values: median (min–max) over accepted rounds; ratios are computed per round against `direct` and `nftables`, then the median taken.");
@@ -112,7 +118,7 @@ internal static class ReportWriter
             else if (w.Kind == WorkloadKind.Overload)
             {
                 var t = o.Traffic;
-                sb.AppendLine(inv, $"A spoofed SYN flood from the client namespace (raw socket, random client-subnet sources and ports) at {t.SynRate:N0} SYN/s for {t.SynLength.TotalSeconds:0.#} s, while a real client makes one request per new connection in a loop (each within {Traffic.Overload.RequestTimeout.TotalSeconds:0} s) and two downloads of {BenchLab.SlowBytes >> 20} MiB limited to {BenchLab.SlowRate}B/s run across it (intact = complete and SHA-256 of a backend's file).").AppendLine();
+                sb.AppendLine(inv, $"A spoofed SYN flood from the client namespace (raw socket, random client-subnet sources and ports) at {t.SynRate:N0} SYN/s for {t.SynLength.TotalSeconds:0.#} s, while a real client makes one request per new connection in a loop (each within {Traffic.Overload.RequestTimeout.TotalSeconds:0} s) and two downloads of {BenchLab.SlowBytes >> 20} MiB limited to {BenchLab.SlowMegabytesPerSecond} MB/s run across it (intact = complete and SHA-256 of a backend's file).").AppendLine();
                 sb.AppendLine("| contender | client requests ok % | ok / tried | downloads intact | SYN/s achieved | flood SYNs reaching the backends % | rounds |");
                 sb.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | --- |");
                 foreach (var s in rows)

@@ -10,6 +10,12 @@ namespace LoadBalancer.Bench.Workloads;
 /// <param name="Close">Send `Connection: close` (a new connection per request).</param>
 internal sealed record Workload(string Id, string Title, string Unit, WorkloadKind Kind, int Connections = 0, string Path = "", bool Close = false)
 {
+    /// <summary>Workloads the contenders added by --series run (the others only for contenders named in --contenders).</summary>
+    public static readonly IReadOnlySet<string> SeriesIds = new HashSet<string> { "ka64", "close", "1mb", "udp-zl", "cold", "overload" };
+
+    /// <summary>Whether contenders added by --series run it.</summary>
+    public bool InSeries => SeriesIds.Contains(Id);
+
     /// <summary>Whether it sends UDP (and so applies only to contenders that carry UDP).</summary>
     public bool IsUdp => Kind is WorkloadKind.Udp or WorkloadKind.UdpZeroLoss or WorkloadKind.ColdStart;
 
