@@ -307,6 +307,7 @@ internal sealed class E2eRunner(E2eOptions options, CancellationToken cancel)
             Value = r.ClientOkPercent,
             Count = r.ClientOk,
             ClientTried = r.ClientTried,
+            ClientOkPerSecond = r.ClientOkPerSecond,
             Downloads = r.Downloads,
             DownloadsIntact = r.DownloadsIntact,
             FloodSent = r.Flood.Sent,

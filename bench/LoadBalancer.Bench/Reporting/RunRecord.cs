@@ -78,6 +78,9 @@ internal sealed record RunRecord
     /// <summary>Overload: requests the real client started during the flood (<see cref="Count"/> of them succeeded).</summary>
     public int ClientTried { get; init; }
 
+    /// <summary>Overload: the real client's successful requests per second of flood (a sequential loop, so this shows latency).</summary>
+    public double ClientOkPerSecond { get; init; } = double.NaN;
+
     /// <summary>Overload: downloads running across the flood.</summary>
     public int Downloads { get; init; }
 

@@ -63,6 +63,9 @@ internal sealed record Summary
     /// <summary>Overload: of those, successful.</summary>
     public long ClientOk { get; init; }
 
+    /// <summary>Overload: the real client's successful requests per second of flood.</summary>
+    public Stat ClientOkPerSecond { get; init; }
+
     /// <summary>Overload: downloads over all rounds.</summary>
     public int Downloads { get; init; }
 
@@ -127,6 +130,7 @@ internal sealed record Summary
                     GeneratorBoundRounds = use.Count(r => r.GeneratorBound),
                     ClientTried = use.Sum(r => (long)r.ClientTried),
                     ClientOk = use.Sum(r => r.Count),
+                    ClientOkPerSecond = Stat.Of(use.Select(r => r.ClientOkPerSecond)),
                     Downloads = use.Sum(r => r.Downloads),
                     DownloadsIntact = use.Sum(r => r.DownloadsIntact),
                     FloodPps = Stat.Of(use.Select(r => r.FloodPps)),

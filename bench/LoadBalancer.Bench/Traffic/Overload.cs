@@ -20,6 +20,9 @@ internal sealed record OverloadResult(int ClientTried, int ClientOk, int Downloa
 {
     /// <summary>Share of the client's requests that succeeded, in percent.</summary>
     public double ClientOkPercent => ClientTried > 0 ? 100.0 * ClientOk / ClientTried : double.NaN;
+
+    /// <summary>The real client's completed requests per second of flood (each on a new connection, one at a time).</summary>
+    public double ClientOkPerSecond => Flood.Seconds > 0 ? ClientOk / Flood.Seconds : double.NaN;
 }
 
 /// <summary>
