@@ -10,7 +10,7 @@ namespace LoadBalancer.Bench.Traffic;
 /// random source addresses inside the client subnet (never the real client's or the balancer's) and random source
 /// ports, paced to a fixed rate and stopped by count and time.
 /// </summary>
-internal static unsafe class SynFlood
+internal static class SynFlood
 {
     private const int Batch = 64;
 
@@ -33,28 +33,18 @@ internal static unsafe class SynFlood
             throw new InvalidOperationException($"raw socket: errno {Marshal.GetLastPInvokeError()}");
         }
 
-        byte* data = (byte*)NativeMemory.AllocZeroed(Batch * SynPacket.Length);
-        var iov = (Native.IoVec*)NativeMemory.AllocZeroed((nuint)(Batch * sizeof(Native.IoVec)));
-        var msgs = (Native.MMsgHdr*)NativeMemory.AllocZeroed((nuint)(Batch * sizeof(Native.MMsgHdr)));
-        var dest = (Native.SockAddrIn*)NativeMemory.AllocZeroed((nuint)sizeof(Native.SockAddrIn));
         try
         {
             uint dst = BinaryPrimitives.ReadUInt32BigEndian(target.Address.GetAddressBytes());
             uint net = BinaryPrimitives.ReadUInt32BigEndian(subnet.GetAddressBytes()) & 0xffffff00;
-            dest->Family = Native.AfInet;
-            dest->Port = BinaryPrimitives.ReverseEndianness((ushort)target.Port);
-            dest->Address = BinaryPrimitives.ReverseEndianness(dst);
-            var hosts = Enumerable.Range(1, 254).Where(h => !avoid.Contains(h)).ToArray();
-            for (int i = 0; i < Batch; i++)
+            var dest = new Native.SockAddrIn
             {
-                iov[i].Base = data + (i * SynPacket.Length);
-                iov[i].Length = SynPacket.Length;
-                msgs[i].Header.Iov = &iov[i];
-                msgs[i].Header.IovLength = 1;
-                msgs[i].Header.Name = dest;
-                msgs[i].Header.NameLength = (uint)sizeof(Native.SockAddrIn);
-            }
-
+                Family = Native.AfInet,
+                Port = BinaryPrimitives.ReverseEndianness((ushort)target.Port),
+                Address = BinaryPrimitives.ReverseEndianness(dst),
+            };
+            using var batch = new MessageBatch(Batch, SynPacket.Length, dest);
+            var hosts = Enumerable.Range(1, 254).Where(h => !avoid.Contains(h)).ToArray();
             var random = new Random(12345);
             long sent = 0, errors = 0;
             var pacer = new Pacer(rate);
@@ -64,26 +54,12 @@ internal static unsafe class SynFlood
                 for (int i = 0; i < n; i++)
                 {
                     uint src = net | (uint)hosts[random.Next(hosts.Length)];
-                    SynPacket.Write(new Span<byte>(data + (i * SynPacket.Length), SynPacket.Length), src, dst,
-                        (ushort)random.Next(1024, 65536), (ushort)target.Port, (uint)random.Next());
+                    SynPacket.Write(batch[i], src, dst, (ushort)random.Next(1024, 65536), (ushort)target.Port, (uint)random.Next());
                 }
 
-                int done = 0;
-                while (done < n)
-                {
-                    int r = Native.SendMMsg(fd, msgs + done, (uint)(n - done), 0);
-                    if (r < 0)
-                    {
-                        errors++;
-                        done++;
-                    }
-                    else
-                    {
-                        sent += r;
-                        done += r;
-                    }
-                }
-
+                var (ok, failed) = batch.Send(fd, n);
+                sent += ok;
+                errors += failed;
                 pacer.Wait(sent + errors);
             }
 
@@ -91,10 +67,6 @@ internal static unsafe class SynFlood
         }
         finally
         {
-            NativeMemory.Free(dest);
-            NativeMemory.Free(msgs);
-            NativeMemory.Free(iov);
-            NativeMemory.Free(data);
             Native.Close(fd);
         }
     }

@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using LoadBalancer.Bench.Infra;
 
 namespace LoadBalancer.Bench.Traffic;
@@ -22,7 +21,7 @@ internal sealed record BlastResult(long Sent, long Errors, double Seconds)
 /// moving to its next socket after every batch. Paced to a rate or unlimited; always bounded by count and time.
 /// Every payload starts with a little-endian sequence number (thread i sends i, i+N, i+2N, ...).
 /// </summary>
-internal static unsafe class UdpBlaster
+internal static class UdpBlaster
 {
     /// <summary>Datagrams per sendmmsg call.</summary>
     public const int Batch = 64;
@@ -81,20 +80,9 @@ internal static unsafe class UdpBlaster
             return s;
         }).ToList();
         var fds = sockets.Select(s => (int)s.Handle).ToArray();
-        const int payload = Workloads.UdpFlood.PayloadBytes;
-        byte* data = (byte*)NativeMemory.AllocZeroed(Batch * payload);
-        var iov = (Native.IoVec*)NativeMemory.AllocZeroed((nuint)(Batch * sizeof(Native.IoVec)));
-        var msgs = (Native.MMsgHdr*)NativeMemory.AllocZeroed((nuint)(Batch * sizeof(Native.MMsgHdr)));
+        using var batch = new MessageBatch(Batch, Workloads.UdpFlood.PayloadBytes);
         try
         {
-            for (int i = 0; i < Batch; i++)
-            {
-                iov[i].Base = data + (i * payload);
-                iov[i].Length = payload;
-                msgs[i].Header.Iov = &iov[i];
-                msgs[i].Header.IovLength = 1;
-            }
-
             long sent = 0, errors = 0, seq = index;
             var pacer = new Pacer(rate);
             int flow = 0;
@@ -103,26 +91,12 @@ internal static unsafe class UdpBlaster
                 int n = (int)Math.Min(Batch, count - sent - errors);
                 for (int i = 0; i < n; i++)
                 {
-                    BinaryPrimitives.WriteInt64LittleEndian(new Span<byte>(data + (i * payload), 8), seq + ((long)i * stride));
+                    BinaryPrimitives.WriteInt64LittleEndian(batch[i], seq + ((long)i * stride));
                 }
 
-                int done = 0;
-                while (done < n)
-                {
-                    int r = Native.SendMMsg(fds[flow], msgs + done, (uint)(n - done), 0);
-                    if (r < 0)
-                    {
-                        // ENOBUFS or an ICMP error queued on the connected socket: that datagram is counted and skipped.
-                        errors++;
-                        done++;
-                    }
-                    else
-                    {
-                        sent += r;
-                        done += r;
-                    }
-                }
-
+                var (ok, failed) = batch.Send(fds[flow], n);
+                sent += ok;
+                errors += failed;
                 seq += (long)n * stride;
                 flow = (flow + 1) % fds.Length;
                 pacer.Wait(sent + errors);
@@ -132,9 +106,6 @@ internal static unsafe class UdpBlaster
         }
         finally
         {
-            NativeMemory.Free(msgs);
-            NativeMemory.Free(iov);
-            NativeMemory.Free(data);
             sockets.ForEach(s => s.Dispose());
         }
     }
