@@ -2,8 +2,11 @@
 # Runs the end-to-end comparison as root: installs the peers from Debian when missing (without letting their
 # packages start services in the root namespace), builds the balancer and the harness in Release, then runs
 #   dotnet run -c Release --project bench/LoadBalancer.Bench -- e2e "$@"
-# Examples: bench/run-e2e.sh --quick            (smoke: 1 round, 3 s per run)
-#           bench/run-e2e.sh                    (3 rounds, 4 s per run, every contender: about 15 minutes)
+# Examples: bench/run-e2e.sh --quick            (smoke: 1 round, 3 s per run, fewer contenders and search steps)
+#           bench/run-e2e.sh                    (3 rounds, every contender and workload, the worker series: estimated 26 min)
+#           bench/run-e2e.sh --plan             (prints contenders, workloads and the estimated time; runs nothing)
+#           bench/run-e2e.sh --workloads udp-zl --contenders direct,l4-nat,l4-nat-w1,l4-nat-w2,nftables
+#           bench/run-e2e.sh --workloads cold,overload --contenders l4-nat,nftables
 #           bench/run-e2e.sh --rounds 5 --duration 10s --contenders direct,l4-dsr,nftables
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +18,7 @@ command -v nginx >/dev/null || need+=(nginx-light)
 [ -e /usr/lib/nginx/modules/ngx_stream_module.so ] || need+=(libnginx-mod-stream)
 command -v haproxy >/dev/null || need+=(haproxy)
 command -v nft >/dev/null || need+=(nftables)
+command -v conntrack >/dev/null || need+=(conntrack)
 command -v curl >/dev/null || need+=(curl)
 command -v ethtool >/dev/null || need+=(ethtool)
 command -v ip >/dev/null || need+=(iproute2)

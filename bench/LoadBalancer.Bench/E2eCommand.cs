@@ -16,7 +16,7 @@ internal static partial class E2eCommand
     public static Command Create()
     {
         var rounds = new Option<int>("--rounds") { Description = "rounds (each runs every contender once, alternating)", DefaultValueFactory = _ => 3 };
-        var duration = new Option<string>("--duration") { Description = "length of each run (e.g. 5s, 10s, 1m)", DefaultValueFactory = _ => "4s" };
+        var duration = new Option<string>("--duration") { Description = "length of each run (e.g. 5s, 10s, 1m)", DefaultValueFactory = _ => "3s" };
         var quick = new Option<bool>("--quick") { Description = "smoke run: 1 round, 3 s per run, a smaller set of contenders (unless --contenders is given)" };
         var outDir = new Option<string>("--out") { Description = "output directory for results.md, results.json and PNG plots", DefaultValueFactory = _ => "bench/results" };
         var contenders = new Option<string>("--contenders") { Description = $"comma-separated contenders, or 'all' ({string.Join(", ", ContenderCatalog.All)})" };
@@ -26,9 +26,20 @@ internal static partial class E2eCommand
         var balancer = new Option<string?>("--balancer") { Description = "path of balancer.dll (default: src/Balancer/bin/Release/net10.0/balancer.dll of this repository)" };
         var warmup = new Option<string>("--warmup") { Description = "unmeasured load after each contender starts", DefaultValueFactory = _ => "2s" };
         var backends = new Option<int>("--backends") { Description = "number of backends", DefaultValueFactory = _ => 2 };
+        var plan = new Option<bool>("--plan") { Description = "print the contenders, workloads and estimated time, then exit without building a lab" };
+        var series = new Option<string?>("--series") { Description = $"L4 engine variant series added after their base contender: {string.Join(", ", ContenderCatalog.Series.Select(x => $"{x.Key} ({string.Join(' ', x.Value)})"))}, or none. Default: workers for a full run without --contenders, none otherwise" };
+        var udpThreads = new Option<int>("--udp-threads") { Description = "sender threads of the zero-loss generator (sendmmsg, batches of 64)", DefaultValueFactory = _ => 2 };
+        var zlTrial = new Option<string>("--zl-trial") { Description = "length of one zero-loss trial", DefaultValueFactory = _ => "1s" };
+        var zlSteps = new Option<int>("--zl-steps") { Description = "paced zero-loss trials after the unlimited one (binary search steps)", DefaultValueFactory = _ => 6 };
+        var zlLoss = new Option<double>("--zl-loss") { Description = "loss a zero-loss trial may have, in percent", DefaultValueFactory = _ => 0.1 };
+        var coldRate = new Option<long>("--cold-rate") { Description = "datagrams per second of the cold-start row", DefaultValueFactory = _ => 50_000 };
+        var coldDuration = new Option<string>("--cold-duration") { Description = "sending time of the cold-start row", DefaultValueFactory = _ => "3s" };
+        var synRate = new Option<double>("--syn-rate") { Description = "SYNs per second of the overload row", DefaultValueFactory = _ => 55_000 };
+        var synDuration = new Option<string>("--syn-duration") { Description = "flood length of the overload row (bounded by rate x length SYNs)", DefaultValueFactory = _ => "3s" };
         var cmd = new Command("e2e", "Compare direct, our L4 modes and L7 front, kernel nftables DNAT, HAProxy and nginx on one namespace lab")
         {
             rounds, duration, quick, outDir, contenders, workloads, udpPackets, threshold, balancer, backends, warmup,
+            plan, series, udpThreads, zlTrial, zlSteps, zlLoss, coldRate, coldDuration, synRate, synDuration,
         };
         cmd.SetAction(p =>
         {
@@ -47,10 +58,33 @@ internal static partial class E2eCommand
         int Action(ParseResult p)
         {
             bool q = p.GetValue(quick);
-            var names = Split(p.GetValue(contenders)) is { Count: > 0 } given
+            var given = Split(p.GetValue(contenders));
+            IReadOnlyList<string> names = given.Count > 0
                 ? (given is ["all"] ? ContenderCatalog.All : given)
                 : (q ? ContenderCatalog.Quick : ContenderCatalog.All);
+            var seriesNames = p.GetValue(series) is { } sv
+                ? Split(sv).Where(x => x != "none").ToList()
+                : (q || given.Count > 0 ? [] : ["workers"]);
+            var withSeries = ContenderCatalog.WithSeries(names, seriesNames);
+            var added = withSeries.Except(names).ToHashSet();
+            names = withSeries;
             var wl = Split(p.GetValue(workloads)) is { Count: > 0 } w && w is not ["all"] ? w : Workload.All.Select(x => x.Id).ToList();
+            var unknown = wl.Where(x => Workload.All.All(k => k.Id != x)).ToList();
+            if (unknown.Count > 0)
+            {
+                throw new ArgumentException($"--workloads: unknown {string.Join(", ", unknown)} (known: {string.Join(", ", Workload.All.Select(x => x.Id))})");
+            }
+
+            var traffic = new TrafficOptions(
+                Positive(p.GetValue(udpThreads), "--udp-threads", 64),
+                32,
+                ParseDuration(p.GetValue(zlTrial)!),
+                q ? Math.Min(3, p.GetValue(zlSteps)) : Positive(p.GetValue(zlSteps), "--zl-steps", 20),
+                LossLimit(p.GetValue(zlLoss)),
+                Positive(p.GetValue(coldRate), "--cold-rate", 2_000_000),
+                ParseDuration(p.GetValue(coldDuration)!),
+                Positive(p.GetValue(synRate), "--syn-rate", 2_000_000),
+                ParseDuration(p.GetValue(synDuration)!));
             return Execute(new E2eOptions(
                 q ? 1 : p.GetValue(rounds),
                 q ? TimeSpan.FromSeconds(3) : ParseDuration(p.GetValue(duration)!),
@@ -61,12 +95,27 @@ internal static partial class E2eCommand
                 p.GetValue(threshold),
                 p.GetValue(balancer) ?? DefaultBalancerDll(),
                 q,
-                q ? TimeSpan.FromSeconds(1) : ParseDuration(p.GetValue(warmup)!)), p.GetValue(backends), Environment.GetCommandLineArgs());
+                q ? TimeSpan.FromSeconds(1) : ParseDuration(p.GetValue(warmup)!),
+                traffic,
+                added), p.GetValue(backends), Environment.GetCommandLineArgs(), p.GetValue(plan));
         }
     }
 
-    private static int Execute(E2eOptions options, int backends, string[] argv)
+    private static double LossLimit(double percent) =>
+        percent is >= 0 and < 100 ? percent : throw new ArgumentException($"--zl-loss {percent}: use a percentage from 0 to below 100");
+
+    private static T Positive<T>(T value, string option, T max)
+        where T : System.Numerics.INumber<T> =>
+        value > T.Zero && value <= max ? value : throw new ArgumentException($"{option} {value}: use a number from 1 to {max}");
+
+    private static int Execute(E2eOptions options, int backends, string[] argv, bool planOnly)
     {
+        if (planOnly)
+        {
+            PrintPlan(options, "(plan only)");
+            return 0;
+        }
+
         if (Environment.UserName != "root" && !string.Equals(Environment.GetEnvironmentVariable("USER"), "root", StringComparison.Ordinal) && Shell.Run("id", ["-u"]).StdOut.Trim() != "0")
         {
             AnsiConsole.MarkupLine("[red]e2e needs root: it creates network namespaces.[/]");
@@ -78,7 +127,13 @@ internal static partial class E2eCommand
             ContenderCatalog.Create(n);
         }
 
-        foreach (var tool in new[] { "wrk", "nginx", "curl", "ethtool" }.Where(t => !Shell.Has(t)))
+        var tools = new List<string> { "wrk", "nginx", "curl", "ethtool" };
+        if (options.Workloads.Contains("udp-zl"))
+        {
+            tools.Add("nft");
+        }
+
+        foreach (var tool in tools.Where(t => !Shell.Has(t)))
         {
             AnsiConsole.MarkupLineInterpolated($"[red]{tool} is missing[/]: apt-get install -y --no-install-recommends {tool} (or run bench/run-e2e.sh, which installs what is missing)");
             return 2;
@@ -108,8 +163,7 @@ internal static partial class E2eCommand
             cancel.Cancel();
         };
 
-        int perRound = options.Contenders.Sum(c => options.Workloads.Count(w => w != "udp" || ContenderCatalog.Create(c).Udp));
-        AnsiConsole.MarkupLineInterpolated($"lab [bold]{prefix}[/]: {options.Contenders.Count} contenders, {options.Workloads.Count} workloads, {options.Rounds} round(s) x {options.Duration.TotalSeconds:0.#} s: {perRound * options.Rounds} runs, about {TimeSpan.FromSeconds(perRound * options.Rounds * (options.Duration.TotalSeconds + 1) + (options.Contenders.Count * options.Rounds * (3 + options.Warmup.TotalSeconds))):mm\\:ss}");
+        PrintPlan(options, $"lab {prefix}");
         IReadOnlyList<RunRecord> records = [];
         var lab = new BenchLab(prefix, backends, work, options.BalancerDll, new SpectreLog());
         try
@@ -141,6 +195,15 @@ internal static partial class E2eCommand
         }
 
         return records.Count > 0 && records.All(r => r.Failure is null) ? 0 : 1;
+    }
+
+    private static void PrintPlan(E2eOptions options, string what)
+    {
+        var created = options.Contenders.Select(ContenderCatalog.Create).ToList();
+        var chosen = Workload.All.Where(w => options.Workloads.Contains(w.Id)).ToList();
+        int perRound = created.Sum(c => chosen.Count(w => E2eRunner.Applies(options, c, w)));
+        var estimate = TimeSpan.FromSeconds(Math.Round(E2eRunner.EstimateSeconds(options, created, chosen)));
+        AnsiConsole.MarkupLineInterpolated($"[bold]{what}[/]: {options.Contenders.Count} contenders ({string.Join(", ", options.Contenders)}), {chosen.Count} workloads ({string.Join(", ", chosen.Select(w => w.Id))}), {options.Rounds} round(s) x {options.Duration.TotalSeconds:0.#} s: {perRound * options.Rounds} runs, estimated [bold]{(int)estimate.TotalMinutes} min {estimate.Seconds:00} s[/]");
     }
 
     private static void KeepLogs(string work, string logs)

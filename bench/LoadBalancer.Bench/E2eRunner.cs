@@ -3,6 +3,7 @@ using System.Globalization;
 using LoadBalancer.Bench.Contenders;
 using LoadBalancer.Bench.Infra;
 using LoadBalancer.Bench.Reporting;
+using LoadBalancer.Bench.Traffic;
 using LoadBalancer.Bench.Workloads;
 using Spectre.Console;
 
@@ -18,7 +19,7 @@ internal sealed class E2eRunner(E2eOptions options, CancellationToken cancel)
     {
         var contenders = options.Contenders.Select(ContenderCatalog.Create).ToList();
         var workloads = Workload.All.Where(w => options.Workloads.Contains(w.Id)).ToList();
-        int total = options.Rounds * contenders.Sum(c => workloads.Count(w => Applies(c, w)));
+        int total = options.Rounds * contenders.Sum(c => workloads.Count(w => Applies(options, c, w)));
         AnsiConsole.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn(), new SpinnerColumn())
             .Start(ctx =>
@@ -33,13 +34,29 @@ internal sealed class E2eRunner(E2eOptions options, CancellationToken cancel)
                             break;
                         }
 
-                        var mine = workloads.Where(w => Applies(c, w)).ToList();
+                        var mine = workloads.Where(w => Applies(options, c, w) && w.Kind != WorkloadKind.ColdStart).ToList();
+                        bool running = false;
+                        if (workloads.FirstOrDefault(w => w.Kind == WorkloadKind.ColdStart) is { } cold && Applies(options, c, cold))
+                        {
+                            // The row measures the first seconds of a fresh process, before any warm-up; the same
+                            // process then goes on with its warm-up and the other workloads.
+                            task.Description = $"round {round}/{options.Rounds} {c.Name,-12} cold start";
+                            var record = MeasureColdStart(lab, c, cold, round, out running);
+                            _records.Add(record);
+                            Announce(record, cold);
+                            task.Increment(1);
+                        }
+
                         task.Description = $"round {round}/{options.Rounds} {c.Name}: starting";
                         string? startFailure = null;
                         try
                         {
-                            lab.SetRoutes(c.Routes);
-                            c.Start(lab);
+                            if (!running)
+                            {
+                                lab.SetRoutes(c.Routes);
+                                c.Start(lab);
+                            }
+
                             var warmup = options.Warmup > c.MinimumWarmup ? options.Warmup : c.MinimumWarmup;
                             if (warmup > TimeSpan.Zero)
                             {
@@ -85,7 +102,37 @@ internal sealed class E2eRunner(E2eOptions options, CancellationToken cancel)
     }
 
     /// <summary>Whether workload <paramref name="w"/> is run through contender <paramref name="c"/>.</summary>
-    public static bool Applies(Contender c, Workload w) => w.Kind != WorkloadKind.Udp || c.Udp;
+    /// <remarks>Contenders added by --series run only the workloads the targets are about (<see cref="Workload.InSeries"/>).</remarks>
+    public static bool Applies(E2eOptions o, Contender c, Workload w) =>
+        (w.InSeries || !o.SeriesAdded.Contains(c.Name))
+        && (w.Kind is WorkloadKind.ColdStart or WorkloadKind.Overload ? c.Reliability && c.Udp : !w.IsUdp || c.Udp);
+
+    /// <summary>About how long a run with these options takes, in seconds (printed before it starts).</summary>
+    public static double EstimateSeconds(E2eOptions o, IReadOnlyList<Contender> contenders, IReadOnlyList<Workload> workloads)
+    {
+        var t = o.Traffic;
+        double perRound = 0;
+        foreach (var c in contenders)
+        {
+            var warmup = o.Warmup > c.MinimumWarmup ? o.Warmup : c.MinimumWarmup;
+            perRound += c.StartSeconds + warmup.TotalSeconds + 1;
+            foreach (var w in workloads.Where(w => Applies(o, c, w)))
+            {
+                perRound += w.Kind switch
+                {
+                    WorkloadKind.Http => o.Duration.TotalSeconds + 1,
+                    WorkloadKind.Udp => o.Duration.TotalSeconds + 1.5,
+                    // Each trial: sending, then the counters settle (~0.3 s) and are read twice (~0.2 s).
+                    WorkloadKind.UdpZeroLoss => (t.Steps + 1) * (t.TrialLength.TotalSeconds + 0.4) + 1,
+                    // The contender's start is counted above: the row reuses it.
+                    WorkloadKind.ColdStart => t.ColdLength.TotalSeconds + 2,
+                    _ => t.SynLength.TotalSeconds + 4,
+                };
+            }
+        }
+
+        return perRound * o.Rounds;
+    }
 
     private RunRecord Measure(BenchLab lab, Contender c, Workload w, int round)
     {
@@ -110,6 +157,14 @@ internal sealed class E2eRunner(E2eOptions options, CancellationToken cancel)
                 {
                     record = record with { Failure = "no request completed" };
                 }
+            }
+            else if (w.Kind == WorkloadKind.UdpZeroLoss)
+            {
+                record = MeasureZeroLoss(lab, c, record);
+            }
+            else if (w.Kind == WorkloadKind.Overload)
+            {
+                record = MeasureOverload(lab, c, record);
             }
             else
             {
@@ -142,17 +197,125 @@ internal sealed class E2eRunner(E2eOptions options, CancellationToken cancel)
         double contenderSec = contenderTicks / CpuSample.TicksPerSecond;
         double perUnit = record.Count <= 0 || (c.Pids.Count == 0 && !c.CpuIsSoftIrq)
             ? double.NaN
-            : w.Kind == WorkloadKind.Udp ? contenderSec / record.Count * 1e6 : contenderSec * 1000 / record.Count * 1000;
+            : w.IsUdp ? contenderSec / record.Count * 1e6
+            : w.Kind == WorkloadKind.Http ? contenderSec * 1000 / record.Count * 1000 : double.NaN;
         return record with
         {
             Seconds = seconds,
             ContenderCpuSeconds = contenderSec,
             BackendCpuSeconds = back / CpuSample.TicksPerSecond,
-            GeneratorCpuSeconds = (w.Kind == WorkloadKind.Udp ? selfTicks : generatorTicks) / CpuSample.TicksPerSecond,
+            GeneratorCpuSeconds = (w.Kind == WorkloadKind.Http ? generatorTicks : selfTicks) / CpuSample.TicksPerSecond,
             SoftIrqSeconds = cpu.SoftIrq / CpuSample.TicksPerSecond,
             ForeignCpuSeconds = foreignSec,
             Refused = foreignSec > options.ForeignCoreShare * seconds,
             CpuPerUnit = perUnit,
+        };
+    }
+
+    private RunRecord MeasureZeroLoss(BenchLab lab, Contender c, RunRecord record)
+    {
+        var t = options.Traffic;
+        var backends = lab.Layout.Backends.Select(b => b.Namespace).ToList();
+        using var counters = new BackendCounters(backends, "udp", $"udp dport {BenchLab.UdpPort}", drop: true, Path.Combine(lab.WorkDir, "counters"));
+        var target = c.UdpTarget(lab);
+        long before = counters.Settle(TimeSpan.FromSeconds(1)).Sum();
+        LossTrial Trial(double rate)
+        {
+            // Counting starts from a settled counter and ends when it has settled again (the next trial starts
+            // from there): nothing of one trial is still queued when the next starts or counted in the next.
+            long bound = rate > 0 ? (long)(rate * t.TrialLength.TotalSeconds * 1.05) + UdpBlaster.Batch : options.UdpPackets;
+            var sent = UdpBlaster.Run(lab.Layout.Client.Namespace, target, t.UdpThreads, t.FlowsPerThread, rate, bound, t.TrialLength);
+            long after = counters.Settle(TimeSpan.FromSeconds(2)).Sum();
+            var trial = new LossTrial(rate, sent.Sent, after - before, sent.Seconds);
+            before = after;
+            AnsiConsole.MarkupLine(string.Format(CultureInfo.InvariantCulture, "    [grey]{0} {1,-12} trial at {2}: offered {3:N0} pps, received {4:N0} pps, loss {5:0.000}%[/]",
+                "udp-zl", Markup.Escape(c.Name), rate > 0 ? rate.ToString("N0", CultureInfo.InvariantCulture) + " pps" : "max", trial.OfferedPps, trial.ReceivedPps, trial.LossPercent));
+            return trial;
+        }
+
+        var r = ZeroLossSearch.Run(Trial, t.Steps, t.MaxLossPercent);
+        return record with
+        {
+            Value = r.Max.Received > 0 ? r.ZeroLossPps : double.NaN,
+            Count = r.Trials.Sum(x => x.Received),
+            Sent = r.Trials.Sum(x => x.Sent),
+            LossPercent = r.Max.LossPercent,
+            MaxOfferedPps = r.Max.OfferedPps,
+            MaxReceivedPps = r.Max.ReceivedPps,
+            GeneratorBound = r.GeneratorBound,
+            Trials = r.Trials,
+            Failure = r.Max.Received == 0 ? "no datagram arrived" : null,
+        };
+    }
+
+    /// <summary>Starts <paramref name="c"/> and measures the cold-start row; leaves it running when the start succeeded.</summary>
+    private RunRecord MeasureColdStart(BenchLab lab, Contender c, Workload w, int round, out bool running)
+    {
+        running = false;
+        var t = options.Traffic;
+        var record = new RunRecord { Round = round, Contender = c.Name, Workload = w.Id };
+        int seconds = (int)Math.Ceiling(t.ColdLength.TotalSeconds);
+        var sw = Stopwatch.StartNew();
+        try
+        {
+            lab.SetRoutes(c.Routes);
+            using var receivers = new SeqReceivers(lab.Layout.Backends.Select(b => b.Namespace).ToList(), BenchLab.UdpPort, t.ColdRate, seconds);
+            c.Start(lab);
+            running = true;
+            // Ready: the harness's readiness probe (a GET through the contender) has just answered. Send at once.
+            sw.Restart();
+            var sent = UdpBlaster.Run(lab.Layout.Client.Namespace, c.UdpTarget(lab), 1, t.FlowsPerThread, t.ColdRate, t.ColdRate * seconds, t.ColdLength + TimeSpan.FromSeconds(1));
+            var counts = receivers.Finish(TimeSpan.FromSeconds(2));
+            var r = ColdStartResult.From(sent.Sent, t.ColdRate, counts);
+            record = record with
+            {
+                Value = r.FirstSecondLossPercent,
+                LossPercent = r.LossPercent,
+                PerSecondLossPercent = r.PerSecondLossPercent,
+                Sent = r.Sent,
+                Count = r.Received,
+                Errors = sent.Errors,
+                Failure = r.Received == 0 ? "no datagram arrived" : null,
+            };
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or IOException or FormatException or System.Net.Sockets.SocketException)
+        {
+            record = record with { Failure = ex.Message };
+            if (running)
+            {
+                c.Stop(lab);
+                running = false;
+            }
+        }
+
+        return record with { Seconds = sw.Elapsed.TotalSeconds };
+    }
+
+    private RunRecord MeasureOverload(BenchLab lab, Contender c, RunRecord record)
+    {
+        var t = options.Traffic;
+        var http = new System.Net.IPEndPoint(System.Net.IPAddress.Parse(new Uri(c.HttpBase(lab)).Host), new Uri(c.HttpBase(lab)).Port);
+        // Never spoof the real client (.1) or the balancer's client-side address (.2).
+        var avoid = new HashSet<int> { lab.Layout.Client.Address.GetAddressBytes()[3], lab.Layout.BalancerClientSideAddress.GetAddressBytes()[3] };
+        // SYNs (without ACK) reaching the backends: how much of the flood the contender passed on.
+        using var syns = new BackendCounters(lab.Layout.Backends.Select(b => b.Namespace).ToList(), "syn", $"tcp dport {BenchLab.HttpPort} tcp flags & (syn | ack) == syn", drop: false, Path.Combine(lab.WorkDir, "counters"));
+        long synsBefore = syns.Read().Sum();
+        var r = Overload.Run(lab.Layout.Client.Namespace, http, BenchLab.SmallPath, BenchLab.SlowPath, BenchLab.SlowBytes, lab.SlowHashes,
+            lab.Layout.Client.Address, avoid, t.SynRate, t.SynLength);
+        return record with
+        {
+            Value = r.ClientOkPercent,
+            Count = r.ClientOk,
+            ClientTried = r.ClientTried,
+            ClientOkPerSecond = r.ClientOkPerSecond,
+            Downloads = r.Downloads,
+            DownloadsIntact = r.DownloadsIntact,
+            FloodSent = r.Flood.Sent,
+            FloodPps = r.Flood.OfferedPps,
+            // The real client's and the downloads' own SYNs are not the flood's (their retransmissions are, a little).
+            SynsAtBackends = Math.Max(0, syns.Settle(TimeSpan.FromSeconds(1)).Sum() - synsBefore - r.OwnConnections),
+            Failure = r.ClientTried == 0 ? "the real client started no request during the flood" : null,
+            Note = r.Problems,
         };
     }
 
@@ -165,9 +328,14 @@ internal sealed class E2eRunner(E2eOptions options, CancellationToken cancel)
             return;
         }
 
-        var detail = w.Kind == WorkloadKind.Udp
-            ? string.Format(inv, "sent {0:N0} received {1:N0} loss {2:0.0}%", r.Sent, r.Count, r.LossPercent)
-            : string.Format(inv, "p50 {0:0.00} ms p99 {1:0.00} ms errors {2}", r.P50Ms, r.P99Ms, r.Errors);
+        var detail = w.Kind switch
+        {
+            WorkloadKind.Udp => string.Format(inv, "sent {0:N0} received {1:N0} loss {2:0.0}%", r.Sent, r.Count, r.LossPercent),
+            WorkloadKind.UdpZeroLoss => string.Format(inv, "at most: offered {0:N0} pps, received {1:N0} pps, loss {2:0.0}%{3}", r.MaxOfferedPps, r.MaxReceivedPps, r.LossPercent, r.GeneratorBound ? " (generator-bound)" : ""),
+            WorkloadKind.ColdStart => string.Format(inv, "sent {0:N0} received {1:N0}, loss per second {2}%", r.Sent, r.Count, string.Join(" / ", (r.PerSecondLossPercent ?? []).Select(x => x.ToString("0.00", inv)))),
+            WorkloadKind.Overload => string.Format(inv, "client {0}/{1} ok during {2:N0} SYN ({3:N0}/s, {7:N0} SYN reached the backends), downloads intact {4}/{5}{6}", r.Count, r.ClientTried, r.FloodSent, r.FloodPps, r.DownloadsIntact, r.Downloads, r.Note is null ? "" : " - " + r.Note, r.SynsAtBackends),
+            _ => string.Format(inv, "p50 {0:0.00} ms p99 {1:0.00} ms errors {2}", r.P50Ms, r.P99Ms, r.Errors),
+        };
         var refused = r.Refused ? string.Format(inv, " [yellow]REFUSED[/] (other load {0:0.00} cores)", r.ForeignCpuSeconds / r.Seconds) : "";
         AnsiConsole.MarkupLine(string.Format(inv, "  r{0} {1,-12} {2,-6} [bold]{3:N0}[/] {4} {5}{6}",
             r.Round, Markup.Escape(r.Contender), w.Id, r.Value, w.Unit, Markup.Escape(detail), refused));

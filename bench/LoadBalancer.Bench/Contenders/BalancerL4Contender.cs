@@ -6,20 +6,29 @@ using LoadBalancer.Bench.Infra;
 namespace LoadBalancer.Bench.Contenders;
 
 /// <summary>Our L4 engine (`balancer run` with an L4 section) in one forwarding mode, owning the VIP.</summary>
-/// <param name="mode">nat, fullnat, tunnel or dsr.</param>
-internal sealed class BalancerL4Contender(string mode) : ProcessContender
+/// <param name="name">Contender name, e.g. l4-nat or l4-nat-w2.</param>
+/// <param name="variant">Mode and the engine settings the name asks for (only those are written to the config).</param>
+internal sealed class BalancerL4Contender(string name, L4Variant variant) : ProcessContender
 {
+
     /// <summary>The full-NAT source address (on the server net, answered by the engine).</summary>
     public const string FullNatSource = "10.200.0.3";
 
     /// <inheritdoc/>
-    public override string Name => $"l4-{mode}";
+    public override string Name => name;
 
     /// <inheritdoc/>
     public override bool Udp => true;
 
     /// <inheritdoc/>
-    public override RouteMode Routes => mode switch
+    public override bool Reliability => variant.Mode == "nat";
+
+    /// <inheritdoc/>
+    /// <remarks>Slower than the other contenders: a .NET process starts and opens its capture first.</remarks>
+    public override double StartSeconds => 4;
+
+    /// <inheritdoc/>
+    public override RouteMode Routes => variant.Mode switch
     {
         "nat" => RouteMode.ViaBalancer,
         "tunnel" => RouteMode.Tunnel,
@@ -45,10 +54,10 @@ internal sealed class BalancerL4Contender(string mode) : ProcessContender
                 ["Vip"] = lab.Layout.Vip.ToString(),
                 ["Port"] = port,
                 ["Protocol"] = protocol,
-                ["Mode"] = mode,
+                ["Mode"] = variant.Mode,
                 ["Backends"] = backends,
             };
-            if (mode == "fullnat")
+            if (variant.Mode == "fullnat")
             {
                 s["FullNatSources"] = new JsonArray(FullNatSource);
             }
@@ -65,6 +74,32 @@ internal sealed class BalancerL4Contender(string mode) : ProcessContender
                 ["Services"] = new JsonObject { ["web"] = Service(BenchLab.HttpPort, "tcp"), ["udp"] = Service(BenchLab.UdpPort, "udp") },
             },
         };
+        if (variant.Workers is { } workers)
+        {
+            config["L4"]!["Workers"] = workers;
+        }
+
+        var io = new JsonObject();
+        if (variant.Transmit is { } transmit)
+        {
+            io["Transmit"] = transmit;
+        }
+
+        if (variant.QdiscBypass is { } bypass)
+        {
+            io["QdiscBypass"] = bypass;
+        }
+
+        if (variant.BatchSize is { } batch)
+        {
+            io["BatchSize"] = batch;
+        }
+
+        if (io.Count > 0)
+        {
+            config["L4"]!["Io"] = io;
+        }
+
         var path = Path.Combine(dir, "balancer.json");
         File.WriteAllText(path, config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         return ["dotnet", lab.BalancerDll, "run", "--config", path];

@@ -16,6 +16,9 @@ internal sealed class BalancerL7Contender(string name = "l7", bool? inline = nul
     public override TimeSpan MinimumWarmup => TimeSpan.FromSeconds(30);
 
     /// <inheritdoc/>
+    public override double StartSeconds => 3;
+
+    /// <inheritdoc/>
     public override string HttpBase(BenchLab lab) => $"http://{lab.ProxyAddress}:{BenchLab.HttpPort}";
 
     /// <inheritdoc/>

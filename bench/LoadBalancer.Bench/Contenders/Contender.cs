@@ -18,6 +18,12 @@ internal abstract class Contender
     /// <summary>Whether the UDP packet workload applies (L4 modes, kernel DNAT and direct).</summary>
     public virtual bool Udp => false;
 
+    /// <summary>Whether the reliability rows (cold start, overload) apply: L4 NAT modes and kernel DNAT.</summary>
+    public virtual bool Reliability => false;
+
+    /// <summary>About how long a start takes (for the time estimate).</summary>
+    public virtual double StartSeconds => 1;
+
     /// <summary>Whether the contender's CPU is the machine's softirq time rather than a process's.</summary>
     public virtual bool CpuIsSoftIrq => false;
 

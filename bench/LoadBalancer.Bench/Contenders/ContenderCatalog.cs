@@ -9,6 +9,14 @@ internal static class ContenderCatalog
     public static readonly IReadOnlyList<string> All =
         ["direct", "l4-nat", "l4-fullnat", "l4-tunnel", "l4-dsr", "l7", "nftables", "haproxy-tcp", "haproxy-http", "nginx-http", "nginx-stream"];
 
+    /// <summary>Named series of L4 engine variants that --series adds after their base contender.</summary>
+    public static readonly IReadOnlyDictionary<string, IReadOnlyList<string>> Series = new Dictionary<string, IReadOnlyList<string>>
+    {
+        ["workers"] = ["l4-nat-w1", "l4-nat-w2", "l4-fullnat-w1", "l4-fullnat-w2"],
+        ["workers-dsr"] = ["l4-dsr-w1", "l4-dsr-w2"],
+        ["transmit"] = ["l4-nat-pcap", "l4-nat-sendmmsg", "l4-nat-ring"],
+    };
+
     /// <summary>The smaller set a --quick run uses unless --contenders says otherwise.</summary>
     public static readonly IReadOnlyList<string> Quick = ["direct", "l4-nat", "l4-dsr", "l7", "nftables", "haproxy-tcp", "nginx-http"];
 
@@ -16,10 +24,7 @@ internal static class ContenderCatalog
     public static Contender Create(string name) => name switch
     {
         "direct" => new DirectContender(),
-        "l4-nat" => new BalancerL4Contender("nat"),
-        "l4-fullnat" => new BalancerL4Contender("fullnat"),
-        "l4-tunnel" => new BalancerL4Contender("tunnel"),
-        "l4-dsr" => new BalancerL4Contender("dsr"),
+        _ when L4Variant.Parse(name) is { } v => new BalancerL4Contender(name, v),
         "l7" => new BalancerL7Contender(),
         "l7-inline" => new BalancerL7Contender("l7-inline", inline: true),
         "l7-notrace" => new BalancerL7Contender("l7-notrace", propagate: false),
@@ -32,8 +37,33 @@ internal static class ContenderCatalog
         "haproxy-http" => new HaproxyContender("http"),
         "nginx-http" => new NginxContender("http"),
         "nginx-stream" => new NginxContender("stream"),
-        _ => throw new ArgumentException($"unknown contender '{name}' (known: {string.Join(", ", All)}, and the L7 tuning variants l7-inline, l7-notrace, l7-servergc, l7-stock)"),
+        _ => throw new ArgumentException($"unknown contender '{name}' (known: {string.Join(", ", All)}, the L4 engine variants {L4Variant.Grammar}, and the L7 tuning variants l7-inline, l7-notrace, l7-servergc, l7-stock)"),
     };
+
+    /// <summary>
+    /// Inserts the contenders of each named series after its base contender (l4-nat-w1 after l4-nat), or at the end
+    /// when the base is not in the list; names already present are not repeated.
+    /// </summary>
+    public static IReadOnlyList<string> WithSeries(IReadOnlyList<string> names, IEnumerable<string> series)
+    {
+        var result = names.ToList();
+        foreach (var s in series)
+        {
+            if (!Series.TryGetValue(s, out var members))
+            {
+                throw new ArgumentException($"--series '{s}': use {string.Join(", ", Series.Keys)} or none");
+            }
+
+            foreach (var m in members.Where(m => !result.Contains(m)))
+            {
+                var baseName = "l4-" + L4Variant.Parse(m)!.Mode;
+                int at = result.FindLastIndex(n => n == baseName || (n.StartsWith(baseName + "-", StringComparison.Ordinal) && L4Variant.Parse(n)?.Mode == L4Variant.Parse(m)!.Mode));
+                result.Insert(at < 0 ? result.Count : at + 1, m);
+            }
+        }
+
+        return result;
+    }
 
     /// <summary>What is missing on this machine for <paramref name="name"/>, or null; with the Debian package to install.</summary>
     public static string? Missing(string name)

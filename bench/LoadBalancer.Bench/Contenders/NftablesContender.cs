@@ -20,6 +20,9 @@ internal sealed class NftablesContender : Contender
     public override bool CpuIsSoftIrq => true;
 
     /// <inheritdoc/>
+    public override bool Reliability => true;
+
+    /// <inheritdoc/>
     public override RouteMode Routes => RouteMode.ViaBalancer;
 
     /// <inheritdoc/>
@@ -59,6 +62,13 @@ internal sealed class NftablesContender : Contender
         Shell.Run("ip", ["netns", "exec", ns, "sysctl", "-q", "-w", "net.ipv4.ip_forward=0"]);
         Shell.Run("ip", ["-n", ns, "addr", "del", $"{lab.Layout.Vip}/32", "dev", "eth0"]);
         Shell.Run("ip", ["netns", "exec", ns, "nft", "delete", "table", "ip", Table]);
+        // A SYN flood leaves ~10^5 half-open entries for 120 s; the next round must not start with a full table
+        // (nf_conntrack_max is shared by every namespace). Without the conntrack tool they simply time out.
+        if (Shell.Has("conntrack"))
+        {
+            Shell.Run("ip", ["netns", "exec", ns, "conntrack", "-F"]);
+        }
+
         // Client's ARP entry for the VIP is the balancer's MAC either way, so nothing else to undo.
     }
 }

@@ -27,6 +27,17 @@ internal sealed class BenchLab : IDisposable
     /// <summary>Size of the large file.</summary>
     public const int LargeBytes = 1 << 20;
 
+    /// <summary>Path of a file the backends send at <see cref="SlowMegabytesPerSecond"/> (downloads that stay open for seconds).</summary>
+    public const string SlowPath = "/slow.bin";
+
+    /// <summary>Size of the slow file: 8 MiB, about 4 s at <see cref="SlowMegabytesPerSecond"/>.</summary>
+    public const int SlowBytes = 8 << 20;
+
+    /// <summary>Rate the backends send the slow file at (nginx limit_rate, MB/s).</summary>
+    public const int SlowMegabytesPerSecond = 2;
+
+    private readonly HashSet<string> _slowHashes = [];
+
     private readonly List<NsProcess> _nginx = [];
     private readonly TextWriter _log;
     private RouteMode? _routes;
@@ -63,6 +74,9 @@ internal sealed class BenchLab : IDisposable
     public IReadOnlyList<int> BackendPids =>
         [.. _nginx.Select(n => n.Pid), .. Topology.Status().Processes.Where(p => p.Running).Select(p => p.Process.Pid)];
 
+    /// <summary>SHA-256 (upper-case hex) of each backend's copy of the slow file.</summary>
+    public IReadOnlySet<string> SlowHashes => _slowHashes;
+
     /// <summary>Builds the namespaces, starts nginx in every backend and waits until each answers.</summary>
     public void Up()
     {
@@ -74,7 +88,7 @@ internal sealed class BenchLab : IDisposable
         foreach (var b in Layout.Backends)
         {
             var dir = Path.Combine(WorkDir, $"nginx-{b.Name}");
-            WriteWebRoot(Path.Combine(dir, "www"), b.Name);
+            _slowHashes.Add(WriteWebRoot(Path.Combine(dir, "www")));
             var conf = Path.Combine(dir, "nginx.conf");
             File.WriteAllText(conf, BackendNginxConfig(dir, b.Name));
             var p = NsProcess.Start(b.Namespace, $"nginx {b.Name}", Path.Combine(dir, "stdout.log"),
@@ -130,12 +144,16 @@ internal sealed class BenchLab : IDisposable
         }
     }
 
-    private static void WriteWebRoot(string root, string name)
+    private static string WriteWebRoot(string root)
     {
         Directory.CreateDirectory(root);
         var data = new byte[LargeBytes];
         Random.Shared.NextBytes(data);
         File.WriteAllBytes(Path.Combine(root, LargePath.TrimStart('/')), data);
+        var slow = new byte[SlowBytes];
+        Random.Shared.NextBytes(slow);
+        File.WriteAllBytes(Path.Combine(root, SlowPath.TrimStart('/')), slow);
+        return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(slow));
     }
 
     private static string BackendNginxConfig(string dir, string name)
@@ -159,6 +177,7 @@ internal sealed class BenchLab : IDisposable
                 listen {{HttpPort}} backlog=4096;
                 root {{dir}}/www;
                 location = {{SmallPath}} { default_type text/plain; return 200 "{{body}}\n"; }
+                location = {{SlowPath}} { limit_rate {{SlowMegabytesPerSecond}}m; }
               }
             }
             """);

@@ -22,6 +22,11 @@ internal static class PlotWriter
         Add("connections.png", "New connections per second", "connections/s", [("Connection: close", "close")], s => s.Value);
         Add("download.png", "1 MiB download throughput", "MB/s", [("8 conns", "1mb")], s => s.Value);
         Add("pps.png", "64-byte UDP packets per second received", "packets/s", [("received", "udp")], s => s.Value);
+        var bound = summaries.Where(s => s.Workload == "udp-zl" && s.GeneratorBoundRounds > 0).Select(s => s.Contender).ToList();
+        Add("zeroloss.png", "64-byte UDP zero-loss throughput (at most 0.1% lost)" + (bound.Count > 0 ? $"\nlower bounds (the generator's rate, nothing lost): {string.Join(", ", bound)}" : ""),
+            "packets/s", [("zero-loss", "udp-zl")], s => s.Value);
+        Add("coldstart.png", "Cold start: UDP lost in the first second after ready", "% lost", [("1st second", "cold")], s => s.Value);
+        Add("overload.png", "Real client's requests that succeeded during a SYN flood", "% ok", [("during the flood", "overload")], s => s.Value);
         return files;
     }
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using LoadBalancer.Bench.Infra;
 using LoadBalancer.Bench.Workloads;
 
 namespace LoadBalancer.Bench.Reporting;
@@ -29,7 +30,15 @@ internal static class ReportWriter
             started,
             machine,
             command,
-            options = new { options.Rounds, durationSeconds = options.Duration.TotalSeconds, warmupSeconds = options.Warmup.TotalSeconds, options.Contenders, options.Workloads, options.UdpPackets, options.ForeignCoreShare, options.Quick },
+            options = new
+            {
+                options.Rounds, durationSeconds = options.Duration.TotalSeconds, warmupSeconds = options.Warmup.TotalSeconds, options.Contenders, options.Workloads, options.UdpPackets, options.ForeignCoreShare, options.Quick,
+                traffic = new
+                {
+                    options.Traffic.UdpThreads, options.Traffic.FlowsPerThread, trialSeconds = options.Traffic.TrialLength.TotalSeconds, options.Traffic.Steps, options.Traffic.MaxLossPercent,
+                    options.Traffic.ColdRate, coldSeconds = options.Traffic.ColdLength.TotalSeconds, options.Traffic.SynRate, synSeconds = options.Traffic.SynLength.TotalSeconds,
+                },
+            },
             summaries,
             runs = records,
         };
@@ -48,6 +57,12 @@ internal static class ReportWriter
         sb.AppendLine(inv, $"- machine: {machine}");
         sb.AppendLine(inv, $"- command: `{command}`");
         sb.AppendLine(inv, $"- {o.Rounds} round(s), {o.Duration.TotalSeconds:0.#} s per run after {o.Warmup.TotalSeconds:0.#} s of unmeasured warm-up per contender start, contenders alternate in this order each round: {string.Join(", ", o.Contenders)}");
+        if (o.SeriesAdded.Count > 0)
+        {
+            sb.AppendLine(inv, $"- added by --series: {string.Join(", ", o.SeriesAdded)}; they run {string.Join(", ", Workload.SeriesIds)} only");
+        }
+
+        sb.AppendLine(inv, $"- took {DateTimeOffset.UtcNow - started:h\\:mm\\:ss} in all");
         int refused = records.Count(r => r.Refused), failed = records.Count(r => r.Failure is not null);
         sb.AppendLine(inv, $"- runs: {records.Count}, refused (other load above {o.ForeignCoreShare:0.##} core): {refused}, failed: {failed}");
         sb.AppendLine("- values: median (min–max) over accepted rounds; ratios are computed per round against `direct` and `nftables`, then the median taken.");
@@ -75,6 +90,40 @@ internal static class ReportWriter
                 foreach (var s in rows)
                 {
                     sb.AppendLine(inv, $"| {s.Contender} | {s.Value.Format(fmt)} | {s.LossPercent.Format("0.0")} | {s.VsDirect.Format("0.00")} | {s.VsNftables.Format("0.00")} | {s.CpuPerUnit.Format("0.00")} | {s.GeneratorCores.Format("0.00")} | {Rounds(s)} |");
+                }
+            }
+            else if (w.Kind == WorkloadKind.UdpZeroLoss)
+            {
+                var t = o.Traffic;
+                sb.AppendLine(inv, $"Highest offered rate with at most {t.MaxLossPercent:0.###}% loss, counted by nftables at the backends: one unlimited trial, then {t.Steps} paced trials of {t.TrialLength.TotalSeconds:0.#} s (binary search; {t.UdpThreads} sendmmsg threads x {t.FlowsPerThread} flows, batches of 64). \"at most\" = the unlimited trial: what the generator offered and what arrived. A value marked ≥ is generator-bound: the contender lost nothing even then.").AppendLine();
+                sb.AppendLine("| contender | UDP zero-loss pps | × direct | × nftables | at most: offered pps | at most: received pps | at most: loss % | CPU s / 1M pkt | rounds |");
+                sb.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+                foreach (var s in rows)
+                {
+                    var bound = s.GeneratorBoundRounds > 0 ? "≥ " : "";
+                    sb.AppendLine(inv, $"| {s.Contender} | {bound}{s.Value.Format(fmt)} | {s.VsDirect.Format("0.00")} | {s.VsNftables.Format("0.00")} | {s.MaxOfferedPps.Format("0")} | {s.MaxReceivedPps.Format("0")} | {s.LossPercent.Format("0.0")} | {s.CpuPerUnit.Format("0.00")} | {Rounds(s)} |");
+                }
+            }
+            else if (w.Kind == WorkloadKind.ColdStart)
+            {
+                var t = o.Traffic;
+                sb.AppendLine(inv, $"A fresh start of the contender; from the moment the harness's readiness probe (a GET through it) answers, {t.ColdRate:N0} pps of 64-byte UDP for {t.ColdLength.TotalSeconds:0.#} s (sequence-numbered, one sender); loss per second of sending at the backends' receivers. No warm-up before this row.").AppendLine();
+                sb.AppendLine("| contender | loss % in the 1st second | loss % overall | rounds |");
+                sb.AppendLine("| --- | ---: | ---: | --- |");
+                foreach (var s in rows)
+                {
+                    sb.AppendLine(inv, $"| {s.Contender} | {s.Value.Format("0.00")} | {s.LossPercent.Format("0.00")} | {Rounds(s)} |");
+                }
+            }
+            else if (w.Kind == WorkloadKind.Overload)
+            {
+                var t = o.Traffic;
+                sb.AppendLine(inv, $"A spoofed SYN flood from the client namespace (raw socket, random client-subnet sources and ports) at {t.SynRate:N0} SYN/s for {t.SynLength.TotalSeconds:0.#} s, while a real client makes one request per new connection in a loop (each within {Traffic.Overload.RequestTimeout.TotalSeconds:0} s) and two downloads of {BenchLab.SlowBytes >> 20} MiB limited to {BenchLab.SlowMegabytesPerSecond} MB/s run across it (intact = complete and SHA-256 of a backend's file).").AppendLine();
+                sb.AppendLine("| contender | client requests ok % | ok / tried | client ok req/s (one at a time) | downloads intact | SYN/s achieved | flood SYNs reaching the backends % | rounds |");
+                sb.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+                foreach (var s in rows)
+                {
+                    sb.AppendLine(inv, $"| {s.Contender} | {s.Value.Format("0.0")} | {s.ClientOk} / {s.ClientTried} | {s.ClientOkPerSecond.Format("0")} | {s.DownloadsIntact} / {s.Downloads} | {s.FloodPps.Format("0")} | {s.SynsPassedPercent.Format("0")} | {Rounds(s)} |");
                 }
             }
             else

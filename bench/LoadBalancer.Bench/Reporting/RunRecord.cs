@@ -60,6 +60,45 @@ internal sealed record RunRecord
     /// <summary>Why the run failed, or null.</summary>
     public string? Failure { get; init; }
 
+    /// <summary>Zero-loss: offered pps of the unlimited first trial.</summary>
+    public double MaxOfferedPps { get; init; } = double.NaN;
+
+    /// <summary>Zero-loss: received pps of the unlimited first trial (what the contender carries when overloaded).</summary>
+    public double MaxReceivedPps { get; init; } = double.NaN;
+
+    /// <summary>Zero-loss: the unlimited trial was within the loss limit, so the value is the generator's rate.</summary>
+    public bool GeneratorBound { get; init; }
+
+    /// <summary>Zero-loss: every trial.</summary>
+    public IReadOnlyList<Traffic.LossTrial>? Trials { get; init; }
+
+    /// <summary>Cold start: loss of each second of sending, in percent.</summary>
+    public IReadOnlyList<double>? PerSecondLossPercent { get; init; }
+
+    /// <summary>Overload: requests the real client started during the flood (<see cref="Count"/> of them succeeded).</summary>
+    public int ClientTried { get; init; }
+
+    /// <summary>Overload: the real client's successful requests per second of flood (a sequential loop, so this shows latency).</summary>
+    public double ClientOkPerSecond { get; init; } = double.NaN;
+
+    /// <summary>Overload: downloads running across the flood.</summary>
+    public int Downloads { get; init; }
+
+    /// <summary>Overload: of those, complete with a matching SHA-256.</summary>
+    public int DownloadsIntact { get; init; }
+
+    /// <summary>Overload: SYNs sent.</summary>
+    public long FloodSent { get; init; }
+
+    /// <summary>Overload: SYNs per second achieved.</summary>
+    public double FloodPps { get; init; } = double.NaN;
+
+    /// <summary>Overload: flood SYNs counted at the backends during the row (the real client's and the downloads' connections taken off).</summary>
+    public long SynsAtBackends { get; init; }
+
+    /// <summary>A remark on an otherwise successful run (e.g. why a download broke).</summary>
+    public string? Note { get; init; }
+
     /// <summary>Contender CPU per unit: ms per 1k requests (HTTP) or s per 1M packets (UDP).</summary>
     public double CpuPerUnit { get; init; } = double.NaN;
 }

@@ -48,6 +48,36 @@ internal sealed record Summary
     /// <summary>UDP loss in percent.</summary>
     public Stat LossPercent { get; init; }
 
+    /// <summary>Zero-loss: offered pps of the unlimited trial.</summary>
+    public Stat MaxOfferedPps { get; init; }
+
+    /// <summary>Zero-loss: received pps of the unlimited trial.</summary>
+    public Stat MaxReceivedPps { get; init; }
+
+    /// <summary>Zero-loss: rounds in which even the unlimited trial passed (the value is a lower bound).</summary>
+    public int GeneratorBoundRounds { get; init; }
+
+    /// <summary>Overload: the real client's requests over all rounds.</summary>
+    public long ClientTried { get; init; }
+
+    /// <summary>Overload: of those, successful.</summary>
+    public long ClientOk { get; init; }
+
+    /// <summary>Overload: the real client's successful requests per second of flood.</summary>
+    public Stat ClientOkPerSecond { get; init; }
+
+    /// <summary>Overload: downloads over all rounds.</summary>
+    public int Downloads { get; init; }
+
+    /// <summary>Overload: of those, intact.</summary>
+    public int DownloadsIntact { get; init; }
+
+    /// <summary>Overload: SYNs per second achieved.</summary>
+    public Stat FloodPps { get; init; }
+
+    /// <summary>Overload: share of the flood's SYNs that reached the backends, in percent.</summary>
+    public Stat SynsPassedPercent { get; init; }
+
     /// <summary>Errors summed over rounds.</summary>
     public long Errors { get; init; }
 
@@ -95,6 +125,16 @@ internal sealed record Summary
                     GeneratorCores = Stat.Of(use.Select(r => r.GeneratorCpuSeconds / r.Seconds)),
                     LossPercent = Stat.Of(use.Select(r => r.LossPercent)),
                     Errors = use.Sum(r => r.Errors),
+                    MaxOfferedPps = Stat.Of(use.Select(r => r.MaxOfferedPps)),
+                    MaxReceivedPps = Stat.Of(use.Select(r => r.MaxReceivedPps)),
+                    GeneratorBoundRounds = use.Count(r => r.GeneratorBound),
+                    ClientTried = use.Sum(r => (long)r.ClientTried),
+                    ClientOk = use.Sum(r => r.Count),
+                    ClientOkPerSecond = Stat.Of(use.Select(r => r.ClientOkPerSecond)),
+                    Downloads = use.Sum(r => r.Downloads),
+                    DownloadsIntact = use.Sum(r => r.DownloadsIntact),
+                    FloodPps = Stat.Of(use.Select(r => r.FloodPps)),
+                    SynsPassedPercent = Stat.Of(use.Select(r => r.FloodSent > 0 ? 100.0 * Math.Min(r.FloodSent, r.SynsAtBackends) / r.FloodSent : double.NaN)),
                     Failure = mine.FirstOrDefault(r => r.Failure is not null)?.Failure,
                 });
             }

@@ -1,0 +1,74 @@
+using System.Globalization;
+
+namespace LoadBalancer.Bench.Contenders;
+
+/// <summary>
+/// The engine settings an L4 contender's name asks for, e.g. <c>l4-nat-w2</c> (L4:Workers = 2) or
+/// <c>l4-nat-sendmmsg-bypass-b32</c> (L4:Io:Transmit = sendmmsg, L4:Io:QdiscBypass = true, L4:Io:BatchSize = 32).
+/// A plain name (<c>l4-nat</c>) asks for nothing: the config then carries no Io or Workers key at all.
+/// </summary>
+/// <param name="Mode">nat, fullnat, tunnel or dsr.</param>
+/// <param name="Workers">L4:Workers (1..16), or null.</param>
+/// <param name="Transmit">L4:Io:Transmit (ring, sendmmsg or pcap), or null.</param>
+/// <param name="QdiscBypass">L4:Io:QdiscBypass, or null.</param>
+/// <param name="BatchSize">L4:Io:BatchSize, or null.</param>
+public sealed record L4Variant(string Mode, int? Workers = null, string? Transmit = null, bool? QdiscBypass = null, int? BatchSize = null)
+{
+    /// <summary>Forwarding modes.</summary>
+    public static readonly IReadOnlyList<string> Modes = ["nat", "fullnat", "tunnel", "dsr"];
+
+    /// <summary>Transmit kinds.</summary>
+    public static readonly IReadOnlyList<string> TransmitKinds = ["ring", "sendmmsg", "pcap"];
+
+    /// <summary>The suffix grammar, for messages.</summary>
+    public const string Grammar = "l4-<nat|fullnat|tunnel|dsr>[-w<1..16>][-ring|-sendmmsg|-pcap][-bypass][-b<1..1024>]";
+
+    /// <summary>Whether the name asks for any engine setting.</summary>
+    public bool HasSettings => Workers is not null || Transmit is not null || QdiscBypass is not null || BatchSize is not null;
+
+    /// <summary>Parses an L4 contender name; null when it is not one (does not start with l4-); throws on a bad suffix.</summary>
+    public static L4Variant? Parse(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (!name.StartsWith("l4-", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var parts = name[3..].Split('-');
+        if (!Modes.Contains(parts[0]))
+        {
+            throw new ArgumentException($"contender '{name}': unknown mode '{parts[0]}' (use {Grammar})");
+        }
+
+        var v = new L4Variant(parts[0]);
+        foreach (var p in parts.Skip(1))
+        {
+            if (TransmitKinds.Contains(p) && v.Transmit is null)
+            {
+                v = v with { Transmit = p };
+            }
+            else if (p == "bypass" && v.QdiscBypass is null)
+            {
+                v = v with { QdiscBypass = true };
+            }
+            else if (p.Length > 1 && p[0] == 'w' && v.Workers is null && Number(p, 1, 16) is { } w)
+            {
+                v = v with { Workers = w };
+            }
+            else if (p.Length > 1 && p[0] == 'b' && v.BatchSize is null && Number(p, 1, 1024) is { } b)
+            {
+                v = v with { BatchSize = b };
+            }
+            else
+            {
+                throw new ArgumentException($"contender '{name}': '{p}' is not a setting or is repeated (use {Grammar})");
+            }
+        }
+
+        return v;
+    }
+
+    private static int? Number(string p, int min, int max) =>
+        int.TryParse(p.AsSpan(1), NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n >= min && n <= max ? n : null;
+}
