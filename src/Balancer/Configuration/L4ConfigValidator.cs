@@ -162,6 +162,10 @@ public static class L4ConfigValidator
         {
             errors.Add(new ConfigError("L4:Io:RingFrames", Str(io.RingFrames), $"must be from {L4IoConfig.MinRingFrames} to {L4IoConfig.MaxRingFrames}"));
         }
+        if (io.ReceiveBufferMiB is < L4IoConfig.MinReceiveBufferMiB or > L4IoConfig.MaxReceiveBufferMiB)
+        {
+            errors.Add(new ConfigError("L4:Io:ReceiveBufferMiB", Str(io.ReceiveBufferMiB), $"must be from {L4IoConfig.MinReceiveBufferMiB} to {L4IoConfig.MaxReceiveBufferMiB}"));
+        }
     }
 
     /// <summary>Parses a unicast IPv4 address (not 0.0.0.0/8, loopback, multicast, or broadcast) into its numeric host-order form.</summary>

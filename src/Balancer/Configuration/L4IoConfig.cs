@@ -2,7 +2,7 @@ using LoadBalancer.Balancer.L4.Interop;
 
 namespace LoadBalancer.Balancer.Configuration;
 
-/// <summary>The L4 engine's I/O: transmit path, batch size, TX ring size, qdisc bypass (config <c>L4:Io</c>).</summary>
+/// <summary>The L4 engine's I/O: transmit path, batch size, TX ring size, qdisc bypass, receive buffer (config <c>L4:Io</c>).</summary>
 public sealed record L4IoConfig
 {
     /// <summary>Smallest and largest batch.</summary>
@@ -10,6 +10,9 @@ public sealed record L4IoConfig
 
     /// <summary>Smallest and largest TX ring.</summary>
     public const int MinRingFrames = 16, MaxRingFrames = 65536;
+
+    /// <summary>Smallest and largest kernel receive buffer per worker, in MiB.</summary>
+    public const int MinReceiveBufferMiB = 1, MaxReceiveBufferMiB = 1024;
 
     /// <summary><c>sendmmsg</c> (default), <c>ring</c> or <c>pcap</c>.</summary>
     public string Transmit { get; init; } = "sendmmsg";
@@ -22,6 +25,12 @@ public sealed record L4IoConfig
 
     /// <summary>Frames in each worker's TX ring (ring only).</summary>
     public int RingFrames { get; init; } = 1024;
+
+    /// <summary>Kernel capture buffer of each worker's handle, in MiB: a burst the workers cannot keep up with waits here instead of being dropped by the kernel (libpcap's default is 2 MiB, about 20k small frames).</summary>
+    public int ReceiveBufferMiB { get; init; } = 16;
+
+    /// <summary>New-flow TCP SYNs are captured on queues (and worker threads) of their own, so a SYN flood overflows only those and tracked flows keep their queues and CPU.</summary>
+    public bool SynQueue { get; init; } = true;
 
     /// <summary>Parses <see cref="Transmit"/>; false for an unknown name.</summary>
     public static bool TryParseTransmit(string? text, out TransmitKind kind)
@@ -43,5 +52,7 @@ public sealed record L4IoConfig
         QdiscBypass = QdiscBypass,
         BatchSize = BatchSize,
         RingFrames = RingFrames,
+        ReceiveBufferBytes = ReceiveBufferMiB << 20,
+        SeparateSynQueue = SynQueue,
     };
 }

@@ -13,7 +13,7 @@ namespace LoadBalancer.Balancer.Demo;
 /// <summary>A small in-process web server that answers with its own name: the demo's backends and the tests' real backends.</summary>
 /// <remarks>
 /// Paths: <c>/</c> and anything else answers "NAME\n" with header X-Backend: NAME; <c>/health</c> answers "ok";
-/// <c>/bytes/N</c> streams N bytes; <c>/delay/MS</c> answers after MS milliseconds; <c>/echo</c> returns the request body and headers as X-Echo-*.
+/// <c>/bytes/N</c> streams N bytes (<c>?rate=B</c>: paced at B bytes/s); <c>/delay/MS</c> answers after MS milliseconds; <c>/echo</c> returns the request body and headers as X-Echo-*.
 /// </remarks>
 public sealed class DemoBackend : IAsyncDisposable
 {
@@ -60,7 +60,7 @@ public sealed class DemoBackend : IAsyncDisposable
             await next(ctx);
         });
         app.MapGet("/health", () => "ok");
-        app.MapGet("/bytes/{n:long}", async (long n, HttpContext ctx) =>
+        app.MapGet("/bytes/{n:long}", async (long n, long? rate, HttpContext ctx) =>
         {
             ctx.Response.ContentType = "application/octet-stream";
             ctx.Response.ContentLength = n;
@@ -69,11 +69,24 @@ public sealed class DemoBackend : IAsyncDisposable
             {
                 chunk[i] = (byte)(i * 31 + 7);
             }
+            // ?rate=B paces the body at B bytes/s from the server side (a steady stream, unlike a client that reads in bursts).
+            var paced = rate is > 0;
+            var piece = paced ? 16 * 1024 : chunk.Length;
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             for (long sent = 0; sent < n;)
             {
-                var count = (int)Math.Min(chunk.Length, n - sent);
-                await ctx.Response.Body.WriteAsync(chunk.AsMemory(0, count), ctx.RequestAborted);
+                var offset = (int)(sent % chunk.Length);
+                var count = (int)Math.Min(Math.Min(piece, chunk.Length - offset), n - sent);
+                await ctx.Response.Body.WriteAsync(chunk.AsMemory(offset, count), ctx.RequestAborted);
                 sent += count;
+                if (paced)
+                {
+                    var ahead = TimeSpan.FromSeconds((double)sent / rate!.Value) - clock.Elapsed;
+                    if (ahead > TimeSpan.Zero)
+                    {
+                        await Task.Delay(ahead, ctx.RequestAborted);
+                    }
+                }
             }
         });
         app.MapGet("/delay/{ms:int}", async (int ms, HttpContext ctx) =>

@@ -416,12 +416,30 @@ internal sealed class ConnectionTableShard
             }
 
             int forward = kind == KindForward ? i : _entries[i].Link;
-            if (forward != protectedSlot && _entries[forward].LastSeen < oldest)
+            long age = EvictionKey(ref _entries[forward]);
+            if (forward != protectedSlot && age < oldest)
             {
-                oldest = _entries[forward].LastSeen;
+                oldest = age;
                 victim = forward;
             }
         }
+    }
+
+    /// <summary>Orders eviction candidates: half-open and closing TCP flows first, then UDP, then established TCP, each oldest first.</summary>
+    /// <remarks>
+    /// Like the kernel conntrack's early drop of unreplied entries: a SYN flood fills the table with half-open flows, and
+    /// evicting those instead of an established flow that paused for a moment keeps real connections alive.
+    /// </remarks>
+    private static long EvictionKey(ref FlowEntry e)
+    {
+        long rank = e.State switch
+        {
+            FlowState.Established => 2,
+            FlowState.Udp => 1,
+            _ => 0,
+        };
+        // LastSeen is a monotonic timestamp (far below 2^61); the rank goes in the top bits.
+        return (rank << 61) | (e.LastSeen & ((1L << 61) - 1));
     }
 
     private void RemoveFlow(int forward)

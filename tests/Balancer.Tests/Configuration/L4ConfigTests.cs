@@ -57,6 +57,8 @@ public sealed class L4ConfigTests
         { "batch of zero", c => c["L4"]!["Io"] = new JsonObject { ["BatchSize"] = 0 }, "L4:Io:BatchSize", "0" },
         { "batch too big", c => c["L4"]!["Io"] = new JsonObject { ["BatchSize"] = 4096 }, "L4:Io:BatchSize", "4096" },
         { "ring too small", c => c["L4"]!["Io"] = new JsonObject { ["RingFrames"] = 8 }, "L4:Io:RingFrames", "8" },
+        { "receive buffer of zero", c => c["L4"]!["Io"] = new JsonObject { ["ReceiveBufferMiB"] = 0 }, "L4:Io:ReceiveBufferMiB", "0" },
+        { "receive buffer too big", c => c["L4"]!["Io"] = new JsonObject { ["ReceiveBufferMiB"] = 4096 }, "L4:Io:ReceiveBufferMiB", "4096" },
         { "unknown io key", c => c["L4"]!["Io"] = new JsonObject { ["Batch"] = 8 }, "L4:Io:Batch", null },
         { "health pool of nothing", c => c["Health"] = JsonNode.Parse("""{ "Pools": { "nope": { } } }"""), "Health:Pools:nope", null },
     };
@@ -115,13 +117,13 @@ public sealed class L4ConfigTests
     {
         var config = Valid();
         config["L4"]!["Workers"] = 2;
-        config["L4"]!["Io"] = new JsonObject { ["Transmit"] = "Ring", ["BatchSize"] = 256, ["RingFrames"] = 4096, ["QdiscBypass"] = true };
+        config["L4"]!["Io"] = new JsonObject { ["Transmit"] = "Ring", ["BatchSize"] = 256, ["RingFrames"] = 4096, ["QdiscBypass"] = true, ["ReceiveBufferMiB"] = 64 };
 
         var result = await ConfigLoader.LoadTextAsync(ConfigJson.Text(config), "t.json", ".", Context);
 
         Assert.True(result.IsValid, string.Join("\n", result.Errors));
         var io = result.Config!.L4.Io.ToOptions();
-        Assert.Equal(new LoadBalancer.Balancer.L4.Interop.TransmitOptions { Kind = LoadBalancer.Balancer.L4.Interop.TransmitKind.Ring, BatchSize = 256, RingFrames = 4096, QdiscBypass = true }, io);
+        Assert.Equal(new LoadBalancer.Balancer.L4.Interop.TransmitOptions { Kind = LoadBalancer.Balancer.L4.Interop.TransmitKind.Ring, BatchSize = 256, RingFrames = 4096, QdiscBypass = true, ReceiveBufferBytes = 64 << 20 }, io);
         Assert.Equal(2, result.Config.L4.EffectiveWorkers);
     }
 }

@@ -23,6 +23,8 @@ public sealed class InMemoryPacketDevice : IPacketDevice
 
     public int Queues => _transmitters.Length;
 
+    public bool IsSynQueue(int queue) => false;
+
     /// <summary>Frames sent by the engine (flushed by a transmitter, or control frames), when <see cref="Capture"/> is on.</summary>
     public List<byte[]> Sent { get; } = [];
 

@@ -15,7 +15,7 @@ public sealed class L4OverloadTests(ITestOutputHelper output)
 {
     private const int Syns = 100_000;
     private const int Downloads = 4;
-    private const int Bytes = 4 << 20;
+    private const int Bytes = 16 << 20;
 
     private static byte[] DemoBytes(int n)
     {
@@ -39,9 +39,9 @@ public sealed class L4OverloadTests(ITestOutputHelper output)
         var dir = Directory.CreateTempSubdirectory("lbio-ov-");
         try
         {
-            // Downloads slowed by the client so they span the flood.
+            // Downloads paced by the backend (2 MB/s for 16 MB, a steady stream) so they span the flood.
             var files = Enumerable.Range(0, Downloads).Select(i => Path.Combine(dir.FullName, $"d{i}.bin")).ToArray();
-            var downloads = files.Select(f => Task.Run(() => lab.Curl("-m", "60", "--limit-rate", "1M", "-o", f, $"http://{L4Lab.Vip}:8080/bytes/{Bytes}"))).ToArray();
+            var downloads = files.Select(f => Task.Run(() => lab.Curl("-m", "60", "-o", f, $"http://{L4Lab.Vip}:8080/bytes/{Bytes}?rate=2000000"))).ToArray();
             L4Lab.Wait(() => files.All(f => File.Exists(f) && new FileInfo(f).Length > 0), TimeSpan.FromSeconds(20), "downloads started");
             var before = LabProbe.Scrape(lab);
 
@@ -50,6 +50,8 @@ public sealed class L4OverloadTests(ITestOutputHelper output)
                 new IPAddress([10, 200, 1, (byte)random.Next(10, 251)]), (ushort)random.Next(1024, 65536), vip, 8080, (uint)random.Next())).ToArray();
             using var port = NetworkNamespace.RunIn(lab.Client, () => PcapPort.Open(new PcapPortOptions("eth0", "tcp port 9"), new CapturingFrameHandler()));
             var sizesAtStart = files.Select(f => new FileInfo(f).Length).ToArray();
+            // Each download lasts about 8 s at 2 MB/s: one already finished would say nothing about the flood.
+            Assert.All(sizesAtStart, size => Assert.True(size < Bytes, "a download finished before the flood started"));
             var clock = Stopwatch.StartNew();
             var sent = 0;
             await Task.Run(() =>
@@ -72,8 +74,9 @@ public sealed class L4OverloadTests(ITestOutputHelper output)
             double Delta(string series) => LabProbe.Value(after, series) - LabProbe.Value(before, series);
             output.WriteLine($"flood: {sent} spoofed SYNs in {floodTime.TotalSeconds:F2} s ({sent / floodTime.TotalSeconds:F0}/s); "
                 + $"SynShed +{Delta("lb_l4_drops_total{reason=\"SynShed\"}")}, new flows +{Delta("lb_l4_new_flows_total")}, "
-                + $"pcap dropped +{Delta("lb_pcap_dropped_total{interface=\"eth0\"}")}, tx drops +{Delta("lb_send_failures_total{interface=\"eth0\"}")}");
-            output.WriteLine($"download bytes during the flood: {string.Join(", ", sizesAtEnd.Zip(sizesAtStart, (e, s) => e - s))}");
+                + $"pcap dropped +{Delta("lb_pcap_dropped_total{interface=\"eth0\"}")}, evictions +{Delta("lb_conntrack_evictions_total")}, "
+                + $"NoFlow +{Delta("lb_l4_drops_total{reason=\"NoFlow\"}")}, TableFull +{Delta("lb_l4_drops_total{reason=\"TableFull\"}")}, tx drops +{Delta("lb_send_failures_total{interface=\"eth0\"}")}");
+            output.WriteLine($"download bytes during the flood: {string.Join(", ", sizesAtEnd.Zip(sizesAtStart, (e, s) => e - s))} (at its start: {string.Join(", ", sizesAtStart)})");
 
             Assert.True(sent >= Syns / 2, $"generator sent only {sent}");
             Assert.All(results, r => Assert.True(r.Ok, r.StdErr));

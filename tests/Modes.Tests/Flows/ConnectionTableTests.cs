@@ -127,6 +127,35 @@ public class ConnectionTableTests
     }
 
     [Fact]
+    public void TryInsert_FullWithEvictOldestIdle_EvictsHalfOpenFlowBeforeOlderEstablishedOne()
+    {
+        var time = new ManualTimeProvider();
+        var table = new ConnectionTable(new ConnectionTableOptions { Capacity = 4, WhenFull = TableFullBehavior.EvictOldestIdle }, time);
+        FlowEntry established = Entry();
+        table.TryInsert(Key(3), ref established, ReverseKind.None, time.GetTimestamp());
+        Assert.True(table.TryGetForward(Key(3), time.GetTimestamp(), Ack, out FlowEntry seen));
+        Assert.Equal(FlowState.Established, seen.State);
+        for (int i = 0; i < 4; i++)
+        {
+            if (i == 3)
+            {
+                continue;
+            }
+
+            // Half-open flows (a SYN and nothing after), all newer than the established one.
+            time.Advance(TimeSpan.FromMilliseconds(10));
+            FlowEntry e = Entry();
+            table.TryInsert(Key(i), ref e, ReverseKind.None, time.GetTimestamp());
+        }
+
+        FlowEntry extra = Entry();
+        Assert.Equal(InsertOutcome.Inserted, table.TryInsert(Key(100), ref extra, ReverseKind.None, time.GetTimestamp()));
+        Assert.Equal(1, table.Evictions);
+        Assert.True(table.TryGetForward(Key(3), time.GetTimestamp(), Ack, out _), "the established flow was evicted although half-open ones were candidates");
+        Assert.Equal(2, Enumerable.Range(0, 4).Count(i => i != 3 && table.TryGetForward(Key(i), time.GetTimestamp(), 0, out _)));
+    }
+
+    [Fact]
     public void TryGetReverse_NatReply_FindsForwardFlow()
     {
         var time = new ManualTimeProvider();

@@ -12,6 +12,9 @@ public interface IPacketDevice : IDisposable
     /// <summary>Receive queues (one worker thread each).</summary>
     int Queues { get; }
 
+    /// <summary>Whether queue <paramref name="queue"/> receives only new-flow TCP SYNs (its worker does not shed them: the queue itself keeps them away from tracked flows).</summary>
+    bool IsSynQueue(int queue);
+
     /// <summary>The transmitter owned by queue <paramref name="queue"/>'s receive thread.</summary>
     ITransmitter GetTransmitter(int queue);
 

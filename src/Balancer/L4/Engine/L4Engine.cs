@@ -136,7 +136,7 @@ public sealed partial class L4Engine : IAsyncDisposable
         {
             // Different IP ID starts per worker, so tunnel outer headers of two workers do not repeat each other's IDs.
             var processor = new L4Processor(_source, _table, new DataPlaneCounters(), firstIpId: (ushort)(1 + (i * 4099)));
-            _workers[i] = new L4Worker(i, processor, _port.GetTransmitter(i), _table.TimeProvider, this, Config.Io.BatchSize);
+            _workers[i] = new L4Worker(i, processor, _port.GetTransmitter(i), _table.TimeProvider, this, Config.Io.BatchSize, shedNewSyns: !_port.IsSynQueue(i));
         }
         WarmUp = L4WarmUp.Run();
         LogWarmUp(_logger, WarmUp.Frames, WarmUp.Elapsed.TotalMilliseconds);

@@ -32,11 +32,12 @@ public sealed class L4Worker : IFrameHandler
     /// <param name="time">The connection table's clock.</param>
     /// <param name="engine">Handles control frames; null ignores them.</param>
     /// <param name="batchSize">The receive batch size: a full batch means frames were waiting, i.e. the worker is saturated.</param>
-    public L4Worker(int index, L4Processor processor, ITransmitter transmitter, TimeProvider time, L4Engine? engine, int batchSize = 64)
+    /// <param name="shedNewSyns">Whether new SYNs beyond a budget are shed while saturated (off for a queue that holds only SYNs).</param>
+    public L4Worker(int index, L4Processor processor, ITransmitter transmitter, TimeProvider time, L4Engine? engine, int batchSize = 64, bool shedNewSyns = true)
     {
         _batchSize = Math.Max(1, batchSize);
         // While saturated, at most a quarter of a batch may be new SYNs: tracked flows keep the rest.
-        _synBudget = Math.Max(1, _batchSize / 4);
+        _synBudget = shedNewSyns ? Math.Max(1, _batchSize / 4) : -1;
         Index = index;
         _processor = processor;
         _transmitter = transmitter;
@@ -66,7 +67,7 @@ public sealed class L4Worker : IFrameHandler
     public void BeginBatch()
     {
         _now = _time.GetTimestamp();
-        _processor.NewFlowBudget = _saturated ? _synBudget : -1;
+        _processor.NewFlowBudget = _saturated && _synBudget > 0 ? _synBudget : -1;
     }
 
     /// <inheritdoc />

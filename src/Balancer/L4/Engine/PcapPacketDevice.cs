@@ -4,32 +4,42 @@ using Microsoft.Extensions.Logging;
 
 namespace LoadBalancer.Balancer.L4.Engine;
 
-/// <summary>The production device: one <see cref="PcapPort"/> per worker on the interface (inbound only, immediate mode, kernel BPF filter), joined in a PACKET_FANOUT hash group when there are several, each with its own transmitter.</summary>
+/// <summary>The production device: one <see cref="PcapPort"/> per worker on the interface (inbound only, immediate mode, kernel BPF filter), joined in a PACKET_FANOUT hash group when there are several, each with its own transmitter; with separate SYN queues, a second set of ports takes only new-flow SYNs.</summary>
 internal sealed class PcapPacketDevice : IPacketDevice
 {
     private readonly PcapPort[] _ports;
     private readonly ITransmitter[] _transmitters;
     private readonly Forwarder[] _forwarders;
     private readonly object _controlLock = new();
+    private readonly int _workers;
+    private readonly bool _synQueues;
 
     public PcapPacketDevice(string interfaceName, string filter, int workers, TransmitOptions transmit, ILogger logger)
     {
-        _ports = new PcapPort[workers];
-        _forwarders = new Forwarder[workers];
-        _transmitters = new ITransmitter[workers];
+        _workers = workers;
+        _synQueues = transmit.SeparateSynQueue;
+        var queues = _synQueues ? workers * 2 : workers;
+        _ports = new PcapPort[queues];
+        _forwarders = new Forwarder[queues];
+        _transmitters = new ITransmitter[queues];
         try
         {
-            for (var i = 0; i < workers; i++)
+            for (var i = 0; i < queues; i++)
             {
                 _forwarders[i] = new Forwarder();
-                _ports[i] = PcapPort.Open(new PcapPortOptions(interfaceName, filter) { BatchSize = transmit.BatchSize }, _forwarders[i], logger);
+                _ports[i] = PcapPort.Open(new PcapPortOptions(interfaceName, FilterFor(i, filter))
+                {
+                    BatchSize = transmit.BatchSize,
+                    // A SYN queue keeps libpcap's small default: a flood beyond what the worker handles is dropped at once, not queued for seconds.
+                    KernelBufferSize = IsSynQueue(i) ? null : transmit.ReceiveBufferBytes,
+                }, _forwarders[i], logger);
             }
             if (workers > 1)
             {
-                FanoutGroup = _ports[0].JoinFanout(0);
-                for (var i = 1; i < workers; i++)
+                FanoutGroup = JoinGroup(0);
+                if (_synQueues)
                 {
-                    _ports[i].JoinFanout(FanoutGroup);
+                    JoinGroup(workers);
                 }
                 // Until the group was complete every handle captured every frame: drop those copies rather than forward them twice.
                 foreach (var port in _ports)
@@ -37,7 +47,7 @@ internal sealed class PcapPacketDevice : IPacketDevice
                     port.DiscardQueued();
                 }
             }
-            for (var i = 0; i < workers; i++)
+            for (var i = 0; i < queues; i++)
             {
                 _transmitters[i] = transmit.Kind switch
                 {
@@ -61,7 +71,27 @@ internal sealed class PcapPacketDevice : IPacketDevice
         }
     }
 
-    /// <summary>The PACKET_FANOUT group id (0 with one worker).</summary>
+    /// <summary>The BPF test for a TCP segment with SYN and without ACK: a new flow's first segment (or a flood).</summary>
+    internal const string NewFlowSyn = "(tcp and tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn)";
+
+    /// <summary>The capture filter of queue <paramref name="queue"/>: with separate SYN queues, queues 0..workers-1 take everything but new-flow SYNs and the rest take only those.</summary>
+    internal string FilterFor(int queue, string filter) => !_synQueues
+        ? filter
+        : queue < _workers ? $"({filter}) and not {NewFlowSyn}" : $"({filter}) and {NewFlowSyn}";
+
+    public bool IsSynQueue(int queue) => _synQueues && queue >= _workers;
+
+    private int JoinGroup(int first)
+    {
+        var group = _ports[first].JoinFanout(0);
+        for (var i = first + 1; i < first + _workers; i++)
+        {
+            _ports[i].JoinFanout(group);
+        }
+        return group;
+    }
+
+    /// <summary>The PACKET_FANOUT group id of the first queues (0 with one worker).</summary>
     public int FanoutGroup { get; }
 
     public EthernetAddress Mac => EthernetAddress.TryParse(
@@ -90,9 +120,9 @@ internal sealed class PcapPacketDevice : IPacketDevice
 
     public void SetFilter(string filter)
     {
-        foreach (var port in _ports)
+        for (var i = 0; i < _ports.Length; i++)
         {
-            port.SetFilter(filter);
+            _ports[i].SetFilter(FilterFor(i, filter));
         }
     }
 

@@ -72,7 +72,7 @@ public sealed partial class PcapPort : IDisposable
                 Snaplen = options.Snaplen,
                 ReadTimeout = options.ReadTimeoutMilliseconds,
                 Immediate = true,
-                KernelBufferSize = options.KernelBufferSize,
+                BufferSize = options.KernelBufferSize,
             });
             if (!string.IsNullOrWhiteSpace(options.Filter))
             {
