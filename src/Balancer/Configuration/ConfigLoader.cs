@@ -11,6 +11,9 @@ public sealed record ConfigLoadResult(BalancerConfig? Config, IReadOnlyList<Conf
 {
     /// <summary>True when the config is valid and may be applied.</summary>
     public bool IsValid => Config is not null && Errors.Count == 0;
+
+    /// <summary>True when the file could not be read or is not a JSON object at all: what a read of an empty or half-written file gives.</summary>
+    public bool Unparsable { get; init; }
 }
 
 /// <summary>Reads a balancer config file (JSON, comments allowed), binds every part separately so that all problems are reported at once, then validates it.</summary>
@@ -53,7 +56,7 @@ public static partial class ConfigLoader
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return new ConfigLoadResult(null, [new ConfigError(path, null, $"cannot be read: {e.Message}")]);
+            return new ConfigLoadResult(null, [new ConfigError(path, null, $"cannot be read: {e.Message}")]) { Unparsable = true };
         }
         var fullPath = Path.GetFullPath(path);
         return await LoadTextAsync(text, fullPath, Path.GetDirectoryName(fullPath)!, context);
@@ -70,13 +73,13 @@ public static partial class ConfigLoader
             var node = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true, AllowDuplicateProperties = false });
             if (node is not JsonObject obj)
             {
-                return new ConfigLoadResult(null, [new ConfigError(source, null, "must be a JSON object")]);
+                return new ConfigLoadResult(null, [new ConfigError(source, null, "must be a JSON object")]) { Unparsable = true };
             }
             root = obj;
         }
         catch (JsonException e)
         {
-            return new ConfigLoadResult(null, [new ConfigError(source, null, $"is not valid JSON: {e.Message}")]);
+            return new ConfigLoadResult(null, [new ConfigError(source, null, $"is not valid JSON: {e.Message}")]) { Unparsable = true };
         }
 
         foreach (var (key, _) in root)

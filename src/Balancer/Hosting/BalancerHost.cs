@@ -1,5 +1,4 @@
 using System.Net;
-using System.Runtime.InteropServices;
 using LoadBalancer.Balancer.Configuration;
 using LoadBalancer.Balancer.Control;
 using LoadBalancer.Balancer.Demo;
@@ -34,10 +33,7 @@ public sealed partial class BalancerHost : IAsyncDisposable
     private readonly ConfigValidationContext _validation;
     private readonly BalancerHostOptions _options;
     private readonly ILogger _logger;
-    private readonly SemaphoreSlim _reloadLock = new(1, 1);
-    private FileSystemWatcher? _watcher;
-    private PosixSignalRegistration? _sighup;
-    private Timer? _debounce;
+    private ConfigReloader? _reloader;
     private BalancerConfig _current;
 
     private BalancerHost(BalancerConfig config, BalancerHostOptions options, WebApplication? front, WebApplication admin,
@@ -75,6 +71,9 @@ public sealed partial class BalancerHost : IAsyncDisposable
 
     /// <summary>Raised after every reload attempt with its outcome.</summary>
     public event Action<ConfigLoadResult>? Reloaded;
+
+    /// <summary>Raised when a watcher-triggered read found the file empty or half-written and waits for the write to settle.</summary>
+    internal event Action<ConfigLoadResult>? ReloadDeferred;
 
     /// <summary>Starts demo backends, the front and the admin endpoint for a validated config.</summary>
     public static async Task<BalancerHost> StartAsync(BalancerConfig config, BalancerHostOptions? options = null, CancellationToken ct = default)
@@ -259,65 +258,16 @@ public sealed partial class BalancerHost : IAsyncDisposable
         {
             return;
         }
-        _debounce = new Timer(_ => _ = ReloadAsync(), null, Timeout.Infinite, Timeout.Infinite);
-        if (_options.WatchConfigFile)
-        {
-            var full = Path.GetFullPath(path);
-            _watcher = new FileSystemWatcher(Path.GetDirectoryName(full)!, Path.GetFileName(full))
-            {
-                NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.FileName | NotifyFilters.Size | NotifyFilters.CreationTime,
-            };
-            // Editors write files in several steps (truncate, write, rename): wait for quiet before reading.
-            FileSystemEventHandler changed = (_, _) => _debounce.Change(250, Timeout.Infinite);
-            _watcher.Changed += changed;
-            _watcher.Created += changed;
-            _watcher.Renamed += (_, _) => _debounce.Change(250, Timeout.Infinite);
-            _watcher.EnableRaisingEvents = true;
-        }
-        if (_options.ReloadOnSighup && !OperatingSystem.IsWindows())
-        {
-            _sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, ctx =>
-            {
-                ctx.Cancel = true;
-                _ = ReloadAsync();
-            });
-        }
+        _reloader = ConfigReloader.Start(path, _options, _validation, Apply, Metrics, _logger);
+        _reloader.Reloaded += r => Reloaded?.Invoke(r);
+        _reloader.Deferred += r => ReloadDeferred?.Invoke(r);
     }
 
     /// <summary>Reads the config file again, validates it and applies it atomically; a bad file is rejected and the running config stays.</summary>
-    public async Task<ConfigLoadResult> ReloadAsync()
-    {
-        if (_options.ConfigPath is not { } path)
-        {
-            return new ConfigLoadResult(null, [new ConfigError("(config)", null, "the running config is embedded; there is no file to reload")]);
-        }
-        await _reloadLock.WaitAsync();
-        try
-        {
-            var result = await ConfigLoader.LoadFileAsync(path, _validation);
-            if (!result.IsValid)
-            {
-                Metrics.ConfigReloads.WithLabels("failed").Inc();
-                LogReloadRejected(_logger, path, result.Errors.Count);
-                foreach (var e in result.Errors)
-                {
-                    LogConfigError(_logger, e.ToString());
-                }
-            }
-            else
-            {
-                Apply(result.Config!);
-                Metrics.ConfigReloads.WithLabels("ok").Inc();
-                Metrics.LastReloadSuccess.SetToCurrentTimeUtc();
-            }
-            Reloaded?.Invoke(result);
-            return result;
-        }
-        finally
-        {
-            _reloadLock.Release();
-        }
-    }
+    public Task<ConfigLoadResult> ReloadAsync() =>
+        _reloader is { } reloader
+            ? reloader.ReloadAsync()
+            : Task.FromResult(new ConfigLoadResult(null, [new ConfigError("(config)", null, "the running config is embedded; there is no file to reload")]));
 
     private void Apply(BalancerConfig next)
     {
@@ -383,11 +333,9 @@ public sealed partial class BalancerHost : IAsyncDisposable
     /// <summary>Stops accepting, lets in-flight requests finish (up to the timeout) and releases everything.</summary>
     public async ValueTask DisposeAsync()
     {
-        _sighup?.Dispose();
-        _watcher?.Dispose();
-        if (_debounce is not null)
+        if (_reloader is not null)
         {
-            await _debounce.DisposeAsync();
+            await _reloader.DisposeAsync();
         }
         if (_l4 is not null)
         {
@@ -406,14 +354,7 @@ public sealed partial class BalancerHost : IAsyncDisposable
             await d.DisposeAsync();
         }
         await Control.DisposeAsync();
-        _reloadLock.Dispose();
     }
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Config reload from {Path} rejected with {Count} problem(s); the running config stays")]
-    private static partial void LogReloadRejected(ILogger logger, string path, int count);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "  {Error}")]
-    private static partial void LogConfigError(ILogger logger, string error);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Config from {Source} applied: {Routes} route(s), {Clusters} cluster(s)")]
     private static partial void LogReloaded(ILogger logger, string source, int routes, int clusters);

@@ -198,7 +198,7 @@ public sealed class L7HealthTests(ITestOutputHelper output)
     public async Task AdminReload_BadFile_Returns422WithErrors()
     {
         await using var f = await BalancerFixture.StartAsync(1);
-        await File.WriteAllTextAsync(f.ConfigPath, ConfigJson.Text(ConfigJson.Basic(["htp://x"])));
+        await f.WriteConfigAsync(ConfigJson.Text(ConfigJson.Basic(["htp://x"])));
 
         using var r = await f.Client.PostAsync(f.Host.AdminUrl + "/api/reload", null);
         var body = await r.Content.ReadAsStringAsync();

@@ -100,7 +100,7 @@ public sealed class HealthMetricsEndToEndTests
         await using var f = await BalancerFixture.StartAsync(2);
         var before = await f.Client.GetStringAsync(f.Host.AdminUrl + "/metrics");
         var config = ConfigJson.Basic([f.Backends[0].Url]);
-        await File.WriteAllTextAsync(f.ConfigPath, ConfigJson.Text(config));
+        await f.WriteConfigAsync(ConfigJson.Text(config));
 
         using var reload = await f.Client.PostAsync(f.Host.AdminUrl + "/api/reload", null);
         var after = await f.Client.GetStringAsync(f.Host.AdminUrl + "/metrics");
