@@ -41,18 +41,29 @@ public static class Poll
         }
     }
 
-    /// <summary>Blocking form of <see cref="UntilAsync(Func{bool}, TimeSpan, string)"/> for synchronous tests.</summary>
-    public static void Until(Func<bool> condition, TimeSpan timeout, string what)
+    /// <summary>Blocking poll until <paramref name="condition"/> holds or <paramref name="timeout"/> passes; returns whether it held (the caller's assertions then say what is missing).</summary>
+    public static bool TryUntil(Func<bool> condition, TimeSpan timeout)
     {
         var clock = Stopwatch.StartNew();
         while (!condition())
         {
             if (clock.Elapsed >= timeout)
             {
-                throw new TimeoutException($"{what}: not reached within {timeout.TotalMilliseconds:0} ms");
+                return false;
             }
 
             Thread.Sleep(Interval);
+        }
+
+        return true;
+    }
+
+    /// <summary>Blocking form of <see cref="UntilAsync(Func{bool}, TimeSpan, string)"/> for synchronous tests.</summary>
+    public static void Until(Func<bool> condition, TimeSpan timeout, string what)
+    {
+        if (!TryUntil(condition, timeout))
+        {
+            throw new TimeoutException($"{what}: not reached within {timeout.TotalMilliseconds:0} ms");
         }
     }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using LoadBalancer.Balancer.Tests.L4;
 using LoadBalancer.Balancer.Tests.NetNs;
 using Xunit.Abstractions;
+using LoadBalancer.Balancer.Tests.TestSupport;
 
 namespace LoadBalancer.Balancer.Tests.Reliability;
 
@@ -84,10 +85,10 @@ public sealed class L4BackendFailureTests(ITestOutputHelper output)
         var failures = after.Where(a => !a.Ok).ToList();
         var lastBad = after.Where(a => !a.Ok || a.Backend == "b2").Select(a => a.At).DefaultIfEmpty(killedAt).Max();
         var avoidedAfter = lastBad - killedAt;
-        var bound = TimeSpan.FromMilliseconds((Fall * IntervalMs) + 200 + 300);
+        var bound = TimeSpan.FromMilliseconds((Fall * IntervalMs) + 200 + WallClockCollection.SlackMs);
         output.WriteLine($"new connections: {attempts.Count} ({LoadRecorder.Summary(attempts)}); before kill {LoadRecorder.Summary(before)}; after kill {LoadRecorder.Summary(after)}");
         output.WriteLine($"failed after kill: {failures.Count} ({string.Join("; ", failures.Select(f => f.Error).Distinct().Take(3))})");
-        output.WriteLine($"health says Unhealthy {(unhealthyAt - killedAt)?.TotalMilliseconds:F0} ms after the kill; last failed/b2 attempt started {avoidedAfter.TotalMilliseconds:F0} ms after (bound fall {Fall} x interval {IntervalMs} ms + timeout 200 ms + 300 ms = {bound.TotalMilliseconds:F0} ms)");
+        output.WriteLine($"health says Unhealthy {(unhealthyAt - killedAt)?.TotalMilliseconds:F0} ms after the kill; last failed/b2 attempt started {avoidedAfter.TotalMilliseconds:F0} ms after (bound fall {Fall} x interval {IntervalMs} ms + timeout 200 ms, asserted with {WallClockCollection.SlackMs} ms slack = {bound.TotalMilliseconds:F0} ms)");
         output.WriteLine($"kept-alive connections on b1: {keptOnB1.Count}, requests {keptRequests}, failed {keptFailures}");
 
         Assert.All(before, a => Assert.True(a.Ok, a.Error));
