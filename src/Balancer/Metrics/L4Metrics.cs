@@ -44,7 +44,7 @@ public sealed class L4Metrics
         _pcapReceived = f.CreateCounter("lb_pcap_received_total", "Frames libpcap received on the interface (pcap_stats ps_recv).", ["interface"]);
         _pcapDropped = f.CreateCounter("lb_pcap_dropped_total", "Frames dropped before the engine saw them (pcap_stats ps_drop + ps_ifdrop).", ["interface"]);
         _framesSent = f.CreateCounter("lb_l4_frames_sent_total", "Frames the engine sent on the interface.", ["interface"]);
-        _sendFailures = f.CreateCounter("lb_send_failures_total", "Frames the engine failed to send (e.g. larger than the MTU).", ["interface"]);
+        _sendFailures = f.CreateCounter("lb_l4_send_failures_total", "Frames the engine failed to send (e.g. larger than the MTU).", ["interface"]);
         _oversize = f.CreateCounter("lb_l4_oversize_frames_total", "Captured frames too large for the engine's buffer.");
         _capacity.Set(engine.Config.ConnectionTable.Capacity);
         metrics.Registry.AddBeforeCollectCallback(Collect);

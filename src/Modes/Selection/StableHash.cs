@@ -118,10 +118,6 @@ public static class StableHash
         return Avalanche(h);
     }
 
-    /// <summary>Mixes a 64-bit value (for example a flow hash that was built by xor) with the xxHash64 avalanche step.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static ulong Mix(ulong value) => Avalanche(value);
-
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong Round(ulong acc, ulong input)
     {

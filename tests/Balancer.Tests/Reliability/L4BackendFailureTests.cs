@@ -6,7 +6,7 @@ using LoadBalancer.Balancer.Tests.TestSupport;
 
 namespace LoadBalancer.Balancer.Tests.Reliability;
 
-/// <summary>Issue 8: an L4 backend crashes under a steady load of new connections; the health check takes it out and nothing else breaks.</summary>
+/// <summary>An L4 backend crashes under a steady load of new connections; the health check takes it out and nothing else breaks.</summary>
 [Collection(NetNsCollection.Name)]
 public sealed class L4BackendFailureTests(ITestOutputHelper output)
 {

@@ -6,7 +6,7 @@ using Xunit.Abstractions;
 
 namespace LoadBalancer.Balancer.Tests.Reliability;
 
-/// <summary>Issue 8: the balancer process dies (SIGKILL) and comes back while long downloads run; Maglev plus ReselectViaHash puts every flow back on its backend.</summary>
+/// <summary>The balancer process dies (SIGKILL) and comes back while long downloads run; Maglev plus ReselectViaHash puts every flow back on its backend.</summary>
 [Collection(NetNsCollection.Name)]
 public sealed class L4BalancerRestartTests(ITestOutputHelper output)
 {

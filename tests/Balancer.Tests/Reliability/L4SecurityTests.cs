@@ -8,7 +8,7 @@ using LoadBalancer.TestSupport;
 
 namespace LoadBalancer.Balancer.Tests.Reliability;
 
-/// <summary>Issue 8 part 3: the engine answers ARP only for what it owns and drops spoofed or martian sources, counting them.</summary>
+/// <summary>The engine answers ARP only for what it owns and drops spoofed or martian sources, counting them.</summary>
 [Collection(NetNsCollection.Name)]
 public sealed class L4SecurityTests(SharedLab shared, ITestOutputHelper output) : IClassFixture<SharedLab>
 {

@@ -6,7 +6,7 @@ using Xunit.Abstractions;
 
 namespace LoadBalancer.Balancer.Tests.Reliability;
 
-/// <summary>Issue 8: one of three L7 backends dies under steady concurrent load; failures stop once the health check has seen it.</summary>
+/// <summary>One of three L7 backends dies under steady concurrent load; failures stop once the health check has seen it.</summary>
 [Collection(WallClockCollection.Name)]
 public sealed class L7BackendFailureTests(ITestOutputHelper output)
 {
