@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using LoadBalancer.Balancer.Tests.L4;
 using LoadBalancer.Balancer.Tests.NetNs;
-using Xunit.Abstractions;
 using LoadBalancer.Balancer.Tests.TestSupport;
+using LoadBalancer.TestSupport;
+using Xunit.Abstractions;
 
 namespace LoadBalancer.Balancer.Tests.Reliability;
 
@@ -21,7 +22,7 @@ public sealed class L4BackendFailureTests(ITestOutputHelper output)
         var config = lab.Config();
         LabProbe.TcpHealthCheck(config, $"{IntervalMs}ms", Fall);
         lab.StartBalancer(config);
-        L4Lab.Wait(() => LabProbe.Health(lab, "web", "b1") == "Healthy" && LabProbe.Health(lab, "web", "b2") == "Healthy", TimeSpan.FromSeconds(10), "both healthy");
+        Poll.Until(() => LabProbe.Health(lab, "web", "b1") == "Healthy" && LabProbe.Health(lab, "web", "b2") == "Healthy", TimeSpan.FromSeconds(10), "both healthy");
         var url = $"http://{L4Lab.Vip}:8080/";
 
         // Kept-alive connections opened before the crash: those on b1 must keep working through it.
