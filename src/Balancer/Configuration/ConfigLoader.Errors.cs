@@ -1,32 +1,81 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace LoadBalancer.Balancer.Configuration;
 
 /// <summary>Turns a binding failure into a <see cref="ConfigError"/> naming the key and the value as the user wrote it.</summary>
 public static partial class ConfigLoader
 {
-    private static ConfigError Describe(JsonNode node, string path, JsonException e)
+    // Everything below reads the failing key from JsonException.Path and the expected type from the serializer's type
+    // metadata, never from the exception's wording, so a runtime upgrade that rewords a message changes no error.
+    private static ConfigError Describe(Type root, JsonNode node, string path, JsonException e)
     {
-        var unmapped = UnmappedPropertyRegex().Match(e.Message);
         var segments = JsonPathToSegments(e.Path);
-        if (unmapped.Success)
+        if (FindUnknownKey(root, node, segments) is { } unknown)
         {
-            var name = unmapped.Groups[1].Value;
-            if (segments.Count == 0 || segments[^1] != name)
-            {
-                segments.Add(name);
-            }
-            return new ConfigError(Join(path, segments), null, UnknownKeyMessage);
+            return new ConfigError(Join(path, unknown), null, UnknownKeyMessage);
         }
         var fullPath = Join(path, segments);
         var value = Raw(Navigate(node, segments));
-        var converted = ConvertedToRegex().Match(e.Message);
-        var message = converted.Success
-            ? $"is not a valid {FriendlyType(converted.Groups[1].Value)}"
+        var target = TargetType(root, segments);
+        // Our own converters throw with a message written for the user; the built-in ones do not, so the type speaks.
+        var message = target is not null && !HasOwnConverter(target)
+            ? $"is not a valid {FriendlyType(target)}"
             : (e.InnerException?.Message ?? StripPath(e.Message));
         return new ConfigError(fullPath, value, message);
+    }
+
+    /// <summary>The path of the first key on <paramref name="segments"/> (or inside the object it ends at) that the type does not have.</summary>
+    private static List<string>? FindUnknownKey(Type root, JsonNode? node, List<string> segments)
+    {
+        var info = SerializerOptions.GetTypeInfo(root);
+        for (var i = 0; i < segments.Count; i++)
+        {
+            if (info.Kind == JsonTypeInfoKind.Object && Property(info, segments[i]) is null)
+            {
+                return segments[..(i + 1)];
+            }
+            info = Next(info, segments[i]);
+            node = Navigate(node, [segments[i]]);
+            if (info is null)
+            {
+                return null;
+            }
+        }
+        if (info.Kind == JsonTypeInfoKind.Object && node is JsonObject obj
+            && obj.FirstOrDefault(p => Property(info, p.Key) is null) is { Key: { } key })
+        {
+            return [.. segments, key];
+        }
+        return null;
+    }
+
+    private static Type? TargetType(Type root, List<string> segments)
+    {
+        JsonTypeInfo? info = SerializerOptions.GetTypeInfo(root);
+        foreach (var segment in segments)
+        {
+            info = info is null ? null : Next(info, segment);
+        }
+        return info?.Type;
+    }
+
+    private static JsonTypeInfo? Next(JsonTypeInfo info, string segment) => info.Kind switch
+    {
+        JsonTypeInfoKind.Object => Property(info, segment) is { } property ? SerializerOptions.GetTypeInfo(property.PropertyType) : null,
+        JsonTypeInfoKind.Dictionary or JsonTypeInfoKind.Enumerable => SerializerOptions.GetTypeInfo(info.ElementType!),
+        _ => null,
+    };
+
+    private static JsonPropertyInfo? Property(JsonTypeInfo info, string name) =>
+        info.Properties.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase));
+
+    private static bool HasOwnConverter(Type type)
+    {
+        var t = Nullable.GetUnderlyingType(type) ?? type;
+        return SerializerOptions.Converters.Any(c => c is not JsonStringEnumConverter && c.CanConvert(t));
     }
 
     private static string StripPath(string message)
@@ -35,33 +84,45 @@ public static partial class ConfigLoader
         return i < 0 ? message : message[..i];
     }
 
-    private static string FriendlyType(string clrType)
+    private static string FriendlyType(Type type)
     {
-        var t = clrType.Replace("System.Nullable`1[", "", StringComparison.Ordinal).TrimEnd(']');
-        var dot = t.LastIndexOf('.');
-        var name = dot >= 0 ? t[(dot + 1)..] : t;
-        return name switch
-        {
-            "Int32" or "Int64" => "whole number",
-            "Boolean" => "true/false value",
-            "TimeSpan" => "duration",
-            "String" => "string",
-            _ => $"{name} value",
-        };
+        var t = Nullable.GetUnderlyingType(type) ?? type;
+        return t == typeof(int) || t == typeof(long) ? "whole number"
+            : t == typeof(bool) ? "true/false value"
+            : t == typeof(TimeSpan) ? "duration"
+            : t == typeof(string) ? "string"
+            : $"{t.Name} value";
     }
 
+    /// <summary>Splits a JsonException.Path ($.a.b[0]['odd key']) into its keys and indexes.</summary>
     private static List<string> JsonPathToSegments(string? jsonPath)
     {
         var segments = new List<string>();
-        if (string.IsNullOrEmpty(jsonPath))
+        var p = jsonPath ?? "";
+        var i = p.StartsWith('$') ? 1 : 0;
+        while (i < p.Length)
         {
-            return segments;
-        }
-        foreach (Match m in PathSegmentRegex().Matches(jsonPath))
-        {
-            segments.Add(m.Groups["name"].Success ? m.Groups["name"].Value
-                : m.Groups["quoted"].Success ? m.Groups["quoted"].Value
-                : m.Groups["index"].Value);
+            if (p[i] == '.')
+            {
+                var end = p.IndexOfAny(['.', '['], i + 1);
+                end = end < 0 ? p.Length : end;
+                segments.Add(p[(i + 1)..end]);
+                i = end;
+            }
+            else if (p[i] == '[' && i + 1 < p.Length && p[i + 1] == '\'' && p.IndexOf("']", i + 2, StringComparison.Ordinal) is var close and >= 0)
+            {
+                segments.Add(p[(i + 2)..close]);
+                i = close + 2;
+            }
+            else if (p[i] == '[' && p.IndexOf(']', i + 1) is var bracket and >= 0)
+            {
+                segments.Add(p[(i + 1)..bracket]);
+                i = bracket + 1;
+            }
+            else
+            {
+                break;
+            }
         }
         return segments;
     }
@@ -89,13 +150,4 @@ public static partial class ConfigLoader
         JsonValue v when v.TryGetValue<string>(out var s) => s,
         _ => node.ToJsonString(),
     };
-
-    [GeneratedRegex("The JSON property '([^']+)' could not be mapped")]
-    private static partial Regex UnmappedPropertyRegex();
-
-    [GeneratedRegex("could not be converted to ([^ .]+(?:\\.[^ .]+)*(?:\\[[^\\]]+\\])?)")]
-    private static partial Regex ConvertedToRegex();
-
-    [GeneratedRegex(@"\.(?<name>[A-Za-z0-9_$-]+)|\['(?<quoted>[^']+)'\]|\[(?<index>\d+)\]")]
-    private static partial Regex PathSegmentRegex();
 }

@@ -313,7 +313,7 @@ public static partial class ConfigLoader
         }
         catch (JsonException e)
         {
-            var error = Describe(node, path, e);
+            var error = Describe(typeof(T), node, path, e);
             errors.Add(error);
             if (error.Message != UnknownKeyMessage)
             {
@@ -325,7 +325,7 @@ public static partial class ConfigLoader
             }
             catch (JsonException e2)
             {
-                errors.Add(Describe(node, path, e2));
+                errors.Add(Describe(typeof(T), node, path, e2));
                 return null;
             }
         }
