@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Bounded fuzz pass over the SharpFuzz harnesses in tests/Fuzz (issue 8).
+# Bounded fuzz pass over the SharpFuzz harnesses in tests/Fuzz.
 #   tests/fuzz.sh [SECONDS] [TARGET...]      default: 60 seconds for each of `packet` and `config`
 # With afl-fuzz (Debian's afl++) and the sharpfuzz tool (SharpFuzz.CommandLine 2.3.0) it instruments a copy of
 # the build and runs afl-fuzz; without them it runs the in-process mutation loop (same harness, no coverage).

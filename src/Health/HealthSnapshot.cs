@@ -1,6 +1,5 @@
 using System.Collections.Frozen;
 using System.Collections.Immutable;
-using LoadBalancer.Modes.Selection;
 
 namespace LoadBalancer.Health;
 
@@ -30,17 +29,4 @@ public sealed class HealthSnapshot
     /// <summary>The backends of <paramref name="poolName"/>, or empty when there is no such pool.</summary>
     public ImmutableArray<BackendView> GetPool(string poolName) =>
         Pools.TryGetValue(poolName, out var backends) ? backends : [];
-
-    /// <summary>The pool's backends as selector input, in config order: key = backend id, weight = effective weight (0 = no new flows).</summary>
-    public ImmutableArray<BackendWeight> GetWeights(string poolName)
-    {
-        var pool = GetPool(poolName);
-        var builder = ImmutableArray.CreateBuilder<BackendWeight>(pool.Length);
-        foreach (var backend in pool)
-        {
-            builder.Add(new BackendWeight(backend.BackendId, backend.EffectiveWeight));
-        }
-
-        return builder.MoveToImmutable();
-    }
 }

@@ -1,7 +1,6 @@
 using System.Threading.Channels;
 using LoadBalancer.Health.Probes;
 using LoadBalancer.Health.Tests.Probes;
-using LoadBalancer.Modes.Selection;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Time.Testing;
@@ -27,23 +26,27 @@ public sealed class HealthPipelineTests
 
         store.ApplyConfig([new PoolStateConfig("web", true, TimeSpan.Zero, [new BackendStateConfig("b1", server.EndPoint.ToString(), 7)])]);
         monitor.UpdateTargets([new HealthTarget("web", "b1", server.EndPoint.Address, server.EndPoint.Port, options)]);
-        var beforeChecks = store.Current.GetWeights("web");
+        var beforeChecks = Weights(store.Current, "web");
         monitor.Start();
         await NextAsync(scheduled);
         var delay = await NextAsync(scheduled);
-        var afterPass = store.Current.GetWeights("web");
+        var afterPass = Weights(store.Current, "web");
 
         Volatile.Write(ref status, StatusCodes.Status503ServiceUnavailable);
         time.Advance(delay);
         await NextAsync(scheduled);
         var down = store.Current.GetPool("web")[0];
 
-        Assert.Equal(new[] { new BackendWeight("b1", 0) }, beforeChecks.ToArray());
-        Assert.Equal(new[] { new BackendWeight("b1", 7) }, afterPass.ToArray());
+        Assert.Equal([("b1", 0)], beforeChecks);
+        Assert.Equal([("b1", 7)], afterPass);
         Assert.Equal(HealthState.Unhealthy, down.Health);
         Assert.False(down.AcceptsNewFlows);
         Assert.Contains("BadStatus: status 503", down.LastTransition!.Value.Reason, StringComparison.Ordinal);
     }
+
+    // What a selector is built from: backend id and effective weight (0 = no new flows), in config order.
+    private static (string Id, int Weight)[] Weights(HealthSnapshot snapshot, string pool) =>
+        snapshot.GetPool(pool).Select(b => (b.BackendId, b.EffectiveWeight)).ToArray();
 
     private static async Task<TimeSpan> NextAsync(Channel<TimeSpan> channel)
     {

@@ -43,7 +43,7 @@ public sealed record BalancerOptions
     public TuningConfig Tuning { get; init; } = new();
 }
 
-/// <summary>Throughput settings of the L7 front (each measured by the benchmark harness before it became a default).</summary>
+/// <summary>Throughput settings of the L7 front; each was measured with the benchmark harness (see the README for which are on by default).</summary>
 public sealed record TuningConfig
 {
     /// <summary>Run socket continuations inline on the I/O thread instead of the thread pool (Kestrel's UnsafePreferInlineScheduling): fewer thread hops; safe because the proxy never blocks.</summary>

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
-using System.Text.RegularExpressions;
 using Yarp.ReverseProxy.Configuration;
 
 namespace LoadBalancer.Balancer.Configuration;
@@ -11,6 +10,9 @@ public sealed record ConfigLoadResult(BalancerConfig? Config, IReadOnlyList<Conf
 {
     /// <summary>True when the config is valid and may be applied.</summary>
     public bool IsValid => Config is not null && Errors.Count == 0;
+
+    /// <summary>True when the file could not be read or is not a JSON object at all: what a read of an empty or half-written file gives.</summary>
+    public bool Unparsable { get; init; }
 }
 
 /// <summary>Reads a balancer config file (JSON, comments allowed), binds every part separately so that all problems are reported at once, then validates it.</summary>
@@ -53,7 +55,7 @@ public static partial class ConfigLoader
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return new ConfigLoadResult(null, [new ConfigError(path, null, $"cannot be read: {e.Message}")]);
+            return new ConfigLoadResult(null, [new ConfigError(path, null, $"cannot be read: {e.Message}")]) { Unparsable = true };
         }
         var fullPath = Path.GetFullPath(path);
         return await LoadTextAsync(text, fullPath, Path.GetDirectoryName(fullPath)!, context);
@@ -70,13 +72,13 @@ public static partial class ConfigLoader
             var node = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true, AllowDuplicateProperties = false });
             if (node is not JsonObject obj)
             {
-                return new ConfigLoadResult(null, [new ConfigError(source, null, "must be a JSON object")]);
+                return new ConfigLoadResult(null, [new ConfigError(source, null, "must be a JSON object")]) { Unparsable = true };
             }
             root = obj;
         }
         catch (JsonException e)
         {
-            return new ConfigLoadResult(null, [new ConfigError(source, null, $"is not valid JSON: {e.Message}")]);
+            return new ConfigLoadResult(null, [new ConfigError(source, null, $"is not valid JSON: {e.Message}")]) { Unparsable = true };
         }
 
         foreach (var (key, _) in root)
@@ -311,7 +313,7 @@ public static partial class ConfigLoader
         }
         catch (JsonException e)
         {
-            var error = Describe(node, path, e);
+            var error = Describe(typeof(T), node, path, e);
             errors.Add(error);
             if (error.Message != UnknownKeyMessage)
             {
@@ -323,7 +325,7 @@ public static partial class ConfigLoader
             }
             catch (JsonException e2)
             {
-                errors.Add(Describe(node, path, e2));
+                errors.Add(Describe(typeof(T), node, path, e2));
                 return null;
             }
         }
@@ -333,96 +335,4 @@ public static partial class ConfigLoader
             return null;
         }
     }
-
-    private static ConfigError Describe(JsonNode node, string path, JsonException e)
-    {
-        var unmapped = UnmappedPropertyRegex().Match(e.Message);
-        var segments = JsonPathToSegments(e.Path);
-        if (unmapped.Success)
-        {
-            var name = unmapped.Groups[1].Value;
-            if (segments.Count == 0 || segments[^1] != name)
-            {
-                segments.Add(name);
-            }
-            return new ConfigError(Join(path, segments), null, UnknownKeyMessage);
-        }
-        var fullPath = Join(path, segments);
-        var value = Raw(Navigate(node, segments));
-        var converted = ConvertedToRegex().Match(e.Message);
-        var message = converted.Success
-            ? $"is not a valid {FriendlyType(converted.Groups[1].Value)}"
-            : (e.InnerException?.Message ?? StripPath(e.Message));
-        return new ConfigError(fullPath, value, message);
-    }
-
-    private static string StripPath(string message)
-    {
-        var i = message.IndexOf(" Path: ", StringComparison.Ordinal);
-        return i < 0 ? message : message[..i];
-    }
-
-    private static string FriendlyType(string clrType)
-    {
-        var t = clrType.Replace("System.Nullable`1[", "", StringComparison.Ordinal).TrimEnd(']');
-        var dot = t.LastIndexOf('.');
-        var name = dot >= 0 ? t[(dot + 1)..] : t;
-        return name switch
-        {
-            "Int32" or "Int64" => "whole number",
-            "Boolean" => "true/false value",
-            "TimeSpan" => "duration",
-            "String" => "string",
-            _ => $"{name} value",
-        };
-    }
-
-    private static List<string> JsonPathToSegments(string? jsonPath)
-    {
-        var segments = new List<string>();
-        if (string.IsNullOrEmpty(jsonPath))
-        {
-            return segments;
-        }
-        foreach (Match m in PathSegmentRegex().Matches(jsonPath))
-        {
-            segments.Add(m.Groups["name"].Success ? m.Groups["name"].Value
-                : m.Groups["quoted"].Success ? m.Groups["quoted"].Value
-                : m.Groups["index"].Value);
-        }
-        return segments;
-    }
-
-    private static string Join(string path, List<string> segments) => segments.Count == 0 ? path : $"{path}:{string.Join(':', segments)}";
-
-    private static JsonNode? Navigate(JsonNode? node, List<string> segments)
-    {
-        foreach (var s in segments)
-        {
-            node = node switch
-            {
-                JsonObject o => o.FirstOrDefault(p => string.Equals(p.Key, s, StringComparison.OrdinalIgnoreCase)).Value,
-                JsonArray a when int.TryParse(s, out var i) && i < a.Count => a[i],
-                _ => null,
-            };
-        }
-        return node;
-    }
-
-    /// <summary>The value as a user wrote it (strings without quotes).</summary>
-    internal static string? Raw(JsonNode? node) => node switch
-    {
-        null => null,
-        JsonValue v when v.TryGetValue<string>(out var s) => s,
-        _ => node.ToJsonString(),
-    };
-
-    [GeneratedRegex("The JSON property '([^']+)' could not be mapped")]
-    private static partial Regex UnmappedPropertyRegex();
-
-    [GeneratedRegex("could not be converted to ([^ .]+(?:\\.[^ .]+)*(?:\\[[^\\]]+\\])?)")]
-    private static partial Regex ConvertedToRegex();
-
-    [GeneratedRegex(@"\.(?<name>[A-Za-z0-9_$-]+)|\['(?<quoted>[^']+)'\]|\[(?<index>\d+)\]")]
-    private static partial Regex PathSegmentRegex();
 }

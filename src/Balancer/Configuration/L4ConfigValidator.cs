@@ -17,6 +17,28 @@ public static class L4ConfigValidator
         {
             return;
         }
+        ValidateEngine(l4, errors);
+        var endpoints = new Dictionary<(uint, int, string), string>();
+        var vips = new HashSet<uint>();
+        foreach (var (name, s) in l4.Services)
+        {
+            ValidateService($"L4:Services:{name}", s, endpoints, vips, errors);
+        }
+        // A backend address that is also a VIP would loop packets through the engine.
+        foreach (var (name, s) in l4.Services)
+        {
+            foreach (var (id, b) in s.Backends)
+            {
+                if (TryUnicast(b.Address, out var a) && vips.Contains(a))
+                {
+                    errors.Add(new ConfigError($"L4:Services:{name}:Backends:{id}:Address", b.Address, "is a VIP of this balancer"));
+                }
+            }
+        }
+    }
+
+    private static void ValidateEngine(L4Config l4, List<ConfigError> errors)
+    {
         if (string.IsNullOrWhiteSpace(l4.Interface))
         {
             errors.Add(new ConfigError("L4:Interface", null, "is required when L4:Services has services"));
@@ -40,106 +62,102 @@ public static class L4ConfigValidator
         {
             errors.Add(new ConfigError("L4:RetiredBackendGrace", l4.RetiredBackendGrace.ToString("c", CultureInfo.InvariantCulture), "must not be negative"));
         }
+    }
 
-        var endpoints = new Dictionary<(uint, int, string), string>();
-        var vips = new HashSet<uint>();
-        foreach (var (name, s) in l4.Services)
+    private static void ValidateService(string path, L4ServiceConfig s, Dictionary<(uint, int, string), string> endpoints, HashSet<uint> vips, List<ConfigError> errors)
+    {
+        var vipOk = TryUnicast(s.Vip, out var vip);
+        if (!vipOk)
         {
-            var path = $"L4:Services:{name}";
-            var vipOk = TryUnicast(s.Vip, out var vip);
-            if (!vipOk)
+            errors.Add(new ConfigError($"{path}:Vip", s.Vip, "is not a unicast IPv4 address"));
+        }
+        if (s.Port is < 1 or > 65535)
+        {
+            errors.Add(new ConfigError($"{path}:Port", Str(s.Port), "must be from 1 to 65535"));
+        }
+        var protocol = s.Protocol.ToLowerInvariant();
+        if (protocol is not ("tcp" or "udp"))
+        {
+            errors.Add(new ConfigError($"{path}:Protocol", s.Protocol, "must be tcp or udp"));
+        }
+        if (vipOk && s.Port is >= 1 and <= 65535 && !endpoints.TryAdd((vip, s.Port, protocol), path))
+        {
+            errors.Add(new ConfigError($"{path}:Vip", s.Vip, $"with port {s.Port}/{protocol} is already the VIP of {endpoints[(vip, s.Port, protocol)]}"));
+        }
+        if (vipOk)
+        {
+            vips.Add(vip);
+        }
+        ForwardingModeKind? mode = ForwardingModeRegistry.TryGet(s.Mode, out var m) ? m.Kind : null;
+        if (mode is null)
+        {
+            errors.Add(new ConfigError($"{path}:Mode", s.Mode, "is not a mode (nat, fullnat, tunnel, dsr)"));
+        }
+        ValidateSelector(path, s.Selector, errors);
+        if (s.MssClamp == MssClampMode.Fixed && s.Mss is not (>= 536 and <= 9000))
+        {
+            errors.Add(new ConfigError($"{path}:Mss", s.Mss is { } mss ? Str(mss) : null, "must be from 536 to 9000 when MssClamp is Fixed"));
+        }
+        CheckOptionalAddress(s.TunnelSource, $"{path}:TunnelSource", errors);
+        if (mode == ForwardingModeKind.FullNat && s.FullNatSources.Count == 0)
+        {
+            errors.Add(new ConfigError($"{path}:FullNatSources", null, "must list at least one address in fullnat mode"));
+        }
+        for (var i = 0; i < s.FullNatSources.Count; i++)
+        {
+            if (!TryUnicast(s.FullNatSources[i], out _))
             {
-                errors.Add(new ConfigError($"{path}:Vip", s.Vip, "is not a unicast IPv4 address"));
-            }
-            if (s.Port is < 1 or > 65535)
-            {
-                errors.Add(new ConfigError($"{path}:Port", Str(s.Port), "must be from 1 to 65535"));
-            }
-            var protocol = s.Protocol.ToLowerInvariant();
-            if (protocol is not ("tcp" or "udp"))
-            {
-                errors.Add(new ConfigError($"{path}:Protocol", s.Protocol, "must be tcp or udp"));
-            }
-            if (vipOk && s.Port is >= 1 and <= 65535 && !endpoints.TryAdd((vip, s.Port, protocol), path))
-            {
-                errors.Add(new ConfigError($"{path}:Vip", s.Vip, $"with port {s.Port}/{protocol} is already the VIP of {endpoints[(vip, s.Port, protocol)]}"));
-            }
-            if (vipOk)
-            {
-                vips.Add(vip);
-            }
-            var modeOk = ForwardingModeRegistry.TryGet(s.Mode, out var mode);
-            if (!modeOk)
-            {
-                errors.Add(new ConfigError($"{path}:Mode", s.Mode, "is not a mode (nat, fullnat, tunnel, dsr)"));
-            }
-            if (!BackendSelectorFactory.IsKnown(s.Selector))
-            {
-                errors.Add(new ConfigError($"{path}:Selector", s.Selector, $"is not a selector ({string.Join(", ", BackendSelectorFactory.KnownNames)})"));
-            }
-            else if (string.Equals(s.Selector, "leastconn", StringComparison.OrdinalIgnoreCase))
-            {
-                // The connection table does not keep per-backend flow counts yet, which least-connections needs.
-                errors.Add(new ConfigError($"{path}:Selector", s.Selector, "is not available for L4 services yet (use maglev or wrr)"));
-            }
-            if (s.MssClamp == MssClampMode.Fixed && s.Mss is not (>= 536 and <= 9000))
-            {
-                errors.Add(new ConfigError($"{path}:Mss", s.Mss is { } m ? Str(m) : null, "must be from 536 to 9000 when MssClamp is Fixed"));
-            }
-            CheckOptionalAddress(s.TunnelSource, $"{path}:TunnelSource", errors);
-            if (modeOk && mode.Name == "fullnat" && s.FullNatSources.Count == 0)
-            {
-                errors.Add(new ConfigError($"{path}:FullNatSources", null, "must list at least one address in fullnat mode"));
-            }
-            for (var i = 0; i < s.FullNatSources.Count; i++)
-            {
-                if (!TryUnicast(s.FullNatSources[i], out _))
-                {
-                    errors.Add(new ConfigError($"{path}:FullNatSources:{i}", s.FullNatSources[i], "is not a unicast IPv4 address"));
-                }
-            }
-            if (s.Backends.Count == 0)
-            {
-                errors.Add(new ConfigError($"{path}:Backends", null, "must list at least one backend"));
-            }
-            var seen = new Dictionary<(uint, int), string>();
-            foreach (var (id, b) in s.Backends)
-            {
-                var bpath = $"{path}:Backends:{id}";
-                if (!TryUnicast(b.Address, out var address))
-                {
-                    errors.Add(new ConfigError($"{bpath}:Address", b.Address, "is not a unicast IPv4 address"));
-                    continue;
-                }
-                var port = b.Port ?? s.Port;
-                if (port is < 1 or > 65535)
-                {
-                    errors.Add(new ConfigError($"{bpath}:Port", Str(port), "must be from 1 to 65535"));
-                }
-                else if (modeOk && mode.Name is "dsr" or "tunnel" && port != s.Port)
-                {
-                    errors.Add(new ConfigError($"{bpath}:Port", Str(port), $"must equal the service port {s.Port} in {mode.Name} mode (the packet is not rewritten)"));
-                }
-                if (b.Weight is < 0 or > 1000)
-                {
-                    errors.Add(new ConfigError($"{bpath}:Weight", Str(b.Weight), "must be from 0 to 1000"));
-                }
-                if (!seen.TryAdd((address, port), id))
-                {
-                    errors.Add(new ConfigError($"{bpath}:Address", b.Address, $"with port {port} is already backend {seen[(address, port)]}"));
-                }
+                errors.Add(new ConfigError($"{path}:FullNatSources:{i}", s.FullNatSources[i], "is not a unicast IPv4 address"));
             }
         }
-        // A backend address that is also a VIP would loop packets through the engine.
-        foreach (var (name, s) in l4.Services)
+        if (s.Backends.Count == 0)
         {
-            foreach (var (id, b) in s.Backends)
-            {
-                if (TryUnicast(b.Address, out var a) && vips.Contains(a))
-                {
-                    errors.Add(new ConfigError($"L4:Services:{name}:Backends:{id}:Address", b.Address, "is a VIP of this balancer"));
-                }
-            }
+            errors.Add(new ConfigError($"{path}:Backends", null, "must list at least one backend"));
+        }
+        var seen = new Dictionary<(uint, int), string>();
+        foreach (var (id, b) in s.Backends)
+        {
+            ValidateBackend($"{path}:Backends:{id}", id, b, s, mode, seen, errors);
+        }
+    }
+
+    private static void ValidateSelector(string path, string selector, List<ConfigError> errors)
+    {
+        if (!BackendSelectorFactory.IsKnown(selector))
+        {
+            errors.Add(new ConfigError($"{path}:Selector", selector, $"is not a selector ({string.Join(", ", BackendSelectorFactory.KnownNames)})"));
+        }
+        else if (string.Equals(selector, "leastconn", StringComparison.OrdinalIgnoreCase))
+        {
+            // The connection table does not keep per-backend flow counts yet, which least-connections needs.
+            errors.Add(new ConfigError($"{path}:Selector", selector, "is not available for L4 services yet (use maglev or wrr)"));
+        }
+    }
+
+    private static void ValidateBackend(
+        string path, string id, L4BackendConfig b, L4ServiceConfig s, ForwardingModeKind? mode, Dictionary<(uint, int), string> seen, List<ConfigError> errors)
+    {
+        if (!TryUnicast(b.Address, out var address))
+        {
+            errors.Add(new ConfigError($"{path}:Address", b.Address, "is not a unicast IPv4 address"));
+            return;
+        }
+        var port = b.Port ?? s.Port;
+        if (port is < 1 or > 65535)
+        {
+            errors.Add(new ConfigError($"{path}:Port", Str(port), "must be from 1 to 65535"));
+        }
+        else if (mode is ForwardingModeKind.Dsr or ForwardingModeKind.Tunnel && port != s.Port)
+        {
+            errors.Add(new ConfigError($"{path}:Port", Str(port), $"must equal the service port {s.Port} in {s.Mode.ToLowerInvariant()} mode (the packet is not rewritten)"));
+        }
+        if (b.Weight is < 0 or > 1000)
+        {
+            errors.Add(new ConfigError($"{path}:Weight", Str(b.Weight), "must be from 0 to 1000"));
+        }
+        if (!seen.TryAdd((address, port), id))
+        {
+            errors.Add(new ConfigError($"{path}:Address", b.Address, $"with port {port} is already backend {seen[(address, port)]}"));
         }
     }
 

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using LoadBalancer.Balancer.Hosting;
 using LoadBalancer.Health;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -12,7 +11,7 @@ namespace LoadBalancer.Balancer.Control;
 public static class AdminApi
 {
     /// <summary>Maps the admin endpoints onto the admin app.</summary>
-    public static void Map(WebApplication app, BalancerHost host, string? token)
+    public static void Map(WebApplication app, IBalancerRuntime runtime, string? token)
     {
         if (!string.IsNullOrEmpty(token))
         {
@@ -32,19 +31,19 @@ public static class AdminApi
         }
         app.MapGet("/healthz", () => Results.Text("ok\n"));
         app.MapGet("/", () => Results.Content(StatusPage.Html, "text/html; charset=utf-8"));
-        app.MapGet("/api/status", () => Results.Json(Status(host)));
+        app.MapGet("/api/status", () => Results.Json(Status(runtime)));
         var backend = app.MapGroup("/api/pools/{pool}/backends/{backend}");
-        backend.MapPost("/ready", (string pool, string backend) => SetState(host, pool, backend, AdminState.Ready));
-        backend.MapPost("/drain", (string pool, string backend) => SetState(host, pool, backend, AdminState.Drain));
-        backend.MapPost("/maint", (string pool, string backend) => SetState(host, pool, backend, AdminState.Maint));
+        backend.MapPost("/ready", (string pool, string backend) => SetState(runtime, pool, backend, AdminState.Ready));
+        backend.MapPost("/drain", (string pool, string backend) => SetState(runtime, pool, backend, AdminState.Drain));
+        backend.MapPost("/maint", (string pool, string backend) => SetState(runtime, pool, backend, AdminState.Maint));
         backend.MapPost("/weight/{weight:int}", (string pool, string backend, int weight) =>
             weight is < 0 or > L7.LoadBalancing.DestinationWeights.MaxWeight
                 ? Results.BadRequest(new { error = $"weight '{weight}' must be from 0 to {L7.LoadBalancing.DestinationWeights.MaxWeight}" })
-                : SetWeight(host, pool, backend, weight));
-        backend.MapDelete("/weight", (string pool, string backend) => SetWeight(host, pool, backend, null));
+                : SetWeight(runtime, pool, backend, weight));
+        backend.MapDelete("/weight", (string pool, string backend) => SetWeight(runtime, pool, backend, null));
         app.MapPost("/api/reload", async () =>
         {
-            var result = await host.ReloadAsync();
+            var result = await runtime.ReloadAsync();
             return result.IsValid
                 ? Results.Ok(new { applied = true, source = result.Config!.Source })
                 : Results.UnprocessableEntity(new { applied = false, errors = result.Errors.Select(e => e.ToString()).ToArray() });
@@ -57,31 +56,31 @@ public static class AdminApi
         return CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(header), expected);
     }
 
-    private static IResult SetState(BalancerHost host, string pool, string backend, AdminState state) =>
-        host.Control.Store.SetAdminState(pool, backend, state)
-            ? Results.Ok(BackendJson(host, pool, backend))
+    private static IResult SetState(IBalancerRuntime runtime, string pool, string backend, AdminState state) =>
+        runtime.Control.Store.SetAdminState(pool, backend, state)
+            ? Results.Ok(BackendJson(runtime, pool, backend))
             : NotFound(pool, backend);
 
-    private static IResult SetWeight(BalancerHost host, string pool, string backend, int? weight) =>
-        host.Control.Store.SetWeight(pool, backend, weight)
-            ? Results.Ok(BackendJson(host, pool, backend))
+    private static IResult SetWeight(IBalancerRuntime runtime, string pool, string backend, int? weight) =>
+        runtime.Control.Store.SetWeight(pool, backend, weight)
+            ? Results.Ok(BackendJson(runtime, pool, backend))
             : NotFound(pool, backend);
 
     private static IResult NotFound(string pool, string backend) =>
         Results.NotFound(new { error = $"no backend '{backend}' in pool '{pool}'" });
 
-    private static object? BackendJson(BalancerHost host, string pool, string backend)
+    private static object? BackendJson(IBalancerRuntime runtime, string pool, string backend)
     {
-        var status = Status(host);
+        var status = Status(runtime);
         return status.Pools.FirstOrDefault(p => p.Name == pool)?.Backends.FirstOrDefault(b => b.Id == backend);
     }
 
     /// <summary>The status document served at /api/status.</summary>
-    public static StatusDocument Status(BalancerHost host)
+    public static StatusDocument Status(IBalancerRuntime runtime)
     {
-        var snapshot = host.Control.Store.Current;
-        var active = host.ActiveRequests();
-        var l4 = host.Current.L4.Services;
+        var snapshot = runtime.Control.Store.Current;
+        var active = runtime.ActiveRequests();
+        var l4 = runtime.Current.L4.Services;
         var pools = snapshot.Pools.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => new PoolStatus(
             p.Key,
             l4.ContainsKey(p.Key) ? "l4" : "l7",
@@ -89,7 +88,7 @@ public static class AdminApi
                 b.BackendId, b.Address, b.Health.ToString(), b.AdminState.ToString(), b.ConfiguredWeight, b.AdminWeight, b.EffectiveWeight,
                 b.AcceptsNewFlows, active.GetValueOrDefault((p.Key, b.BackendId)),
                 b.LastTransition is { } t ? new TransitionStatus(t.At, t.Reason) : null)).ToArray())).ToArray();
-        return new StatusDocument(host.Current.Source, snapshot.Version, DateTimeOffset.UtcNow, pools);
+        return new StatusDocument(runtime.Current.Source, snapshot.Version, DateTimeOffset.UtcNow, pools);
     }
 
     /// <summary>The whole status.</summary>

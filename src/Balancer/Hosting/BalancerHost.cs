@@ -1,21 +1,11 @@
-using System.Net;
-using System.Runtime.InteropServices;
 using LoadBalancer.Balancer.Configuration;
 using LoadBalancer.Balancer.Control;
 using LoadBalancer.Balancer.Demo;
 using LoadBalancer.Balancer.L4.Engine;
-using LoadBalancer.Balancer.L7;
 using LoadBalancer.Balancer.Metrics;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.DataProtection;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Prometheus;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Health;
@@ -23,36 +13,34 @@ using Yarp.ReverseProxy.Health;
 namespace LoadBalancer.Balancer.Hosting;
 
 /// <summary>One running balancer: the L7 front, the admin endpoint, demo backends if configured, and config reload.</summary>
-public sealed partial class BalancerHost : IAsyncDisposable
+public sealed partial class BalancerHost : IBalancerRuntime, IAsyncDisposable
 {
     private readonly WebApplication? _front;
     private L4Engine? _l4;
     private DataPathRoutes? _dataPath;
-    private WebApplication _admin;
+    private readonly WebApplication _admin;
     private readonly List<DemoBackend> _demoBackends;
     private readonly InMemoryConfigProvider? _proxyConfig;
     private readonly ConfigValidationContext _validation;
     private readonly BalancerHostOptions _options;
     private readonly ILogger _logger;
-    private readonly SemaphoreSlim _reloadLock = new(1, 1);
-    private FileSystemWatcher? _watcher;
-    private PosixSignalRegistration? _sighup;
-    private Timer? _debounce;
+    private ConfigReloader? _reloader;
     private BalancerConfig _current;
 
-    private BalancerHost(BalancerConfig config, BalancerHostOptions options, WebApplication? front, WebApplication admin,
+    private BalancerHost(BalancerConfig config, BalancerHostOptions options, WebApplication? front,
         List<DemoBackend> demoBackends, BalancerMetrics metrics, BackendControl control)
     {
         Control = control;
         _current = config;
         _options = options;
         _front = front;
-        _admin = admin;
         _demoBackends = demoBackends;
         Metrics = metrics;
         _proxyConfig = front?.Services.GetRequiredService<InMemoryConfigProvider>();
         _validation = front is null ? ConfigValidationContext.CreateStandalone() : ConfigValidationContext.FromServices(front.Services);
         _logger = control.Loggers.CreateLogger("LoadBalancer.Config");
+        // The admin endpoints call back into this host only when a request comes, after start-up.
+        _admin = BalancerWebApps.BuildAdmin(config, options, metrics, this);
     }
 
     /// <summary>The config in force.</summary>
@@ -76,15 +64,18 @@ public sealed partial class BalancerHost : IAsyncDisposable
     /// <summary>Raised after every reload attempt with its outcome.</summary>
     public event Action<ConfigLoadResult>? Reloaded;
 
+    /// <summary>Raised when a watcher-triggered read found the file empty or half-written and waits for the write to settle.</summary>
+    internal event Action<ConfigLoadResult>? ReloadDeferred;
+
     /// <summary>Starts demo backends, the front and the admin endpoint for a validated config.</summary>
     public static async Task<BalancerHost> StartAsync(BalancerConfig config, BalancerHostOptions? options = null, CancellationToken ct = default)
     {
         options ??= new BalancerHostOptions();
+        var loggers = LoggerFactory.Create(l => options.ConfigureLogging?.Invoke(l));
+        var control = new BackendControl(options.TimeProvider ?? TimeProvider.System, loggers);
         var demo = new List<DemoBackend>();
         WebApplication? front = null;
-        WebApplication? admin = null;
-        BackendControl? control = null;
-        BalancerHost? host_ = null;
+        BalancerHost? host = null;
         try
         {
             foreach (var d in config.DemoBackends)
@@ -92,165 +83,69 @@ public sealed partial class BalancerHost : IAsyncDisposable
                 demo.Add(await DemoBackend.StartAsync(d.Name, d.Url, ct));
             }
             var metrics = new BalancerMetrics();
-            var loggers = LoggerFactory.Create(l => options.ConfigureLogging?.Invoke(l));
-            control = new BackendControl(options.TimeProvider ?? TimeProvider.System, loggers);
             _ = new HealthMetrics(metrics, control);
             // No listeners means an L4-only balancer: no Kestrel front at all (it would bind a default port).
-            front = config.Balancer.Listeners.Count > 0 ? BuildFront(config, options, metrics, control) : null;
-            var host = new BalancerHost(config, options, front, null!, demo, metrics, control);
-            host_ = host;
-            admin = BuildAdmin(config, options, metrics, host);
-            host._admin = admin;
-            control.Changed += host.OnBackendsChanged;
-            if (config.L4.Services.Count > 0 && config.L4.Interface is { } dataInterface)
-            {
-                // Registered before the first checks run, so data-path checks never see "probe not registered".
-                host._dataPath = new DataPathRoutes(dataInterface, loggers.CreateLogger("LoadBalancer.L4.DataPath"));
-                host._dataPath.Apply(config.L4, config.HealthPools);
-                control.Probes.Register(new DataPathProbe(host._dataPath));
-            }
-            control.Apply(config);
-            host._proxyConfig?.Update(config.Routes, ProxyConfigMapper.Clusters(config));
-            if (config.L4.Services.Count > 0)
-            {
-                host._l4 = L4Engine.Start(config.L4, control, loggers, options.TimeProvider);
-                _ = new L4Metrics(host.Metrics, host._l4);
-            }
-            if (front is not null)
-            {
-                await front.StartAsync(ct);
-            }
-            await admin.StartAsync(ct);
-            host.FrontUrls = front is null ? [] : Addresses(front);
-            host.AdminUrl = Addresses(admin).First();
-            control.Start();
-            host.StartWatching();
+            front = config.Balancer.Listeners.Count > 0 ? BalancerWebApps.BuildFront(config, options, metrics, control) : null;
+            host = new BalancerHost(config, options, front, demo, metrics, control);
+            await host.StartCoreAsync(loggers, ct);
             return host;
         }
         catch
         {
-            foreach (var d in demo)
-            {
-                await d.DisposeAsync();
-            }
-            if (front is not null)
-            {
-                await front.DisposeAsync();
-            }
-            if (host_ is not null && host_._l4 is not null)
-            {
-                await host_._l4.DisposeAsync();
-            }
-            host_?._dataPath?.Dispose();
-            if (admin is not null)
-            {
-                await admin.DisposeAsync();
-            }
-            if (control is not null)
-            {
-                await control.DisposeAsync();
-            }
+            await DisposeAfterFailedStartAsync(demo, front, host, control);
             throw;
         }
     }
 
-    private static IReadOnlyList<string> Addresses(WebApplication app) =>
-        app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.ToList();
-
-    private static WebApplicationBuilder NewBuilder(BalancerHostOptions options)
+    private async Task StartCoreAsync(ILoggerFactory loggers, CancellationToken ct)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
-        builder.Services.AddSingleton<Microsoft.Extensions.Hosting.IHostLifetime, NullHostLifetime>();
-        builder.Logging.ClearProviders();
-        if (options.ConfigureLogging is { } configure)
+        var config = Current;
+        Control.Changed += OnBackendsChanged;
+        if (config.L4.Services.Count > 0 && config.L4.Interface is { } dataInterface)
         {
-            configure(builder.Logging);
+            // Registered before the first checks run, so data-path checks never see "probe not registered".
+            _dataPath = new DataPathRoutes(dataInterface, loggers.CreateLogger("LoadBalancer.L4.DataPath"));
+            _dataPath.Apply(config.L4, config.HealthPools);
+            Control.Probes.Register(new DataPathProbe(_dataPath));
         }
-        // With this category enabled at any level, ASP.NET Core starts an Activity and a logging scope for every
-        // request, and the forwarder then adds a client Activity and trace headers: a large share of a proxied
-        // request's cost. Request logging belongs in metrics here.
-        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
-        return builder;
+        Control.Apply(config);
+        _proxyConfig?.Update(config.Routes, ProxyConfigMapper.Clusters(config));
+        if (config.L4.Services.Count > 0)
+        {
+            _l4 = L4Engine.Start(config.L4, Control, loggers, _options.TimeProvider);
+            _ = new L4Metrics(Metrics, _l4);
+        }
+        if (_front is not null)
+        {
+            await _front.StartAsync(ct);
+        }
+        await _admin.StartAsync(ct);
+        FrontUrls = _front is null ? [] : BalancerWebApps.Addresses(_front);
+        AdminUrl = BalancerWebApps.Addresses(_admin).First();
+        Control.Start();
+        StartWatching();
     }
 
-    private static WebApplication BuildFront(BalancerConfig config, BalancerHostOptions options, BalancerMetrics metrics, BackendControl control)
+    private static async Task DisposeAfterFailedStartAsync(List<DemoBackend> demo, WebApplication? front, BalancerHost? host, BackendControl control)
     {
-        var builder = NewBuilder(options);
-        var limits = config.Balancer.Limits;
-        builder.WebHost.ConfigureKestrel(k =>
+        foreach (var d in demo)
         {
-            k.AddServerHeader = false;
-            k.Limits.MaxRequestBodySize = limits.MaxRequestBodySize;
-            k.Limits.RequestHeadersTimeout = limits.RequestHeadersTimeout;
-            k.Limits.KeepAliveTimeout = limits.KeepAliveTimeout;
-            k.Limits.MaxConcurrentConnections = limits.MaxConcurrentConnections;
-            foreach (var listener in config.Balancer.Listeners)
-            {
-                ListenerUrl.TryParse(listener.Url, out var url, out _);
-                k.Listen(url.Address, url.Port, o =>
-                {
-                    o.Protocols = listener.Protocols is { } p ? Enum.Parse<HttpProtocols>(p, ignoreCase: true)
-                        : url.IsHttps ? HttpProtocols.Http1AndHttp2 : HttpProtocols.Http1;
-                    if (url.IsHttps && listener.Certificate is not null)
-                    {
-                        o.UseHttps(CertificateLoader.Load(listener.Certificate));
-                    }
-                });
-            }
-        });
-        builder.Services.AddSingleton(metrics);
-        builder.Services.AddSingleton(control);
-        builder.Services.AddSingleton<L7Metrics>();
-        builder.Services.AddRequestTimeouts();
-        builder.Services.AddBalancerProxy();
-        builder.Services.AddSingleton(config.Balancer.Tuning);
-        builder.Services.AddSingleton<Yarp.ReverseProxy.Forwarder.IForwarderHttpClientFactory, TunedForwarderHttpClientFactory>();
-        if (config.Balancer.Tuning.InlineSocketCompletions)
-        {
-            builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = true);
+            await d.DisposeAsync();
         }
-        // Affinity cookies are protected with keys that live as long as the process (documented in the README).
-        builder.Services.AddDataProtection().UseEphemeralDataProtectionProvider();
-        var app = builder.Build();
-        app.UseRequestTimeouts();
-        var l7Metrics = app.Services.GetRequiredService<L7Metrics>();
-        var retry = new ConnectFailureRetry(config.Balancer.Limits.ConnectRetries);
-        app.MapReverseProxy(proxy =>
+        if (front is not null)
         {
-            proxy.Use(l7Metrics.RecordAsync);
-            proxy.Use(RequestTimeoutAs504);
-            proxy.Use(retry.InvokeAsync);
-            proxy.UseSessionAffinity();
-            proxy.UseLoadBalancing();
-            proxy.UsePassiveHealthChecks();
-        });
-        return app;
-    }
-
-    /// <summary>YARP reports a request cut off by a route's Timeout as a client cancel (400); the client deserves 504.</summary>
-    private static async Task RequestTimeoutAs504(HttpContext context, Func<Task> next)
-    {
-        await next();
-        var timeout = context.Features.Get<Microsoft.AspNetCore.Http.Timeouts.IHttpRequestTimeoutFeature>();
-        if (timeout is not null && timeout.RequestTimeoutToken.IsCancellationRequested && !context.Response.HasStarted)
-        {
-            context.Response.StatusCode = StatusCodes.Status504GatewayTimeout;
+            await front.DisposeAsync();
         }
-    }
-
-    private static WebApplication BuildAdmin(BalancerConfig config, BalancerHostOptions options, BalancerMetrics metrics, BalancerHost host)
-    {
-        var builder = NewBuilder(options);
-        ListenerUrl.TryParse(config.Balancer.Admin.Url, out var url, out _);
-        builder.WebHost.ConfigureKestrel(k =>
+        if (host?._l4 is not null)
         {
-            k.AddServerHeader = false;
-            k.Listen(url.Address, url.Port);
-        });
-        var app = builder.Build();
-        AdminApi.Map(app, host, config.Balancer.Admin.Token);
-        app.MapMetrics("/metrics", metrics.Registry);
-        return app;
+            await host._l4.DisposeAsync();
+        }
+        host?._dataPath?.Dispose();
+        if (host is not null)
+        {
+            await host._admin.DisposeAsync();
+        }
+        await control.DisposeAsync();
     }
 
     private void StartWatching()
@@ -259,65 +154,16 @@ public sealed partial class BalancerHost : IAsyncDisposable
         {
             return;
         }
-        _debounce = new Timer(_ => _ = ReloadAsync(), null, Timeout.Infinite, Timeout.Infinite);
-        if (_options.WatchConfigFile)
-        {
-            var full = Path.GetFullPath(path);
-            _watcher = new FileSystemWatcher(Path.GetDirectoryName(full)!, Path.GetFileName(full))
-            {
-                NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.FileName | NotifyFilters.Size | NotifyFilters.CreationTime,
-            };
-            // Editors write files in several steps (truncate, write, rename): wait for quiet before reading.
-            FileSystemEventHandler changed = (_, _) => _debounce.Change(250, Timeout.Infinite);
-            _watcher.Changed += changed;
-            _watcher.Created += changed;
-            _watcher.Renamed += (_, _) => _debounce.Change(250, Timeout.Infinite);
-            _watcher.EnableRaisingEvents = true;
-        }
-        if (_options.ReloadOnSighup && !OperatingSystem.IsWindows())
-        {
-            _sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, ctx =>
-            {
-                ctx.Cancel = true;
-                _ = ReloadAsync();
-            });
-        }
+        _reloader = ConfigReloader.Start(path, _options, _validation, Apply, Metrics, _logger);
+        _reloader.Reloaded += r => Reloaded?.Invoke(r);
+        _reloader.Deferred += r => ReloadDeferred?.Invoke(r);
     }
 
     /// <summary>Reads the config file again, validates it and applies it atomically; a bad file is rejected and the running config stays.</summary>
-    public async Task<ConfigLoadResult> ReloadAsync()
-    {
-        if (_options.ConfigPath is not { } path)
-        {
-            return new ConfigLoadResult(null, [new ConfigError("(config)", null, "the running config is embedded; there is no file to reload")]);
-        }
-        await _reloadLock.WaitAsync();
-        try
-        {
-            var result = await ConfigLoader.LoadFileAsync(path, _validation);
-            if (!result.IsValid)
-            {
-                Metrics.ConfigReloads.WithLabels("failed").Inc();
-                LogReloadRejected(_logger, path, result.Errors.Count);
-                foreach (var e in result.Errors)
-                {
-                    LogConfigError(_logger, e.ToString());
-                }
-            }
-            else
-            {
-                Apply(result.Config!);
-                Metrics.ConfigReloads.WithLabels("ok").Inc();
-                Metrics.LastReloadSuccess.SetToCurrentTimeUtc();
-            }
-            Reloaded?.Invoke(result);
-            return result;
-        }
-        finally
-        {
-            _reloadLock.Release();
-        }
-    }
+    public Task<ConfigLoadResult> ReloadAsync() =>
+        _reloader is { } reloader
+            ? reloader.ReloadAsync()
+            : Task.FromResult(new ConfigLoadResult(null, [new ConfigError("(config)", null, "the running config is embedded; there is no file to reload")]));
 
     private void Apply(BalancerConfig next)
     {
@@ -383,11 +229,9 @@ public sealed partial class BalancerHost : IAsyncDisposable
     /// <summary>Stops accepting, lets in-flight requests finish (up to the timeout) and releases everything.</summary>
     public async ValueTask DisposeAsync()
     {
-        _sighup?.Dispose();
-        _watcher?.Dispose();
-        if (_debounce is not null)
+        if (_reloader is not null)
         {
-            await _debounce.DisposeAsync();
+            await _reloader.DisposeAsync();
         }
         if (_l4 is not null)
         {
@@ -406,14 +250,7 @@ public sealed partial class BalancerHost : IAsyncDisposable
             await d.DisposeAsync();
         }
         await Control.DisposeAsync();
-        _reloadLock.Dispose();
     }
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Config reload from {Path} rejected with {Count} problem(s); the running config stays")]
-    private static partial void LogReloadRejected(ILogger logger, string path, int count);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "  {Error}")]
-    private static partial void LogConfigError(ILogger logger, string error);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Config from {Source} applied: {Routes} route(s), {Clusters} cluster(s)")]
     private static partial void LogReloaded(ILogger logger, string source, int routes, int clusters);

@@ -11,6 +11,12 @@ public sealed record BalancerHostOptions
     /// <summary>Watch the config file and reload when it changes.</summary>
     public bool WatchConfigFile { get; init; } = true;
 
+    /// <summary>Quiet time after the last change event before the watched file is read.</summary>
+    public TimeSpan ReloadDebounce { get; init; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>How long a read that found the file empty or half-written waits for the writer's next change before the read counts as a failed reload.</summary>
+    public TimeSpan ReloadSettleTime { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Reload on SIGHUP (off in tests: a signal handler is process-wide).</summary>
     public bool ReloadOnSighup { get; init; } = true;
 

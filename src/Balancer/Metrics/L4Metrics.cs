@@ -50,9 +50,9 @@ public sealed class L4Metrics
         _pcapReceived = f.CreateCounter("lb_pcap_received_total", "Frames libpcap received on the interface (pcap_stats ps_recv).", ["interface"]);
         _pcapDropped = f.CreateCounter("lb_pcap_dropped_total", "Frames dropped before the engine saw them (pcap_stats ps_drop + ps_ifdrop).", ["interface"]);
         _framesSent = f.CreateCounter("lb_l4_frames_sent_total", "Frames the engine sent on the interface.", ["interface"]);
-        _sendFailures = f.CreateCounter("lb_send_failures_total", "Frames the engine failed to send (e.g. larger than the MTU).", ["interface"]);
+        _sendFailures = f.CreateCounter("lb_l4_send_failures_total", "Frames the engine failed to send (e.g. larger than the MTU).", ["interface"]);
         _oversize = f.CreateCounter("lb_l4_oversize_frames_total", "Captured frames too large for the engine's buffer.");
-        _txDrops = f.CreateCounter("lb_l4_tx_drops_total", "Frames the engine's transmitters did not send, by reason (OverMtu, TxFull, SendError, Stopped); their sum is in lb_send_failures_total.", ["reason"]);
+        _txDrops = f.CreateCounter("lb_l4_tx_drops_total", "Frames the engine's transmitters did not send, by reason (OverMtu, TxFull, SendError, Stopped); their sum is in lb_l4_send_failures_total.", ["reason"]);
         _txFlushes = f.CreateCounter("lb_l4_tx_flushes_total", "Send syscalls made by the transmitters (frames per syscall = lb_l4_frames_sent_total / this).");
         _workerPackets = f.CreateCounter("lb_l4_worker_packets_total", "Frames each receive worker took from libpcap.", ["worker"]);
         _workerBatches = f.CreateCounter("lb_l4_worker_batches_total", "Non-empty receive batches per worker (mean batch size = lb_l4_worker_packets_total / this).", ["worker"]);

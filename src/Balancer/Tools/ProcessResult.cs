@@ -8,4 +8,7 @@ public readonly record struct ProcessResult(int ExitCode, string StdOut, string 
 {
     /// <summary>True when the process exited with code 0.</summary>
     public bool Ok => ExitCode == 0;
+
+    /// <summary>True when the process was killed because it outran its timeout.</summary>
+    public bool TimedOut { get; init; }
 }

@@ -2,18 +2,69 @@ using System.Diagnostics;
 
 namespace LoadBalancer.Balancer.Tools;
 
-/// <summary>Runs short helper commands (ip, ethtool, sysctl) with arguments passed as a list, never through a shell.</summary>
+/// <summary>Starts child processes (ip, ethtool, sysctl, tools, the balancer itself) with arguments passed as a list, never through a shell.</summary>
 /// <remarks>A child inherits the network namespace of the calling thread, so callers on a setns thread configure that namespace.</remarks>
 public static class ProcessRunner
 {
+    private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
+
     /// <summary>Runs a command to completion (killing it after the timeout) and returns its exit code and output.</summary>
     public static ProcessResult Run(string fileName, IEnumerable<string> arguments, TimeSpan? timeout = null)
+    {
+        using var process = Start(fileName, arguments);
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(timeout ?? DefaultTimeout))
+        {
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+            return new ProcessResult(-1, stdout.Result, stderr.Result + $"\n{fileName} timed out") { TimedOut = true };
+        }
+
+        process.WaitForExit();
+        return new ProcessResult(process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    /// <summary>Runs a command to completion without blocking a thread, writing <paramref name="stdin"/> to it first; kills it (by its PID) after the timeout.</summary>
+    public static async Task<ProcessResult> RunAsync(
+        string fileName, IEnumerable<string> arguments, TimeSpan? timeout = null, string? stdin = null, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        using var process = Start(fileName, arguments, redirectStdin: stdin is not null, environment);
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (stdin is not null)
+        {
+            await process.StandardInput.WriteAsync(stdin);
+            process.StandardInput.Close();
+        }
+
+        using var cts = new CancellationTokenSource(timeout ?? DefaultTimeout);
+        try
+        {
+            await process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+            return new ProcessResult(-1, await stdout, await stderr + $"\n{fileName} timed out") { TimedOut = true };
+        }
+
+        return new ProcessResult(process.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary>Starts a command with standard output and error redirected (the caller reads or drains them) and returns the running process.</summary>
+    /// <param name="fileName">The program.</param>
+    /// <param name="arguments">Its arguments, one element each (no shell, no quoting).</param>
+    /// <param name="redirectStdin">Whether the caller writes to its standard input.</param>
+    /// <param name="environment">Variables to set or override in the child's environment.</param>
+    public static Process Start(string fileName, IEnumerable<string> arguments, bool redirectStdin = false, IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo(fileName)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            RedirectStandardInput = false,
+            RedirectStandardInput = redirectStdin,
             UseShellExecute = false,
         };
         foreach (var argument in arguments)
@@ -21,19 +72,44 @@ public static class ProcessRunner
             info.ArgumentList.Add(argument);
         }
 
-        using var process = Process.Start(info)
-            ?? throw new InvalidOperationException($"could not start {fileName}");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(timeout ?? TimeSpan.FromSeconds(30)))
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
         {
-            process.Kill(entireProcessTree: true);
-            process.WaitForExit();
-            return new ProcessResult(-1, stdout.Result, stderr.Result + $"\n{fileName} timed out");
+            info.Environment[name] = value;
         }
 
-        process.WaitForExit();
-        return new ProcessResult(process.ExitCode, stdout.Result, stderr.Result);
+        return Process.Start(info) ?? throw new InvalidOperationException($"could not start {fileName}");
+    }
+
+    /// <summary>Starts a long-running command whose standard output and error are appended, line by line, to <paramref name="logPath"/>.</summary>
+    public static Process StartLogged(string fileName, IEnumerable<string> arguments, string logPath)
+    {
+        var log = new StreamWriter(logPath, append: true) { AutoFlush = true };
+        var process = Start(fileName, arguments);
+        DataReceivedEventHandler write = (_, e) =>
+        {
+            if (e.Data is { } line)
+            {
+                lock (log)
+                {
+                    log.WriteLine(line);
+                }
+            }
+        };
+        process.OutputDataReceived += write;
+        process.ErrorDataReceived += write;
+        // Closed once the process is gone; a line that arrives after that has nowhere to go and is dropped.
+        process.EnableRaisingEvents = true;
+        process.Exited += (_, _) =>
+        {
+            process.WaitForExit();
+            lock (log)
+            {
+                log.Dispose();
+            }
+        };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
     }
 
     /// <summary>Runs a command and throws with its stderr if it fails.</summary>

@@ -1,4 +1,3 @@
-using LoadBalancer.Modes.Flows;
 using LoadBalancer.Modes.Checksums;
 using LoadBalancer.Modes.Packets;
 
@@ -19,9 +18,6 @@ public sealed class DsrForwardingMode : IForwardingMode
 
     /// <inheritdoc />
     public ForwardingModeKind Kind => ForwardingModeKind.Dsr;
-
-    /// <inheritdoc />
-    public ReverseKind Reverse => ReverseKind.None;
 
     /// <inheritdoc />
     public bool DecrementsTtl => false;

@@ -1,4 +1,3 @@
-using LoadBalancer.Modes.Flows;
 using LoadBalancer.Modes.Checksums;
 using LoadBalancer.Modes.Packets;
 
@@ -19,9 +18,6 @@ public sealed class FullNatForwardingMode : IForwardingMode
 
     /// <inheritdoc />
     public ForwardingModeKind Kind => ForwardingModeKind.FullNat;
-
-    /// <inheritdoc />
-    public ReverseKind Reverse => ReverseKind.FullNat;
 
     /// <inheritdoc />
     public bool DecrementsTtl => true;

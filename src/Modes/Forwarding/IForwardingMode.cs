@@ -1,5 +1,3 @@
-using LoadBalancer.Modes.Flows;
-
 namespace LoadBalancer.Modes.Forwarding;
 
 /// <summary>A forwarding mode as the control plane sees it: a config name plus what the data plane needs to know about it.</summary>
@@ -10,9 +8,6 @@ public interface IForwardingMode
 
     /// <summary>Which rewrite the processor applies.</summary>
     ForwardingModeKind Kind { get; }
-
-    /// <summary>Which reply index new flows need (replies through the balancer or not).</summary>
-    ReverseKind Reverse { get; }
 
     /// <summary>Whether the balancer routes the packet (decrements TTL and drops TTL &lt;= 1).</summary>
     bool DecrementsTtl { get; }

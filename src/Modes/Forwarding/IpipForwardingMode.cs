@@ -1,4 +1,3 @@
-using LoadBalancer.Modes.Flows;
 using System.Buffers.Binary;
 using LoadBalancer.Modes.Checksums;
 using LoadBalancer.Modes.Packets;
@@ -20,9 +19,6 @@ public sealed class IpipForwardingMode : IForwardingMode
 
     /// <inheritdoc />
     public ForwardingModeKind Kind => ForwardingModeKind.Tunnel;
-
-    /// <inheritdoc />
-    public ReverseKind Reverse => ReverseKind.None;
 
     /// <inheritdoc />
     public bool DecrementsTtl => false;

@@ -1,4 +1,3 @@
-using LoadBalancer.Modes.Flows;
 using LoadBalancer.Modes.Checksums;
 using LoadBalancer.Modes.Packets;
 
@@ -19,9 +18,6 @@ public sealed class NatForwardingMode : IForwardingMode
 
     /// <inheritdoc />
     public ForwardingModeKind Kind => ForwardingModeKind.Nat;
-
-    /// <inheritdoc />
-    public ReverseKind Reverse => ReverseKind.Nat;
 
     /// <inheritdoc />
     public bool DecrementsTtl => true;

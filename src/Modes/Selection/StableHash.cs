@@ -1,7 +1,5 @@
 using System.Buffers;
-using System.Buffers.Binary;
-using System.Numerics;
-using System.Runtime.CompilerServices;
+using System.IO.Hashing;
 using System.Text;
 
 namespace LoadBalancer.Modes.Selection;
@@ -9,18 +7,12 @@ namespace LoadBalancer.Modes.Selection;
 /// <summary>A stable, well-mixed 64-bit hash (xxHash64) that gives the same value in every process, run and machine.</summary>
 /// <remarks>
 /// <see cref="string.GetHashCode()"/> is randomised per process, so it cannot place backends on a Maglev ring that two
-/// balancers must agree on. This is xxHash64 (https://github.com/Cyan4973/xxHash, XXH64 spec) written against the BCL only,
-/// so its output can be checked against any other xxHash64 implementation. Strings are hashed as their UTF-8 bytes, so a
-/// key hashes the same here as in a tool that hashes the text.
+/// balancers must agree on. This is xxHash64 (XXH64 spec) from System.IO.Hashing, whose output is fixed by the spec and
+/// can be checked against any other xxHash64 implementation (the tests hold published vectors). Strings are hashed as
+/// their UTF-8 bytes, so a key hashes the same here as in a tool that hashes the text.
 /// </remarks>
 public static class StableHash
 {
-    private const ulong Prime1 = 0x9E3779B185EBCA87UL;
-    private const ulong Prime2 = 0xC2B2AE3D27D4EB4FUL;
-    private const ulong Prime3 = 0x165667B19E3779F9UL;
-    private const ulong Prime4 = 0x85EBCA77C2B2AE63UL;
-    private const ulong Prime5 = 0x27D4EB2F165667C5UL;
-
     // Strings up to this many UTF-8 bytes are encoded on the stack; longer ones borrow a pooled buffer.
     private const int StackLimit = 256;
 
@@ -61,90 +53,5 @@ public static class StableHash
     }
 
     /// <summary>Returns the xxHash64 of <paramref name="data"/> with the given seed.</summary>
-    public static ulong Hash(ReadOnlySpan<byte> data, ulong seed)
-    {
-        int length = data.Length;
-        ulong h;
-        if (length >= 32)
-        {
-            ulong v1 = seed + Prime1 + Prime2;
-            ulong v2 = seed + Prime2;
-            ulong v3 = seed;
-            ulong v4 = seed - Prime1;
-            do
-            {
-                v1 = Round(v1, BinaryPrimitives.ReadUInt64LittleEndian(data));
-                v2 = Round(v2, BinaryPrimitives.ReadUInt64LittleEndian(data[8..]));
-                v3 = Round(v3, BinaryPrimitives.ReadUInt64LittleEndian(data[16..]));
-                v4 = Round(v4, BinaryPrimitives.ReadUInt64LittleEndian(data[24..]));
-                data = data[32..];
-            }
-            while (data.Length >= 32);
-
-            h = BitOperations.RotateLeft(v1, 1) + BitOperations.RotateLeft(v2, 7)
-                + BitOperations.RotateLeft(v3, 12) + BitOperations.RotateLeft(v4, 18);
-            h = MergeRound(h, v1);
-            h = MergeRound(h, v2);
-            h = MergeRound(h, v3);
-            h = MergeRound(h, v4);
-        }
-        else
-        {
-            h = seed + Prime5;
-        }
-
-        h += (ulong)length;
-
-        while (data.Length >= 8)
-        {
-            h ^= Round(0, BinaryPrimitives.ReadUInt64LittleEndian(data));
-            h = BitOperations.RotateLeft(h, 27) * Prime1 + Prime4;
-            data = data[8..];
-        }
-
-        if (data.Length >= 4)
-        {
-            h ^= BinaryPrimitives.ReadUInt32LittleEndian(data) * Prime1;
-            h = BitOperations.RotateLeft(h, 23) * Prime2 + Prime3;
-            data = data[4..];
-        }
-
-        foreach (byte b in data)
-        {
-            h ^= b * Prime5;
-            h = BitOperations.RotateLeft(h, 11) * Prime1;
-        }
-
-        return Avalanche(h);
-    }
-
-    /// <summary>Mixes a 64-bit value (for example a flow hash that was built by xor) with the xxHash64 avalanche step.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static ulong Mix(ulong value) => Avalanche(value);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong Round(ulong acc, ulong input)
-    {
-        acc += input * Prime2;
-        acc = BitOperations.RotateLeft(acc, 31);
-        return acc * Prime1;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong MergeRound(ulong acc, ulong value)
-    {
-        acc ^= Round(0, value);
-        return acc * Prime1 + Prime4;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong Avalanche(ulong h)
-    {
-        h ^= h >> 33;
-        h *= Prime2;
-        h ^= h >> 29;
-        h *= Prime3;
-        h ^= h >> 32;
-        return h;
-    }
+    public static ulong Hash(ReadOnlySpan<byte> data, ulong seed) => XxHash64.HashToUInt64(data, unchecked((long)seed));
 }

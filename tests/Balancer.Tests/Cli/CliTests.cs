@@ -89,12 +89,7 @@ public sealed class CliTests
     {
         using var dir = new TempDir();
         var path = dir.File("c.json", ConfigJson.Text(ConfigJson.Basic(["http://127.0.0.1:1/"])));
-        var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { BalancerProcess.DllPath, "run", "--config", path })
-        {
-            psi.ArgumentList.Add(a);
-        }
-        using var p = System.Diagnostics.Process.Start(psi)!;
+        using var p = BalancerProcess.Start("run", "--config", path);
         try
         {
             string? line;

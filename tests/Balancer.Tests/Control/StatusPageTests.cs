@@ -5,6 +5,7 @@ using System.Text.RegularExpressions;
 using LoadBalancer.Balancer.Tests.TestSupport;
 using LoadBalancer.Health;
 using Xunit.Abstractions;
+using LoadBalancer.TestSupport;
 
 namespace LoadBalancer.Balancer.Tests.Control;
 
@@ -40,7 +41,7 @@ public sealed partial class StatusPageTests(ITestOutputHelper output)
         var chromium = HeadlessChromium.RequireOrSkip();
         var total = Stopwatch.StartNew();
         await using var f = await BalancerFixture.StartAsync(3, (c, _, _) => FastChecks(c));
-        await L7HealthTests.WaitAsync(() => f.Host.Control.Store.Current.GetPool("web").All(b => b.Health == HealthState.Healthy),
+        await Poll.UntilAsync(() => f.Host.Control.Store.Current.GetPool("web").All(b => b.Health == HealthState.Healthy),
             TimeSpan.FromSeconds(10), "all healthy");
         var url = f.Host.AdminUrl + "/";
 
@@ -60,13 +61,13 @@ public sealed partial class StatusPageTests(ITestOutputHelper output)
         var victim = f.Backends[1];
         f.Backends.RemoveAt(1);
         await victim.DisposeAsync();
-        await L7HealthTests.WaitAsync(() => Backend(f, "d1").Health == HealthState.Unhealthy, TimeSpan.FromSeconds(5), "d1 unhealthy");
+        await Poll.UntilAsync(() => Backend(f, "d1").Health == HealthState.Unhealthy, TimeSpan.FromSeconds(5), "d1 unhealthy");
         using var drain = await f.Client.PostAsync(f.Host.AdminUrl + "/api/pools/web/backends/d2/drain", null);
         Assert.Equal(HttpStatusCode.OK, drain.StatusCode);
         using var slowClient = BalancerFixture.NewClient();
         using var cancelSlow = new CancellationTokenSource();
         var slow = slowClient.GetAsync(f.Front + "/delay/20000", cancelSlow.Token);
-        await L7HealthTests.WaitAsync(() => f.Host.ActiveRequests().GetValueOrDefault(("web", "d0")) == 1, TimeSpan.FromSeconds(5), "request in flight on d0");
+        await Poll.UntilAsync(() => f.Host.ActiveRequests().GetValueOrDefault(("web", "d0")) == 1, TimeSpan.FromSeconds(5), "request in flight on d0");
         var reason = Backend(f, "d1").LastTransition?.Reason;
         Assert.False(string.IsNullOrEmpty(reason));
 

@@ -8,12 +8,39 @@ public class ConfigCorpusReplayTests
 {
     public static IEnumerable<object[]> CorpusFiles() => CorpusDirectory.Files("config").Select(f => new object[] { f });
 
-    [Theory]
-    [MemberData(nameof(CorpusFiles))]
-    public void Run_CorpusFile_LoadsOrReportsErrorsWithoutThrowing(string name)
+    // What each corpus file must give: "valid", or the key (path) of its first error. Regenerate after a deliberate
+    // change with LB_UPDATE_CORPUS_EXPECTED=1 and review the diff: a changed line is a changed behaviour.
+    private static readonly string s_expectedPath = Path.Combine(CorpusDirectory.Of("config"), "..", "..", "expected", "config.tsv");
+
+    private static Dictionary<string, string> Expected() =>
+        File.ReadAllLines(s_expectedPath).Where(l => l.Length > 0 && l[0] != '#').Select(l => l.Split('\t', 2)).ToDictionary(p => p[0], p => p[1]);
+
+    private static string Outcome(string name)
     {
         ConfigLoadResult result = ConfigHarness.Run(File.ReadAllBytes(CorpusDirectory.PathOf("config", name)));
-        Assert.True(result.IsValid || result.Errors.Count > 0, name);
+        return result.IsValid ? "valid" : "error " + result.Errors[0].Path;
+    }
+
+    [Theory]
+    [MemberData(nameof(CorpusFiles))]
+    public void Run_CorpusFile_GivesItsExpectedOutcome(string name)
+    {
+        Assert.True(Expected().TryGetValue(name, out string? expected), $"{name} is not in {s_expectedPath}");
+        Assert.Equal(expected, Outcome(name));
+    }
+
+    [Fact]
+    public void ExpectedOutcomes_ListExactlyTheCorpus()
+    {
+        if (Environment.GetEnvironmentVariable("LB_UPDATE_CORPUS_EXPECTED") == "1")
+        {
+            File.WriteAllLines(s_expectedPath, new[] { "# corpus file<TAB>valid | error <key of the first error>" }
+                .Concat(CorpusDirectory.Files("config").Select(n => $"{n}\t{Outcome(n)}")));
+        }
+
+        Assert.Equal(CorpusDirectory.Files("config"), Expected().Keys.Order(StringComparer.Ordinal));
+        Assert.Contains("valid", Expected().Values);
+        Assert.True(Expected().Values.Count(v => v != "valid") > 10, "the corpus should hold many invalid configs");
     }
 
     [Theory]

@@ -1,8 +1,9 @@
-using System.Net;
 using System.Net.Sockets;
+using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using LoadBalancer.Balancer.Tests.NetNs;
+using LoadBalancer.TestSupport;
 using Xunit.Abstractions;
 
 namespace LoadBalancer.Balancer.Tests.L4;
@@ -119,12 +120,12 @@ public sealed class L4EndToEndTests(ITestOutputHelper output)
             var file = Path.Combine(dir.FullName, "slow.bin");
             var headers = Path.Combine(dir.FullName, "headers.txt");
             var download = Task.Run(() => lab.Curl("-m", "60", "--limit-rate", "400k", "-D", headers, "-o", file, $"http://{L4Lab.Vip}:8080/bytes/2097152"));
-            L4Lab.Wait(() => File.Exists(headers) && File.ReadAllText(headers).Contains("X-Backend", StringComparison.OrdinalIgnoreCase), TimeSpan.FromSeconds(10), "download headers");
+            Poll.Until(() => File.Exists(headers) && File.ReadAllText(headers).Contains("X-Backend", StringComparison.OrdinalIgnoreCase), TimeSpan.FromSeconds(10), "download headers");
             var serving = File.ReadAllLines(headers).Single(l => l.StartsWith("X-Backend", StringComparison.OrdinalIgnoreCase)).Split(':')[1].Trim();
             var other = serving == "b1" ? "b2" : "b1";
 
             lab.RewriteConfig(lab.Config([other]));
-            L4Lab.Wait(() => lab.ReadBalancerLog().Contains("applied"), TimeSpan.FromSeconds(10), "reload applied");
+            Poll.Until(() => lab.ReadBalancerLog().Contains("applied"), TimeSpan.FromSeconds(10), "reload applied");
             var after = L4Lab.Exec(lab.Client, "sh", "-c", $"for i in $(seq 30); do curl -s -m 5 http://{L4Lab.Vip}:8080/ || echo FAIL; done")
                 .StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries);
             var result = download.Wait(TimeSpan.FromSeconds(60)) ? download.Result : default;

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using LoadBalancer.Balancer.Tests.NetNs;
+using LoadBalancer.TestSupport;
 using Xunit.Abstractions;
 
 namespace LoadBalancer.Balancer.Tests.L4;
@@ -46,13 +47,13 @@ public sealed class L4HealthTests(ITestOutputHelper output)
         Check(config, "datapath");
         lab.StartBalancer(config);
 
-        L4Lab.Wait(() => Health(lab, "b1") == "Healthy" && Health(lab, "b2") == "Unhealthy", TimeSpan.FromSeconds(10), "b1 healthy, b2 unhealthy");
+        Poll.Until(() => Health(lab, "b1") == "Healthy" && Health(lab, "b2") == "Unhealthy", TimeSpan.FromSeconds(10), "b1 healthy, b2 unhealthy");
         var broken = Spread(lab, 30);
         var setupCheck = L4Lab.Exec(b2, "dotnet", TestSupport.BalancerProcess.DllPath, "backend-setup", "--mode", "dsr", "--vip", L4Lab.Vip, "--interface", "eth0", "--check");
 
         L4Lab.Exec(b2, "ip", "addr", "add", $"{L4Lab.Vip}/32", "dev", "lo");
         var fixedAfter = System.Diagnostics.Stopwatch.StartNew();
-        L4Lab.Wait(() => Health(lab, "b2") == "Healthy", TimeSpan.FromSeconds(10), "b2 healthy after the VIP is added");
+        Poll.Until(() => Health(lab, "b2") == "Healthy", TimeSpan.FromSeconds(10), "b2 healthy after the VIP is added");
         output.WriteLine($"b2 healthy {fixedAfter.ElapsedMilliseconds} ms after its VIP was added; while down: {string.Join(",", broken.Select(kv => $"{kv.Key}={kv.Value}"))}");
         var healed = Spread(lab, 30);
 
@@ -73,7 +74,7 @@ public sealed class L4HealthTests(ITestOutputHelper output)
         Check(config, "tcp");
         lab.StartBalancer(config);
 
-        L4Lab.Wait(() => Health(lab, "b1") == "Healthy" && Health(lab, "b2") == "Healthy", TimeSpan.FromSeconds(10), "both healthy by tcp");
+        Poll.Until(() => Health(lab, "b1") == "Healthy" && Health(lab, "b2") == "Healthy", TimeSpan.FromSeconds(10), "both healthy by tcp");
         var spread = Spread(lab, 12);
         output.WriteLine($"tcp check, b2 without VIP: {string.Join(",", spread.Select(kv => $"{kv.Key}={kv.Value}"))}");
 

@@ -4,6 +4,7 @@ using LoadBalancer.Balancer.Lab;
 using LoadBalancer.Balancer.Tests.NetNs;
 using LoadBalancer.Balancer.Tests.TestSupport;
 using LoadBalancer.Balancer.Tools;
+using LoadBalancer.TestSupport;
 
 namespace LoadBalancer.Balancer.Tests.L4;
 
@@ -58,7 +59,7 @@ public sealed class L4Lab : IDisposable
         _backends[name] = Start(ns, $"{name}.log", "dotnet", BalancerProcess.DllPath, "demo-backend", "--name", name, "--url", "http://0.0.0.0:8080", "--udp", "5353");
         // Ready when it answers on its real address (from the balancer's namespace, which shares the server net).
         var address = Topology.Layout.Backends.Single(b => b.Name == name).Address;
-        Wait(() => Exec(Topology.Layout.Balancer.Namespace, "curl", "-s", "-m", "1", $"http://{address}:8080/health").StdOut == "ok", TimeSpan.FromSeconds(30), $"backend {name}");
+        Poll.Until(() => Exec(Topology.Layout.Balancer.Namespace, "curl", "-s", "-m", "1", $"http://{address}:8080/health").StdOut == "ok", TimeSpan.FromSeconds(30), $"backend {name}");
     }
 
     /// <summary>The L4 config of this lab: a TCP service on :8080 and a UDP service on :5353 over the given backends.</summary>
@@ -131,7 +132,7 @@ public sealed class L4Lab : IDisposable
         _balancerLog = _balancerStarts++ == 0 ? "balancer.log" : $"balancer.{_balancerStarts}.log";
         var balancer = Start(Topology.Layout.Balancer.Namespace, _balancerLog, "dotnet", BalancerProcess.DllPath, "run", "--config", ConfigPath);
         _balancer = balancer;
-        Wait(() => ReadBalancerLog().Contains("balancer running") || balancer.HasExited, TimeSpan.FromSeconds(30), "balancer start");
+        Poll.Until(() => ReadBalancerLog().Contains("balancer running") || balancer.HasExited, TimeSpan.FromSeconds(30), "balancer start");
         BalancerLog = ReadBalancerLog();
         Assert.False(balancer.HasExited, "balancer exited: " + BalancerLog);
     }
@@ -163,31 +164,9 @@ public sealed class L4Lab : IDisposable
     private Process Start(string ns, string log, params string[] args)
     {
         var logPath = Path.Combine(_dir.Path, log);
-        var psi = new ProcessStartInfo("sh") { UseShellExecute = false };
-        psi.ArgumentList.Add("-c");
-        psi.ArgumentList.Add("exec ip netns exec \"$0\" \"$@\" > \"$LOGFILE\" 2>&1");
-        psi.ArgumentList.Add(ns);
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-        psi.Environment["LOGFILE"] = logPath;
-        var p = Process.Start(psi)!;
+        var p = ProcessRunner.StartLogged("ip", ["netns", "exec", ns, .. args], logPath);
         _processes.Add(p);
         return p;
-    }
-
-    public static void Wait(Func<bool> condition, TimeSpan limit, string what)
-    {
-        var sw = Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (sw.Elapsed > limit)
-            {
-                throw new TimeoutException($"{what}: not ready within {limit}");
-            }
-            Thread.Sleep(100);
-        }
     }
 
     public void Dispose()

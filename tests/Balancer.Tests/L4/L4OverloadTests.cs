@@ -5,6 +5,7 @@ using LoadBalancer.Balancer.L4.Interop;
 using LoadBalancer.Balancer.Tests.L4.Interop;
 using LoadBalancer.Balancer.Tests.NetNs;
 using LoadBalancer.Balancer.Tests.Reliability;
+using LoadBalancer.TestSupport;
 using Xunit.Abstractions;
 
 namespace LoadBalancer.Balancer.Tests.L4;
@@ -42,7 +43,7 @@ public sealed class L4OverloadTests(ITestOutputHelper output)
             // Downloads paced by the backend (2 MB/s for 16 MB, a steady stream) so they span the flood.
             var files = Enumerable.Range(0, Downloads).Select(i => Path.Combine(dir.FullName, $"d{i}.bin")).ToArray();
             var downloads = files.Select(f => Task.Run(() => lab.Curl("-m", "60", "-o", f, $"http://{L4Lab.Vip}:8080/bytes/{Bytes}?rate=2000000"))).ToArray();
-            L4Lab.Wait(() => files.All(f => File.Exists(f) && new FileInfo(f).Length > 0), TimeSpan.FromSeconds(20), "downloads started");
+            Poll.Until(() => files.All(f => File.Exists(f) && new FileInfo(f).Length > 0), TimeSpan.FromSeconds(20), "downloads started");
             var before = LabProbe.Scrape(lab);
 
             var random = new Random(11);
@@ -75,7 +76,7 @@ public sealed class L4OverloadTests(ITestOutputHelper output)
             output.WriteLine($"flood: {sent} spoofed SYNs in {floodTime.TotalSeconds:F2} s ({sent / floodTime.TotalSeconds:F0}/s); "
                 + $"SynShed +{Delta("lb_l4_drops_total{reason=\"SynShed\"}")}, new flows +{Delta("lb_l4_new_flows_total")}, "
                 + $"pcap dropped +{Delta("lb_pcap_dropped_total{interface=\"eth0\"}")}, evictions +{Delta("lb_conntrack_evictions_total")}, "
-                + $"NoFlow +{Delta("lb_l4_drops_total{reason=\"NoFlow\"}")}, TableFull +{Delta("lb_l4_drops_total{reason=\"TableFull\"}")}, tx drops +{Delta("lb_send_failures_total{interface=\"eth0\"}")}");
+                + $"NoFlow +{Delta("lb_l4_drops_total{reason=\"NoFlow\"}")}, TableFull +{Delta("lb_l4_drops_total{reason=\"TableFull\"}")}, tx drops +{Delta("lb_l4_send_failures_total{interface=\"eth0\"}")}");
             output.WriteLine($"download bytes during the flood: {string.Join(", ", sizesAtEnd.Zip(sizesAtStart, (e, s) => e - s))} (at its start: {string.Join(", ", sizesAtStart)})");
 
             Assert.True(sent >= Syns / 2, $"generator sent only {sent}");

@@ -65,7 +65,7 @@ public sealed class PolicyEndToEndTests
             ["d1"] = new JsonObject { ["Address"] = f.Backends[1].Url },
             ["d3"] = new JsonObject { ["Address"] = f.Backends[3].Url },
         };
-        await File.WriteAllTextAsync(f.ConfigPath, ConfigJson.Text(next));
+        await f.WriteConfigAsync(ConfigJson.Text(next));
         var result = await f.Host.ReloadAsync();
         Assert.True(result.IsValid, string.Join("\n", result.Errors));
         var after = await MapAsync(400);

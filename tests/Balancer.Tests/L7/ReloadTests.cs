@@ -11,7 +11,7 @@ public sealed class ReloadTests
     {
         var done = new TaskCompletionSource<ConfigLoadResult>(TaskCreationOptions.RunContinuationsAsynchronously);
         f.Host.Reloaded += r => done.TrySetResult(r);
-        await File.WriteAllTextAsync(f.ConfigPath, text);
+        await f.WriteConfigAsync(text);
         return await done.Task.WaitAsync(TimeSpan.FromSeconds(10));
     }
 
@@ -22,6 +22,34 @@ public sealed class ReloadTests
         var next = ConfigJson.Basic([f.Backends[2].Url]);
 
         var result = await WriteAndWaitAsync(f, ConfigJson.Text(next));
+        var counts = await f.SpreadAsync(9);
+
+        Assert.True(result.IsValid, string.Join("\n", result.Errors));
+        Assert.Equal(9, counts["b2"]);
+        Assert.Equal(1, f.Host.Metrics.ConfigReloads.WithLabels("ok").Value);
+        Assert.Equal(0, f.Host.Metrics.ConfigReloads.WithLabels("failed").Value);
+    }
+
+    [Fact]
+    public async Task Reload_FileWrittenInTwoSteps_AppliedOnceWithoutAFailedReload()
+    {
+        await using var f = await BalancerFixture.StartAsync(3);
+        byte[] text = System.Text.Encoding.UTF8.GetBytes(ConfigJson.Text(ConfigJson.Basic([f.Backends[2].Url])));
+        var deferred = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var done = new TaskCompletionSource<ConfigLoadResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        f.Host.ReloadDeferred += _ => deferred.TrySetResult();
+        f.Host.Reloaded += r => done.TrySetResult(r);
+
+        // An editor that truncates, writes part of the file, pauses, then writes the rest.
+        await using (var stream = new FileStream(f.ConfigPath, FileMode.Create, FileAccess.Write, FileShare.ReadWrite))
+        {
+            await stream.WriteAsync(text.AsMemory(0, text.Length / 2));
+            await stream.FlushAsync();
+            // The watcher has read the half-written file (and must not count it as a failed reload).
+            await deferred.Task.WaitAsync(TimeSpan.FromSeconds(10));
+            await stream.WriteAsync(text.AsMemory(text.Length / 2));
+        }
+        var result = await done.Task.WaitAsync(TimeSpan.FromSeconds(10));
         var counts = await f.SpreadAsync(9);
 
         Assert.True(result.IsValid, string.Join("\n", result.Errors));
@@ -67,7 +95,7 @@ public sealed class ReloadTests
         await using var f = await BalancerFixture.StartAsync(1);
         var broken = ConfigJson.Basic([f.Backends[0].Url]);
         ((JsonObject)broken["Balancer"]!)["Limits"] = new JsonObject { ["MaxRequestBodySize"] = 0 };
-        await File.WriteAllTextAsync(f.ConfigPath, ConfigJson.Text(broken));
+        await f.WriteConfigAsync(ConfigJson.Text(broken));
 
         var result = await f.Host.ReloadAsync();
 

@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using LoadBalancer.Balancer.Tools;
 
 namespace LoadBalancer.Balancer.Tests.Metrics;
 
@@ -14,32 +14,12 @@ internal static class ExternalTool
     /// <summary>Runs a tool with stdin text, waits at most <paramref name="timeout"/> (then kills it by its PID) and returns exit code and output.</summary>
     public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string path, string stdin, TimeSpan timeout, params string[] args)
     {
-        var psi = new ProcessStartInfo(path)
+        var result = await ProcessRunner.RunAsync(path, args, timeout, stdin);
+        if (result.TimedOut)
         {
-            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
-        };
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        await p.StandardInput.WriteAsync(stdin);
-        p.StandardInput.Close();
-        using var cts = new CancellationTokenSource(timeout);
-        try
-        {
-            await p.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            p.Kill();
-            await p.WaitForExitAsync();
             throw new TimeoutException($"{path} {string.Join(' ', args)} still ran after {timeout}");
         }
 
-        return (p.ExitCode, await stdout, await stderr);
+        return (result.ExitCode, result.StdOut, result.StdErr);
     }
 }

@@ -10,7 +10,7 @@ public sealed partial class GrafanaDashboardTests
     private static readonly string[] L4Metrics =
     [
         "lb_l4_packets_total", "lb_l4_bytes_total", "lb_l4_drops_total", "lb_l4_new_flows_total", "lb_conntrack_entries", "lb_conntrack_capacity",
-        "lb_conntrack_evictions_total", "lb_fullnat_ports_available", "lb_arp_total", "lb_pcap_received_total", "lb_pcap_dropped_total", "lb_send_failures_total",
+        "lb_conntrack_evictions_total", "lb_fullnat_ports_available", "lb_arp_total", "lb_pcap_received_total", "lb_pcap_dropped_total", "lb_l4_send_failures_total",
     ];
 
     private static readonly string[] HistogramSuffixes = ["_bucket", "_sum", "_count"];

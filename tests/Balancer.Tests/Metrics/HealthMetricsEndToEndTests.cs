@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using LoadBalancer.Balancer.Tests.TestSupport;
 using LoadBalancer.Health;
+using LoadBalancer.TestSupport;
 
 namespace LoadBalancer.Balancer.Tests.Metrics;
 
@@ -36,10 +37,10 @@ public sealed class HealthMetricsEndToEndTests
     public async Task Metrics_BackendDies_TransitionsStatesAndFailuresExact()
     {
         await using var f = await BalancerFixture.StartAsync(3, (c, _, _) => FastChecks(c));
-        await Control.L7HealthTests.WaitAsync(() => f.Host.Control.Store.Current.GetPool("web").All(b => b.Health == HealthState.Healthy),
+        await Poll.UntilAsync(() => f.Host.Control.Store.Current.GetPool("web").All(b => b.Health == HealthState.Healthy),
             Limit, "all healthy");
         await f.Backends[1].DisposeAsync();
-        await Control.L7HealthTests.WaitAsync(() => State(f, "d1") == HealthState.Unhealthy, Limit, "d1 unhealthy");
+        await Poll.UntilAsync(() => State(f, "d1") == HealthState.Unhealthy, Limit, "d1 unhealthy");
         // Freeze the counters: no more checks after this.
         await f.Host.Control.Monitor.StopAsync();
 
@@ -100,7 +101,7 @@ public sealed class HealthMetricsEndToEndTests
         await using var f = await BalancerFixture.StartAsync(2);
         var before = await f.Client.GetStringAsync(f.Host.AdminUrl + "/metrics");
         var config = ConfigJson.Basic([f.Backends[0].Url]);
-        await File.WriteAllTextAsync(f.ConfigPath, ConfigJson.Text(config));
+        await f.WriteConfigAsync(ConfigJson.Text(config));
 
         using var reload = await f.Client.PostAsync(f.Host.AdminUrl + "/api/reload", null);
         var after = await f.Client.GetStringAsync(f.Host.AdminUrl + "/metrics");

@@ -6,6 +6,7 @@ using LoadBalancer.Health;
 using LoadBalancer.Health.Probes;
 using Microsoft.Extensions.Logging.Abstractions;
 using Prometheus;
+using LoadBalancer.TestSupport;
 
 namespace LoadBalancer.Balancer.Tests.Metrics;
 
@@ -50,7 +51,7 @@ public sealed class HealthMetricsTests : IAsyncDisposable
         Configure("scripted", "b1");
         _control.Start();
 
-        await Control.L7HealthTests.WaitAsync(() => State("b1") == HealthState.Healthy, Limit, "b1 healthy after 3 failures and 2 passes");
+        await Poll.UntilAsync(() => State("b1") == HealthState.Healthy, Limit, "b1 healthy after 3 failures and 2 passes");
         await _control.Monitor.StopAsync();
         var text = await ScrapeAsync(_metrics.Registry);
 
@@ -113,7 +114,7 @@ public sealed class HealthMetricsTests : IAsyncDisposable
         _ = new HealthMetrics(_metrics, _control);
         Configure("scripted", "b1", "b2");
         _control.Start();
-        await Control.L7HealthTests.WaitAsync(() => State("b1") == HealthState.Healthy && State("b2") == HealthState.Healthy, Limit, "both healthy");
+        await Poll.UntilAsync(() => State("b1") == HealthState.Healthy && State("b2") == HealthState.Healthy, Limit, "both healthy");
         var before = await ScrapeAsync(_metrics.Registry);
 
         Configure("scripted", "b1");
@@ -148,7 +149,7 @@ public sealed class HealthMetricsTests : IAsyncDisposable
         _control.Start();
 
         // Unknown -> Unhealthy (3 failures) -> Healthy (2 passes) needs 5 checks, each past a throwing handler.
-        await Control.L7HealthTests.WaitAsync(() => State("b1") == HealthState.Healthy, Limit, "b1 healthy despite a throwing handler");
+        await Poll.UntilAsync(() => State("b1") == HealthState.Healthy, Limit, "b1 healthy despite a throwing handler");
         await _control.Monitor.StopAsync();
 
         Assert.True(probe.Calls >= 5, $"{probe.Calls} checks");
@@ -171,7 +172,7 @@ public sealed class HealthMetricsTests : IAsyncDisposable
         Configure("scripted", "b1");
         _control.Start();
 
-        await Control.L7HealthTests.WaitAsync(() => State("b1") == HealthState.Healthy, Limit, "b1 healthy");
+        await Poll.UntilAsync(() => State("b1") == HealthState.Healthy, Limit, "b1 healthy");
         await _control.Monitor.StopAsync();
 
         Assert.Equal(probe.Calls, seen.Count);

@@ -1,9 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
 using System.Net.Sockets;
+using System.Net;
 using System.Text.Json.Nodes;
 using LoadBalancer.Balancer.Tests.TestSupport;
+using LoadBalancer.Balancer.Tools;
 using Xunit.Abstractions;
 
 namespace LoadBalancer.Balancer.Tests.Metrics;
@@ -34,13 +35,7 @@ public sealed class PrometheusServerTests(ITestOutputHelper output)
         // Prometheus does not take port 0: borrow a free port from the kernel and hand it over.
         var port = FreePort();
         var api = $"http://127.0.0.1:{port}/api/v1";
-        var psi = new ProcessStartInfo(binary!) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { $"--config.file={config}", $"--storage.tsdb.path={Path.Combine(dir.Path, "data")}", $"--web.listen-address=127.0.0.1:{port}" })
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        using var prometheus = Process.Start(psi)!;
+        using var prometheus = ProcessRunner.Start(binary!, [$"--config.file={config}", $"--storage.tsdb.path={Path.Combine(dir.Path, "data")}", $"--web.listen-address=127.0.0.1:{port}"]);
         var log = new System.Text.StringBuilder();
         prometheus.OutputDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
         prometheus.ErrorDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };

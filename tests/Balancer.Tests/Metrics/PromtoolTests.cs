@@ -1,6 +1,7 @@
 using LoadBalancer.Balancer.Tests.TestSupport;
 using LoadBalancer.Health;
 using Xunit.Abstractions;
+using LoadBalancer.TestSupport;
 
 namespace LoadBalancer.Balancer.Tests.Metrics;
 
@@ -15,7 +16,7 @@ public sealed class PromtoolTests(ITestOutputHelper output)
         var promtool = ExternalTool.Find("promtool");
         Skip.If(promtool is null, Missing);
         await using var f = await BalancerFixture.StartAsync(3, (c, backends, _) => LargeConfig.Shape(c, backends, 2, 3));
-        await Control.L7HealthTests.WaitAsync(
+        await Poll.UntilAsync(
             () => f.Host.Control.Store.Current.Pools.Values.All(p => p.All(b => b.Health == HealthState.Healthy)), TimeSpan.FromSeconds(15), "all healthy");
         for (var i = 0; i < 20; i++)
         {

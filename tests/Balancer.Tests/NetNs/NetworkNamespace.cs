@@ -94,13 +94,7 @@ public sealed class NetworkNamespace : IDisposable
     /// <summary>Starts a long-running process inside the namespace; it is killed on Dispose.</summary>
     public Process StartProcess(string fileName, params string[] args)
     {
-        var info = new ProcessStartInfo("ip") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in (string[])["netns", "exec", Name, fileName, .. args])
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {fileName}");
+        var process = ProcessRunner.Start("ip", ["netns", "exec", Name, fileName, .. args]);
         _processes.Add(process);
         return process;
     }

@@ -1,11 +1,13 @@
 using System.Diagnostics;
 using LoadBalancer.Balancer.Tests.L4;
 using LoadBalancer.Balancer.Tests.NetNs;
+using LoadBalancer.Balancer.Tests.TestSupport;
+using LoadBalancer.TestSupport;
 using Xunit.Abstractions;
 
 namespace LoadBalancer.Balancer.Tests.Reliability;
 
-/// <summary>Issue 8: an L4 backend crashes under a steady load of new connections; the health check takes it out and nothing else breaks.</summary>
+/// <summary>An L4 backend crashes under a steady load of new connections; the health check takes it out and nothing else breaks.</summary>
 [Collection(NetNsCollection.Name)]
 public sealed class L4BackendFailureTests(ITestOutputHelper output)
 {
@@ -20,7 +22,7 @@ public sealed class L4BackendFailureTests(ITestOutputHelper output)
         var config = lab.Config();
         LabProbe.TcpHealthCheck(config, $"{IntervalMs}ms", Fall);
         lab.StartBalancer(config);
-        L4Lab.Wait(() => LabProbe.Health(lab, "web", "b1") == "Healthy" && LabProbe.Health(lab, "web", "b2") == "Healthy", TimeSpan.FromSeconds(10), "both healthy");
+        Poll.Until(() => LabProbe.Health(lab, "web", "b1") == "Healthy" && LabProbe.Health(lab, "web", "b2") == "Healthy", TimeSpan.FromSeconds(10), "both healthy");
         var url = $"http://{L4Lab.Vip}:8080/";
 
         // Kept-alive connections opened before the crash: those on b1 must keep working through it.
@@ -84,10 +86,10 @@ public sealed class L4BackendFailureTests(ITestOutputHelper output)
         var failures = after.Where(a => !a.Ok).ToList();
         var lastBad = after.Where(a => !a.Ok || a.Backend == "b2").Select(a => a.At).DefaultIfEmpty(killedAt).Max();
         var avoidedAfter = lastBad - killedAt;
-        var bound = TimeSpan.FromMilliseconds((Fall * IntervalMs) + 200 + 300);
+        var bound = TimeSpan.FromMilliseconds((Fall * IntervalMs) + 200 + WallClockCollection.SlackMs);
         output.WriteLine($"new connections: {attempts.Count} ({LoadRecorder.Summary(attempts)}); before kill {LoadRecorder.Summary(before)}; after kill {LoadRecorder.Summary(after)}");
         output.WriteLine($"failed after kill: {failures.Count} ({string.Join("; ", failures.Select(f => f.Error).Distinct().Take(3))})");
-        output.WriteLine($"health says Unhealthy {(unhealthyAt - killedAt)?.TotalMilliseconds:F0} ms after the kill; last failed/b2 attempt started {avoidedAfter.TotalMilliseconds:F0} ms after (bound fall {Fall} x interval {IntervalMs} ms + timeout 200 ms + 300 ms = {bound.TotalMilliseconds:F0} ms)");
+        output.WriteLine($"health says Unhealthy {(unhealthyAt - killedAt)?.TotalMilliseconds:F0} ms after the kill; last failed/b2 attempt started {avoidedAfter.TotalMilliseconds:F0} ms after (bound fall {Fall} x interval {IntervalMs} ms + timeout 200 ms, asserted with {WallClockCollection.SlackMs} ms slack = {bound.TotalMilliseconds:F0} ms)");
         output.WriteLine($"kept-alive connections on b1: {keptOnB1.Count}, requests {keptRequests}, failed {keptFailures}");
 
         Assert.All(before, a => Assert.True(a.Ok, a.Error));

@@ -2,11 +2,12 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using LoadBalancer.Balancer.Tests.L4;
 using LoadBalancer.Balancer.Tests.NetNs;
+using LoadBalancer.TestSupport;
 using Xunit.Abstractions;
 
 namespace LoadBalancer.Balancer.Tests.Reliability;
 
-/// <summary>Issue 8: the balancer process dies (SIGKILL) and comes back while long downloads run; Maglev plus ReselectViaHash puts every flow back on its backend.</summary>
+/// <summary>The balancer process dies (SIGKILL) and comes back while long downloads run; Maglev plus ReselectViaHash puts every flow back on its backend.</summary>
 [Collection(NetNsCollection.Name)]
 public sealed class L4BalancerRestartTests(ITestOutputHelper output)
 {
@@ -50,7 +51,7 @@ public sealed class L4BalancerRestartTests(ITestOutputHelper output)
                     $"http://{L4Lab.Vip}:8080/bytes/{Bytes}");
                 return (Result: r, Took: clock.Elapsed);
             })).ToArray();
-            L4Lab.Wait(() => Enumerable.Range(0, Downloads).All(i => File.Exists(Path.Combine(dir.FullName, $"d{i}")) && new FileInfo(Path.Combine(dir.FullName, $"d{i}")).Length > 200_000),
+            Poll.Until(() => Enumerable.Range(0, Downloads).All(i => File.Exists(Path.Combine(dir.FullName, $"d{i}")) && new FileInfo(Path.Combine(dir.FullName, $"d{i}")).Length > 200_000),
                 TimeSpan.FromSeconds(10), "downloads under way");
             var sizesAtKill = Enumerable.Range(0, Downloads).Select(i => new FileInfo(Path.Combine(dir.FullName, $"d{i}")).Length).ToList();
             var downFor = lab.RestartBalancer();

@@ -7,7 +7,7 @@ using Xunit.Abstractions;
 
 namespace LoadBalancer.Balancer.Tests.Reliability;
 
-/// <summary>Issue 8: more long-lived flows than the connection table holds; new flows follow WhenFull, memory stays bounded, tracked flows keep working.</summary>
+/// <summary>More long-lived flows than the connection table holds; new flows follow WhenFull, memory stays bounded, tracked flows keep working.</summary>
 [Collection(NetNsCollection.Name)]
 public sealed class L4ConnectionTableFullTests(ITestOutputHelper output)
 {

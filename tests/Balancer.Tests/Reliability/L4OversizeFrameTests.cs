@@ -8,7 +8,7 @@ using Xunit.Abstractions;
 
 namespace LoadBalancer.Balancer.Tests.Reliability;
 
-/// <summary>Issue 8: tunnel-mode frames that grow past the balancer's MTU cannot be sent; the failures are counted and the engine keeps forwarding.</summary>
+/// <summary>Tunnel-mode frames that grow past the balancer's MTU cannot be sent; the failures are counted and the engine keeps forwarding.</summary>
 [Collection(NetNsCollection.Name)]
 public sealed class L4OversizeFrameTests(ITestOutputHelper output)
 {

@@ -6,7 +6,7 @@ using Xunit.Abstractions;
 
 namespace LoadBalancer.Balancer.Tests.Reliability;
 
-/// <summary>Issue 8: the config is reloaded every 100 ms under load (weights flipping between 1 and 2, same backends); nothing breaks.</summary>
+/// <summary>The config is reloaded every 100 ms under load (weights flipping between 1 and 2, same backends); nothing breaks.</summary>
 [Collection(NetNsCollection.Name)]
 public sealed class L4ReloadStormTests(ITestOutputHelper output)
 {

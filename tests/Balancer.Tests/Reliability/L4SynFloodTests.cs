@@ -9,7 +9,7 @@ using Xunit.Abstractions;
 
 namespace LoadBalancer.Balancer.Tests.Reliability;
 
-/// <summary>Issue 8: a bounded SYN flood from spoofed lab-subnet sources; the table stays within capacity, memory bounded, real clients served.</summary>
+/// <summary>A bounded SYN flood from spoofed lab-subnet sources; the table stays within capacity, memory bounded, real clients served.</summary>
 [Collection(NetNsCollection.Name)]
 public sealed class L4SynFloodTests(ITestOutputHelper output)
 {

@@ -17,8 +17,8 @@ internal static class LabProbe
     /// <summary>lb_l4_drops_total for one reason.</summary>
     public static double Drops(string scrape, string reason) => Value(scrape, $"lb_l4_drops_total{{reason=\"{reason}\"}}");
 
-    /// <summary>lb_send_failures_total on the lab interface.</summary>
-    public static double SendFailures(string scrape) => Value(scrape, "lb_send_failures_total{interface=\"eth0\"}");
+    /// <summary>lb_l4_send_failures_total on the lab interface.</summary>
+    public static double SendFailures(string scrape) => Value(scrape, "lb_l4_send_failures_total{interface=\"eth0\"}");
 
     /// <summary>The health state of one backend of one pool from /api/status, or null if not listed.</summary>
     public static string? Health(L4Lab lab, string pool, string backend) => Backend(lab, pool, backend)?.Health;

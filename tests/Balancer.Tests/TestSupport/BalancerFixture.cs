@@ -45,7 +45,13 @@ public sealed class BalancerFixture : IAsyncDisposable
         var path = dir.File("balancer.json", ConfigJson.Text(config));
         var result = await ConfigLoader.LoadFileAsync(path, ConfigValidationContext.CreateStandalone());
         Assert.True(result.IsValid, string.Join("\n", result.Errors));
-        var host = await BalancerHost.StartAsync(result.Config!, new BalancerHostOptions { ConfigPath = path, ReloadOnSighup = false });
+        var host = await BalancerHost.StartAsync(result.Config!, new BalancerHostOptions
+        {
+            ConfigPath = path,
+            ReloadOnSighup = false,
+            // Generous on a loaded machine: a test that writes a file in two steps gets this long between them.
+            ReloadSettleTime = TimeSpan.FromSeconds(10),
+        });
         return new BalancerFixture(dir, path, backends, host);
     }
 
@@ -62,6 +68,14 @@ public sealed class BalancerFixture : IAsyncDisposable
             DefaultRequestVersion = version ?? HttpVersion.Version11,
             DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
         };
+
+    /// <summary>Replaces the config file atomically (a temp file renamed over it), so the watcher never sees a half-written file.</summary>
+    public async Task WriteConfigAsync(string text)
+    {
+        var temp = ConfigPath + ".tmp";
+        await File.WriteAllTextAsync(temp, text);
+        File.Move(temp, ConfigPath, overwrite: true);
+    }
 
     /// <summary>GETs the path <paramref name="count"/> times and counts which backend answered.</summary>
     public async Task<Dictionary<string, int>> SpreadAsync(int count, string path = "/")

@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using LoadBalancer.Balancer.Tools;
 
 namespace LoadBalancer.Balancer.Tests.TestSupport;
 
@@ -12,26 +12,14 @@ public static class BalancerProcess
     /// <summary>Runs <c>balancer ARGS</c> and waits at most <paramref name="timeout"/>; kills it (by its PID) if it is still running then.</summary>
     public static async Task<Result> RunAsync(TimeSpan timeout, params string[] args)
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(DllPath);
-        foreach (var a in args)
+        var result = await ProcessRunner.RunAsync("dotnet", [DllPath, .. args], timeout);
+        if (result.TimedOut)
         {
-            psi.ArgumentList.Add(a);
+            throw new TimeoutException($"balancer {string.Join(' ', args)} still ran after {timeout}: {result.StdOut}{result.StdErr}");
         }
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(timeout);
-        try
-        {
-            await p.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            p.Kill(entireProcessTree: true);
-            await p.WaitForExitAsync();
-            throw new TimeoutException($"balancer {string.Join(' ', args)} still ran after {timeout}: {await stdout}{await stderr}");
-        }
-        return new Result(p.ExitCode, await stdout, await stderr);
+        return new Result(result.ExitCode, result.StdOut, result.StdErr);
     }
+
+    /// <summary>Starts <c>balancer ARGS</c> with its output redirected; the caller stops it.</summary>
+    public static System.Diagnostics.Process Start(params string[] args) => ProcessRunner.Start("dotnet", [DllPath, .. args]);
 }

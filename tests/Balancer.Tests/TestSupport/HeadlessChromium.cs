@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text;
+using LoadBalancer.Balancer.Tools;
 
 namespace LoadBalancer.Balancer.Tests.TestSupport;
 
@@ -66,15 +67,8 @@ public sealed class HeadlessChromium
         var profile = Directory.CreateTempSubdirectory("lbtest-chromium-");
         try
         {
-            var psi = new ProcessStartInfo(ExecutablePath)
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-                StandardOutputEncoding = Encoding.UTF8,
-            };
-            foreach (var arg in new[]
-            {
+            string[] args =
+            [
                 "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
                 "--disable-default-apps", "--disable-extensions", "--mute-audio", "--no-default-browser-check",
@@ -82,36 +76,21 @@ public sealed class HeadlessChromium
                 // background request Chromium makes on its own cannot leave the machine.
                 "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.*, EXCLUDE [::1], EXCLUDE ::1",
                 "--user-data-dir=" + profile.FullName,
-            })
-            {
-                psi.ArgumentList.Add(arg);
-            }
-            foreach (var arg in modeArgs)
-            {
-                psi.ArgumentList.Add(arg);
-            }
-            psi.ArgumentList.Add(url);
+                .. modeArgs,
+                url,
+            ];
             // Chromium's caches and crash dumps go to the throw-away profile, not the user's home.
-            psi.Environment["HOME"] = profile.FullName;
-            psi.Environment["XDG_CONFIG_HOME"] = profile.FullName;
-            psi.Environment["XDG_CACHE_HOME"] = profile.FullName;
-
-            using var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start " + ExecutablePath);
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = process.StandardError.ReadToEndAsync();
-            using var cts = new CancellationTokenSource(timeout);
-            try
+            var environment = new Dictionary<string, string>
             {
-                await process.WaitForExitAsync(cts.Token);
-            }
-            catch (OperationCanceledException)
+                ["HOME"] = profile.FullName, ["XDG_CONFIG_HOME"] = profile.FullName, ["XDG_CACHE_HOME"] = profile.FullName,
+            };
+            // On timeout the runner kills the process tree: the launcher execs the browser, so its renderer and zygote go too.
+            var result = await ProcessRunner.RunAsync(ExecutablePath, args, timeout, environment: environment);
+            if (result.TimedOut)
             {
-                // The launcher execs the browser, so this PID is the browser; its renderer and zygote children go with the tree.
-                process.Kill(entireProcessTree: true);
-                await process.WaitForExitAsync();
-                throw new TimeoutException($"chromium did not finish within {timeout} for {url}; killed PID {process.Id}. stderr tail:\n{Tail(await stderr)}");
+                throw new TimeoutException($"chromium did not finish within {timeout} for {url}. stderr tail:\n{Tail(result.StdErr)}");
             }
-            return (process.ExitCode, await stdout, await stderr);
+            return (result.ExitCode, result.StdOut, result.StdErr);
         }
         finally
         {

@@ -1,5 +1,6 @@
 using CsCheck;
 using LoadBalancer.Modes.Selection;
+using LoadBalancer.TestSupport;
 using Xunit;
 
 namespace LoadBalancer.Modes.Tests.Selection;
@@ -72,14 +73,17 @@ public sealed class LeastConnectionsSelectorTests
     {
         var selector = new LeastConnectionsSelector([new("a", 1), new("b", 1)], [3, 1]);
         selector.Select(0);
-        long before = GC.GetAllocatedBytesForCurrentThread();
         int sum = 0;
-        for (ulong h = 0; h < 10_000; h++)
+        IReadOnlyList<long> rounds = Allocations.UntilSteady(() =>
         {
-            sum += selector.Select(h);
-        }
+            sum = 0;
+            for (ulong h = 0; h < 10_000; h++)
+            {
+                sum += selector.Select(h);
+            }
+        });
 
-        Assert.Equal(before, GC.GetAllocatedBytesForCurrentThread());
+        Assert.True(Allocations.Settled(rounds), Allocations.Describe(rounds));
         Assert.Equal(10_000, sum);
     }
 }

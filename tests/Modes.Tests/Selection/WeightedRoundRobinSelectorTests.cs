@@ -1,5 +1,6 @@
 using CsCheck;
 using LoadBalancer.Modes.Selection;
+using LoadBalancer.TestSupport;
 using Xunit;
 
 namespace LoadBalancer.Modes.Tests.Selection;
@@ -85,14 +86,17 @@ public sealed class WeightedRoundRobinSelectorTests
     {
         var selector = new WeightedRoundRobinSelector([new("a", 2), new("b", 3)]);
         selector.Select(0);
-        long before = GC.GetAllocatedBytesForCurrentThread();
         int sum = 0;
-        for (int k = 0; k < 10_000; k++)
+        IReadOnlyList<long> rounds = Allocations.UntilSteady(() =>
         {
-            sum += selector.Select(0);
-        }
+            sum = 0;
+            for (int k = 0; k < 10_000; k++)
+            {
+                sum += selector.Select(0);
+            }
+        });
 
-        Assert.Equal(before, GC.GetAllocatedBytesForCurrentThread());
+        Assert.True(Allocations.Settled(rounds), Allocations.Describe(rounds));
         Assert.Equal(6000, sum);
     }
 

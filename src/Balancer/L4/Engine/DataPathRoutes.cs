@@ -33,23 +33,9 @@ public sealed partial class DataPathRoutes(string interfaceName, ILogger logger)
     /// <summary>Makes the rules match the DSR services of <paramref name="config"/> that have a data-path check.</summary>
     public void Apply(L4Config config, IReadOnlyDictionary<string, HealthPoolConfig> health)
     {
-        var wanted = new Dictionary<(string, string), Route>();
-        var index = 0;
-        foreach (var (name, s) in config.Services.OrderBy(x => x.Key, StringComparer.Ordinal))
-        {
-            if (!string.Equals(s.Mode, "dsr", StringComparison.OrdinalIgnoreCase)
-                || !health.TryGetValue(name, out var h) || !string.Equals(h.Check?.Probe, "datapath", StringComparison.OrdinalIgnoreCase))
-            {
-                continue;
-            }
-            foreach (var (id, b) in s.Backends.OrderBy(x => x.Key, StringComparer.Ordinal))
-            {
-                wanted[(name, id)] = new Route(s.Vip, s.Port, b.Address, MarkBase + (uint)index, FirstTable + index);
-                index++;
-            }
-        }
         lock (_lock)
         {
+            var wanted = Plan(config, health, _routes);
             foreach (var old in _routes.Values.Where(r => !wanted.ContainsValue(r)))
             {
                 Remove(old);
@@ -60,6 +46,48 @@ public sealed partial class DataPathRoutes(string interfaceName, ILogger logger)
             }
             _routes = wanted;
         }
+    }
+
+    /// <summary>The routes <paramref name="config"/> needs; a backend that already has one keeps its mark and table, a new one takes the lowest free number.</summary>
+    internal static Dictionary<(string Pool, string Backend), Route> Plan(
+        L4Config config, IReadOnlyDictionary<string, HealthPoolConfig> health, IReadOnlyDictionary<(string Pool, string Backend), Route> current)
+    {
+        var probed = new List<((string, string) Key, string Vip, int Port, string Address)>();
+        foreach (var (name, s) in config.Services.OrderBy(x => x.Key, StringComparer.Ordinal))
+        {
+            if (!string.Equals(s.Mode, "dsr", StringComparison.OrdinalIgnoreCase)
+                || !health.TryGetValue(name, out var h) || !string.Equals(h.Check?.Probe, "datapath", StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+            foreach (var (id, b) in s.Backends.OrderBy(x => x.Key, StringComparer.Ordinal))
+            {
+                probed.Add(((name, id), s.Vip, s.Port, b.Address));
+            }
+        }
+        // Numbers stay with their backend: adding or removing one must not move the others' rules and tables.
+        var taken = probed.Where(p => current.ContainsKey(p.Key)).Select(p => current[p.Key].Table - FirstTable).ToHashSet();
+        var wanted = new Dictionary<(string, string), Route>();
+        var free = 0;
+        foreach (var (key, vip, port, address) in probed)
+        {
+            int index;
+            if (current.TryGetValue(key, out var existing))
+            {
+                index = existing.Table - FirstTable;
+            }
+            else
+            {
+                while (taken.Contains(free))
+                {
+                    free++;
+                }
+                index = free;
+                taken.Add(index);
+            }
+            wanted[key] = new Route(vip, port, address, MarkBase + (uint)index, FirstTable + index);
+        }
+        return wanted;
     }
 
     private void Add(Route r)

@@ -178,7 +178,7 @@ public sealed class L4SnapshotBuilder
                     Backends = backends,
                     Selector = BackendSelectorFactory.Create(s.Selector, weights),
                     TunnelSource = tunnelSource,
-                    MssClamp = s.MssClamp ?? (mode.Name == "tunnel" ? MssClampMode.SubtractOverhead : MssClampMode.Off),
+                    MssClamp = s.MssClamp ?? (mode.Kind == ForwardingModeKind.Tunnel ? MssClampMode.SubtractOverhead : MssClampMode.Off),
                     MssClampValue = (ushort)(s.Mss ?? 0),
                     FullNatSources = fullNat,
                     ChecksumMode = s.Checksum,
@@ -208,7 +208,7 @@ public sealed class L4SnapshotBuilder
                 {
                     dst.Add(f);
                 }
-                if (ForwardingModeRegistry.TryGet(s.Mode, out var mode) && mode.Name == "nat")
+                if (ForwardingModeRegistry.TryGet(s.Mode, out var mode) && mode.Kind == ForwardingModeKind.Nat)
                 {
                     foreach (var slot in _slots[name].Where(x => !x.Dead))
                     {

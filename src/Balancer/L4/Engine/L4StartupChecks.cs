@@ -32,7 +32,7 @@ public static class L4StartupChecks
         {
             problems.Add($"L4:Interface: '{config.Interface}' has no IPv4 address; give it one or set L4:SourceAddress (needed to resolve backends with ARP)");
         }
-        var usesNat = config.Services.Values.Any(s => ForwardingModeRegistry.TryGet(s.Mode, out var m) && m.Name is "nat" or "fullnat");
+        var usesNat = config.Services.Values.Any(s => ForwardingModeRegistry.TryGet(s.Mode, out var m) && m.Kind is ForwardingModeKind.Nat or ForwardingModeKind.FullNat);
         if (usesNat && ReadSysctl("net/ipv4/ip_forward") == "1")
         {
             problems.Add("net.ipv4.ip_forward=1 in the balancer's namespace: the kernel would also forward un-rewritten NAT replies to clients; set it to 0 (sysctl -w net.ipv4.ip_forward=0)");

@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using System.Text;
 using LoadBalancer.Balancer.L4.Interop;
 using LoadBalancer.Balancer.Tests.NetNs;
-
+using LoadBalancer.TestSupport;
 using Xunit;
 
 namespace LoadBalancer.Balancer.Tests.L4.Interop;
@@ -47,10 +47,15 @@ public sealed class PcapPortTests
         int received = client.Receive(buffer);
         Assert.Equal("pong", Encoding.ASCII.GetString(buffer, 0, received));
 
-        // The reply matches the filter too; with direction IN the port must not capture its own frame.
-        Thread.Sleep(300);
+        // The reply matches the filter too; with direction IN the port must not capture its own frame. pcap sees an
+        // outgoing frame as it is sent, so a marker the peer sends after the reply arrives behind it: once the marker
+        // is in, a wrongly captured reply would be too.
+        client.SendTo("mark"u8.ToArray(), new IPEndPoint(AddressB, 7000));
+        var marker = handler.WaitForFrame(TimeSpan.FromSeconds(5));
+        Assert.NotNull(marker);
+        Assert.Equal("mark", Encoding.ASCII.GetString(marker.AsSpan(marker.Length - 4)));
         var counters = port.ReadCounters();
-        Assert.Equal(1, counters.FramesReceived);
+        Assert.Equal(2, counters.FramesReceived);
         Assert.Equal(0, handler.Count);
         Assert.Equal(1, counters.FramesSent);
         Assert.True(counters.Kernel.Received >= 1, $"pcap_stats received {counters.Kernel.Received}");
@@ -97,11 +102,7 @@ public sealed class PcapPortTests
             client.SendTo("x"u8.ToArray(), target);
         }
 
-        var deadline = DateTime.UtcNow.AddSeconds(5);
-        while (handler.Count < frames && DateTime.UtcNow < deadline)
-        {
-            Thread.Sleep(10);
-        }
+        Poll.TryUntil(() => handler.Count >= frames, TimeSpan.FromSeconds(10));
 
         Assert.Equal(frames, handler.Count);
         // Skip the first frames: the first passes through JIT and tiering on the receive thread.

@@ -1,0 +1,120 @@
+using LoadBalancer.Balancer.Configuration;
+using LoadBalancer.Balancer.Control;
+using LoadBalancer.Balancer.L7;
+using LoadBalancer.Balancer.Metrics;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Prometheus;
+using Yarp.ReverseProxy;
+
+namespace LoadBalancer.Balancer.Hosting;
+
+/// <summary>Builds the two Kestrel applications of a balancer: the L7 front (YARP) and the admin endpoint.</summary>
+internal static class BalancerWebApps
+{
+    public static IReadOnlyList<string> Addresses(WebApplication app) =>
+        app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.ToList();
+
+    private static WebApplicationBuilder NewBuilder(BalancerHostOptions options)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        builder.Services.AddSingleton<Microsoft.Extensions.Hosting.IHostLifetime, NullHostLifetime>();
+        builder.Logging.ClearProviders();
+        if (options.ConfigureLogging is { } configure)
+        {
+            configure(builder.Logging);
+        }
+        // With this category enabled at any level, ASP.NET Core starts an Activity and a logging scope for every
+        // request, and the forwarder then adds a client Activity and trace headers: a large share of a proxied
+        // request's cost. Request logging belongs in metrics here.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
+        return builder;
+    }
+
+    public static WebApplication BuildFront(BalancerConfig config, BalancerHostOptions options, BalancerMetrics metrics, BackendControl control)
+    {
+        var builder = NewBuilder(options);
+        var limits = config.Balancer.Limits;
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Limits.MaxRequestBodySize = limits.MaxRequestBodySize;
+            k.Limits.RequestHeadersTimeout = limits.RequestHeadersTimeout;
+            k.Limits.KeepAliveTimeout = limits.KeepAliveTimeout;
+            k.Limits.MaxConcurrentConnections = limits.MaxConcurrentConnections;
+            foreach (var listener in config.Balancer.Listeners)
+            {
+                ListenerUrl.TryParse(listener.Url, out var url, out _);
+                k.Listen(url.Address, url.Port, o =>
+                {
+                    o.Protocols = listener.Protocols is { } p ? Enum.Parse<HttpProtocols>(p, ignoreCase: true)
+                        : url.IsHttps ? HttpProtocols.Http1AndHttp2 : HttpProtocols.Http1;
+                    if (url.IsHttps && listener.Certificate is not null)
+                    {
+                        o.UseHttps(CertificateLoader.Load(listener.Certificate));
+                    }
+                });
+            }
+        });
+        builder.Services.AddSingleton(metrics);
+        builder.Services.AddSingleton(control);
+        builder.Services.AddSingleton<L7Metrics>();
+        builder.Services.AddRequestTimeouts();
+        builder.Services.AddBalancerProxy();
+        builder.Services.AddSingleton(config.Balancer.Tuning);
+        builder.Services.AddSingleton<Yarp.ReverseProxy.Forwarder.IForwarderHttpClientFactory, TunedForwarderHttpClientFactory>();
+        if (config.Balancer.Tuning.InlineSocketCompletions)
+        {
+            builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = true);
+        }
+        // Affinity cookies are protected with keys that live as long as the process (documented in the README).
+        builder.Services.AddDataProtection().UseEphemeralDataProtectionProvider();
+        var app = builder.Build();
+        app.UseRequestTimeouts();
+        var l7Metrics = app.Services.GetRequiredService<L7Metrics>();
+        var retry = new ConnectFailureRetry(config.Balancer.Limits.ConnectRetries);
+        app.MapReverseProxy(proxy =>
+        {
+            proxy.Use(l7Metrics.RecordAsync);
+            proxy.Use(RequestTimeoutAs504);
+            proxy.Use(retry.InvokeAsync);
+            proxy.UseSessionAffinity();
+            proxy.UseLoadBalancing();
+            proxy.UsePassiveHealthChecks();
+        });
+        return app;
+    }
+
+    /// <summary>YARP reports a request cut off by a route's Timeout as a client cancel (400); the client deserves 504.</summary>
+    private static async Task RequestTimeoutAs504(HttpContext context, Func<Task> next)
+    {
+        await next();
+        var timeout = context.Features.Get<Microsoft.AspNetCore.Http.Timeouts.IHttpRequestTimeoutFeature>();
+        if (timeout is not null && timeout.RequestTimeoutToken.IsCancellationRequested && !context.Response.HasStarted)
+        {
+            context.Response.StatusCode = StatusCodes.Status504GatewayTimeout;
+        }
+    }
+
+    public static WebApplication BuildAdmin(BalancerConfig config, BalancerHostOptions options, BalancerMetrics metrics, IBalancerRuntime runtime)
+    {
+        var builder = NewBuilder(options);
+        ListenerUrl.TryParse(config.Balancer.Admin.Url, out var url, out _);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Listen(url.Address, url.Port);
+        });
+        var app = builder.Build();
+        AdminApi.Map(app, runtime, config.Balancer.Admin.Token);
+        app.MapMetrics("/metrics", metrics.Registry);
+        return app;
+    }
+}
