@@ -36,10 +36,10 @@ public static class AdminApi
         backend.MapPost("/ready", (string pool, string backend) => SetState(runtime, pool, backend, AdminState.Ready));
         backend.MapPost("/drain", (string pool, string backend) => SetState(runtime, pool, backend, AdminState.Drain));
         backend.MapPost("/maint", (string pool, string backend) => SetState(runtime, pool, backend, AdminState.Maint));
-        backend.MapPost("/weight/{weight:int}", (string pool, string backend, int weight) =>
+        backend.MapPost("/weight/{weight:int}", async (string pool, string backend, int weight) =>
             weight is < 0 or > L7.LoadBalancing.DestinationWeights.MaxWeight
                 ? Results.BadRequest(new { error = $"weight '{weight}' must be from 0 to {L7.LoadBalancing.DestinationWeights.MaxWeight}" })
-                : SetWeight(runtime, pool, backend, weight));
+                : await SetWeight(runtime, pool, backend, weight));
         backend.MapDelete("/weight", (string pool, string backend) => SetWeight(runtime, pool, backend, null));
         app.MapPost("/api/reload", async () =>
         {
@@ -56,15 +56,25 @@ public static class AdminApi
         return CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(header), expected);
     }
 
-    private static IResult SetState(IBalancerRuntime runtime, string pool, string backend, AdminState state) =>
-        runtime.Control.Store.SetAdminState(pool, backend, state)
-            ? Results.Ok(BackendJson(runtime, pool, backend))
-            : NotFound(pool, backend);
+    private static Task<IResult> SetState(IBalancerRuntime runtime, string pool, string backend, AdminState state) =>
+        Applied(runtime, pool, backend, runtime.Control.Store.SetAdminState(pool, backend, state));
 
-    private static IResult SetWeight(IBalancerRuntime runtime, string pool, string backend, int? weight) =>
-        runtime.Control.Store.SetWeight(pool, backend, weight)
-            ? Results.Ok(BackendJson(runtime, pool, backend))
-            : NotFound(pool, backend);
+    private static Task<IResult> SetWeight(IBalancerRuntime runtime, string pool, string backend, int? weight) =>
+        Applied(runtime, pool, backend, runtime.Control.Store.SetWeight(pool, backend, weight));
+
+    /// <summary>Answers once the change is in force (the next request or new flow already sees it), so a script can drain and then act.</summary>
+    private static async Task<IResult> Applied(IBalancerRuntime runtime, string pool, string backend, bool found)
+    {
+        if (!found)
+        {
+            return NotFound(pool, backend);
+        }
+        await runtime.Control.ChangesApplied().WaitAsync(AppliedTimeout);
+        return Results.Ok(BackendJson(runtime, pool, backend));
+    }
+
+    /// <summary>Longest wait for a change to reach the proxy and the L4 engine before the admin call answers anyway.</summary>
+    private static readonly TimeSpan AppliedTimeout = TimeSpan.FromSeconds(5);
 
     private static IResult NotFound(string pool, string backend) =>
         Results.NotFound(new { error = $"no backend '{backend}' in pool '{pool}'" });

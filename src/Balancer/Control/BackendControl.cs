@@ -13,6 +13,8 @@ public sealed partial class BackendControl : IAsyncDisposable
 {
     private readonly ILogger _logger;
     private FrozenDictionary<(string Pool, string Backend), BackendView> _views = FrozenDictionary<(string, string), BackendView>.Empty;
+    private readonly object _notifyLock = new();
+    private Task _listenersDone = Task.CompletedTask;
 
     /// <summary>Creates the store and the monitor; call <see cref="Apply"/> then <see cref="Start"/>.</summary>
     public BackendControl(TimeProvider time, ILoggerFactory loggers)
@@ -123,10 +125,37 @@ public sealed partial class BackendControl : IAsyncDisposable
             }
         }
         Volatile.Write(ref _views, views.ToFrozenDictionary());
-        // Listeners may take locks of their own (YARP's cluster state): never call them under the store's lock.
+        // Listeners may take locks of their own (YARP's cluster state): never call them under the store's lock. They run
+        // off this thread, one snapshot after another, and ChangesApplied() tells when they have caught up.
         if (Changed is { } changed)
         {
-            ThreadPool.QueueUserWorkItem(static s => s.changed(s.snapshot), (changed, snapshot), preferLocal: false);
+            lock (_notifyLock)
+            {
+                _listenersDone = _listenersDone.ContinueWith(
+                    (_, state) => Notify(((Action<HealthSnapshot>, HealthSnapshot))state!),
+                    (changed, snapshot), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+            }
+        }
+    }
+
+    /// <summary>Completes once the listeners of every snapshot published so far have run: YARP's available destinations and the L4 snapshot then reflect the latest health, admin state and weights.</summary>
+    public Task ChangesApplied()
+    {
+        lock (_notifyLock)
+        {
+            return _listenersDone;
+        }
+    }
+
+    private void Notify((Action<HealthSnapshot> Listeners, HealthSnapshot Snapshot) change)
+    {
+        try
+        {
+            change.Listeners(change.Snapshot);
+        }
+        catch (Exception e)
+        {
+            LogListenerFailed(_logger, change.Snapshot.Version, e);
         }
     }
 
@@ -140,4 +169,7 @@ public sealed partial class BackendControl : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Cannot resolve backend host {Host} for health checks: {Reason}")]
     private static partial void LogUnresolved(ILogger logger, string host, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Applying backend state snapshot {Version} failed; the next change applies again")]
+    private static partial void LogListenerFailed(ILogger logger, long version, Exception e);
 }

@@ -120,7 +120,6 @@ public sealed class L7HealthTests(ITestOutputHelper output)
 
         using var drain = await f.Client.PostAsync(f.Host.AdminUrl + "/api/pools/web/backends/d0/drain", null);
         var status = JsonNode.Parse(await drain.Content.ReadAsStringAsync())!;
-        await Task.Delay(100);
         var spread = await f.SpreadAsync(10);
         using var done = await inFlight;
 
@@ -132,7 +131,6 @@ public sealed class L7HealthTests(ITestOutputHelper output)
         Assert.Equal("b0", done.Headers.GetValues("X-Backend").Single());
 
         using var ready = await f.Client.PostAsync(f.Host.AdminUrl + "/api/pools/web/backends/d0/ready", null);
-        await Task.Delay(100);
         Assert.Equal(2, (await f.SpreadAsync(10)).Count);
     }
 
@@ -142,10 +140,8 @@ public sealed class L7HealthTests(ITestOutputHelper output)
         await using var f = await BalancerFixture.StartAsync(2, policy: "WeightedRoundRobin");
 
         using var set = await f.Client.PostAsync(f.Host.AdminUrl + "/api/pools/web/backends/d1/weight/0", null);
-        await Task.Delay(100);
         var zero = await f.SpreadAsync(20);
         using var reset = await f.Client.DeleteAsync(f.Host.AdminUrl + "/api/pools/web/backends/d1/weight");
-        await Task.Delay(100);
         var restored = await f.SpreadAsync(20);
         using var missing = await f.Client.PostAsync(f.Host.AdminUrl + "/api/pools/web/backends/nope/drain", null);
         using var bad = await f.Client.PostAsync(f.Host.AdminUrl + "/api/pools/web/backends/d1/weight/5000", null);
