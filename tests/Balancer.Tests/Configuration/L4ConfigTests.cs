@@ -117,13 +117,13 @@ public sealed class L4ConfigTests
     {
         var config = Valid();
         config["L4"]!["Workers"] = 2;
-        config["L4"]!["Io"] = new JsonObject { ["Transmit"] = "Ring", ["BatchSize"] = 256, ["RingFrames"] = 4096, ["QdiscBypass"] = true, ["ReceiveBufferMiB"] = 64 };
+        config["L4"]!["Io"] = new JsonObject { ["Transmit"] = "Ring", ["BatchSize"] = 256, ["RingFrames"] = 4096, ["QdiscBypass"] = true, ["ReceiveBufferMiB"] = 64, ["SynQueue"] = false };
 
         var result = await ConfigLoader.LoadTextAsync(ConfigJson.Text(config), "t.json", ".", Context);
 
         Assert.True(result.IsValid, string.Join("\n", result.Errors));
         var io = result.Config!.L4.Io.ToOptions();
-        Assert.Equal(new LoadBalancer.Balancer.L4.Interop.TransmitOptions { Kind = LoadBalancer.Balancer.L4.Interop.TransmitKind.Ring, BatchSize = 256, RingFrames = 4096, QdiscBypass = true, ReceiveBufferBytes = 64 << 20 }, io);
+        Assert.Equal(new LoadBalancer.Balancer.L4.Interop.TransmitOptions { Kind = LoadBalancer.Balancer.L4.Interop.TransmitKind.Ring, BatchSize = 256, RingFrames = 4096, QdiscBypass = true, ReceiveBufferBytes = 64 << 20, SeparateSynQueue = false }, io);
         Assert.Equal(2, result.Config.L4.EffectiveWorkers);
     }
 }
