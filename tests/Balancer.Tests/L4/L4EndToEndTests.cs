@@ -44,7 +44,7 @@ public sealed class L4EndToEndTests(ITestOutputHelper output)
         config["L4"]!["Workers"] = workers;
         config["L4"]!["Io"] = new System.Text.Json.Nodes.JsonObject { ["Transmit"] = transmit };
         lab.StartBalancer(config);
-        Assert.Contains($"{workers} worker(s), transmit {transmit}", lab.BalancerLog);
+        Assert.Contains($"{workers} worker(s) + {workers} for new-flow SYNs, transmit {transmit}", lab.BalancerLog);
 
         // 100 HTTP requests through the VIP, each a new connection: all succeed, both backends get a share.
         var loop = L4Lab.Exec(lab.Client, "sh", "-c",

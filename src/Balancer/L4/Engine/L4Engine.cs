@@ -144,7 +144,8 @@ public sealed partial class L4Engine : IAsyncDisposable
         AnnounceOwnedAddresses();
         _neighbours.Maintain(SendArpRequest);
         _housekeeping = _time.CreateTimer(_ => Housekeeping(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
-        LogStarted(_logger, Config.Interface!, Mac.ToString(), Config.Services.Count, _workers.Length, _workers[0].Transmitter.Kind.ToString().ToLowerInvariant(), _filter);
+        var synWorkers = Enumerable.Range(0, _workers.Length).Count(_port.IsSynQueue);
+        LogStarted(_logger, Config.Interface!, Mac.ToString(), Config.Services.Count, _workers.Length - synWorkers, synWorkers, _workers[0].Transmitter.Kind.ToString().ToLowerInvariant(), _filter);
     }
 
     /// <summary>Applies a new validated L4 config: services, backends and weights change without dropping tracked flows.</summary>
@@ -257,8 +258,8 @@ public sealed partial class L4Engine : IAsyncDisposable
         _port = null;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "L4 engine on {Interface} ({Mac}): {Services} service(s), {Workers} worker(s), transmit {Transmit}; capture filter: {Filter}")]
-    private static partial void LogStarted(ILogger logger, string @interface, string mac, int services, int workers, string transmit, string filter);
+    [LoggerMessage(Level = LogLevel.Information, Message = "L4 engine on {Interface} ({Mac}): {Services} service(s), {Workers} worker(s) + {SynWorkers} for new-flow SYNs, transmit {Transmit}; capture filter: {Filter}")]
+    private static partial void LogStarted(ILogger logger, string @interface, string mac, int services, int workers, int synWorkers, string transmit, string filter);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "L4 warm-up: {Frames} synthetic frames through every mode in {Milliseconds:F0} ms before capture starts")]
     private static partial void LogWarmUp(ILogger logger, long frames, double milliseconds);
