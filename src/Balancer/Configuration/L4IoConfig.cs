@@ -14,8 +14,8 @@ public sealed record L4IoConfig
     /// <summary>Smallest and largest kernel receive buffer per worker, in MiB.</summary>
     public const int MinReceiveBufferMiB = 1, MaxReceiveBufferMiB = 1024;
 
-    /// <summary><c>sendmmsg</c> (default), <c>ring</c> or <c>pcap</c>.</summary>
-    public string Transmit { get; init; } = "sendmmsg";
+    /// <summary><c>ring</c> (default: the fastest in bench/RESULTS.md), <c>sendmmsg</c> or <c>pcap</c>.</summary>
+    public string Transmit { get; init; } = "ring";
 
     /// <summary>PACKET_QDISC_BYPASS on the transmit socket (sendmmsg and ring).</summary>
     public bool QdiscBypass { get; init; }
@@ -48,7 +48,7 @@ public sealed record L4IoConfig
     /// <summary>The validated settings as transmitter options.</summary>
     public TransmitOptions ToOptions() => new()
     {
-        Kind = TryParseTransmit(Transmit, out var kind) ? kind : TransmitKind.Sendmmsg,
+        Kind = TryParseTransmit(Transmit, out var kind) ? kind : TransmitKind.Ring,
         QdiscBypass = QdiscBypass,
         BatchSize = BatchSize,
         RingFrames = RingFrames,

@@ -4,7 +4,7 @@ namespace LoadBalancer.Balancer.L4.Interop;
 public sealed record TransmitOptions
 {
     /// <summary>The transmit path.</summary>
-    public TransmitKind Kind { get; init; } = TransmitKind.Sendmmsg;
+    public TransmitKind Kind { get; init; } = TransmitKind.Ring;
 
     /// <summary>Frames per flush (and per receive batch).</summary>
     public int BatchSize { get; init; } = 64;
