@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using LoadBalancer.Balancer.L4.Interop;
 using LoadBalancer.Bench.Infra;
 
 namespace LoadBalancer.Bench.Traffic;
@@ -11,8 +12,8 @@ internal sealed unsafe class MessageBatch : IDisposable
 {
     private readonly int _size;
     private byte* _data;
-    private Native.IoVec* _iov;
-    private Native.MMsgHdr* _messages;
+    private IoVec* _iov;
+    private MMsgHdr* _messages;
     private Native.SockAddrIn* _destination;
 
     /// <summary>Allocates <paramref name="capacity"/> messages of <paramref name="size"/> bytes, zeroed.</summary>
@@ -21,8 +22,8 @@ internal sealed unsafe class MessageBatch : IDisposable
         Capacity = capacity;
         _size = size;
         _data = (byte*)NativeMemory.AllocZeroed((nuint)(capacity * size));
-        _iov = (Native.IoVec*)NativeMemory.AllocZeroed((nuint)(capacity * sizeof(Native.IoVec)));
-        _messages = (Native.MMsgHdr*)NativeMemory.AllocZeroed((nuint)(capacity * sizeof(Native.MMsgHdr)));
+        _iov = (IoVec*)NativeMemory.AllocZeroed((nuint)(capacity * sizeof(IoVec)));
+        _messages = (MMsgHdr*)NativeMemory.AllocZeroed((nuint)(capacity * sizeof(MMsgHdr)));
         if (destination is { } d)
         {
             _destination = (Native.SockAddrIn*)NativeMemory.Alloc((nuint)sizeof(Native.SockAddrIn));
@@ -33,10 +34,10 @@ internal sealed unsafe class MessageBatch : IDisposable
         {
             _iov[i].Base = _data + (i * size);
             _iov[i].Length = (nuint)size;
-            _messages[i].Header.Iov = &_iov[i];
-            _messages[i].Header.IovLength = 1;
-            _messages[i].Header.Name = _destination;
-            _messages[i].Header.NameLength = _destination is null ? 0u : (uint)sizeof(Native.SockAddrIn);
+            _messages[i].Iov = &_iov[i];
+            _messages[i].IovLength = 1;
+            _messages[i].Name = _destination;
+            _messages[i].NameLength = _destination is null ? 0u : (uint)sizeof(Native.SockAddrIn);
         }
     }
 
@@ -55,7 +56,7 @@ internal sealed unsafe class MessageBatch : IDisposable
         int done = 0, sent = 0, errors = 0;
         while (done < count)
         {
-            int r = Native.SendMMsg(fd, _messages + done, (uint)(count - done), 0);
+            int r = Libc.SendMmsg(fd, _messages + done, (uint)(count - done), 0);
             if (r < 0)
             {
                 errors++;

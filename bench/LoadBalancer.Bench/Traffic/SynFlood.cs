@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Net;
 using System.Runtime.InteropServices;
+using LoadBalancer.Balancer.L4.Interop;
 using LoadBalancer.Bench.Infra;
 
 namespace LoadBalancer.Bench.Traffic;
@@ -27,7 +28,7 @@ internal static class SynFlood
 
     private static BlastResult Send(IPEndPoint target, IPAddress subnet, IReadOnlySet<int> avoid, double rate, long count, TimeSpan limit)
     {
-        int fd = Native.Socket(Native.AfInet, Native.SockRaw, Native.IpProtoRaw);
+        int fd = Libc.Socket(Libc.AfInet, Libc.SockRaw, Native.IpProtoRaw);
         if (fd < 0)
         {
             throw new InvalidOperationException($"raw socket: errno {Marshal.GetLastPInvokeError()}");
@@ -39,7 +40,7 @@ internal static class SynFlood
             uint net = BinaryPrimitives.ReadUInt32BigEndian(subnet.GetAddressBytes()) & 0xffffff00;
             var dest = new Native.SockAddrIn
             {
-                Family = Native.AfInet,
+                Family = Libc.AfInet,
                 Port = BinaryPrimitives.ReverseEndianness((ushort)target.Port),
                 Address = BinaryPrimitives.ReverseEndianness(dst),
             };
@@ -67,7 +68,7 @@ internal static class SynFlood
         }
         finally
         {
-            Native.Close(fd);
+            Libc.Close(fd);
         }
     }
 }
