@@ -89,9 +89,11 @@ public sealed class L4ConfigTests
         Assert.Equal(65_536, result.Config.L4.ConnectionTable.Capacity);
         Assert.Equal(3, web.Backends["b2"].Weight);
         var io = result.Config.L4.Io.ToOptions();
-        Assert.Equal(LoadBalancer.Balancer.L4.Interop.TransmitKind.Sendmmsg, io.Kind);
+        Assert.Equal(LoadBalancer.Balancer.L4.Interop.TransmitKind.Ring, io.Kind);
         Assert.Equal(64, io.BatchSize);
         Assert.False(io.QdiscBypass);
+        Assert.True(io.SeparateSynQueue);
+        Assert.Equal(16 << 20, io.ReceiveBufferBytes);
         Assert.InRange(result.Config.L4.EffectiveWorkers, 1, 16);
     }
 
