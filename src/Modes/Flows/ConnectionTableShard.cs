@@ -117,7 +117,7 @@ internal sealed partial class ConnectionTableShard
     }
 
     // Over 80 lines on purpose: one per-packet method keeps its locals in registers and its checks in wire order; a split
-    // would have to be shown free by ForwardingBenchmarks first, which cannot run on the shared machine now.
+    // would have to be shown free by ForwardingBenchmarks first.
     internal InsertOutcome Insert(in FlowKey key, ulong hash, ref FlowEntry entry, ReverseKind reverseKind, long now)
     {
         Enter();

@@ -7,7 +7,7 @@ namespace LoadBalancer.Modes.Packets;
 public static class PacketParser
 {
     // Over 80 lines on purpose: one per-packet method keeps its locals in registers and its checks in wire order; a split
-    // would have to be shown free by ForwardingBenchmarks first, which cannot run on the shared machine now.
+    // would have to be shown free by ForwardingBenchmarks first.
     /// <summary>Parses the frame at [offset, offset+length) of the buffer; returns <see cref="DropReason.None"/> on success.</summary>
     /// <remarks>ARP frames succeed with <see cref="PacketView.EtherType"/> = ARP and no L3 fields.</remarks>
     public static DropReason Parse(ReadOnlySpan<byte> buffer, int offset, int length, out PacketView view)

@@ -127,7 +127,7 @@ public sealed class L4Processor
     }
 
     // Over 80 lines on purpose: one per-packet method keeps its locals in registers and its checks in wire order; a split
-    // would have to be shown free by ForwardingBenchmarks first, which cannot run on the shared machine now.
+    // would have to be shown free by ForwardingBenchmarks first.
     private ForwardResult HandleToService(Span<byte> buffer, ref PacketView view, L4Snapshot snapshot, L4Service service, int offset, int length, int ingress, long now)
     {
         ForwardingModeKind kind = service.Kind;
@@ -277,7 +277,7 @@ public sealed class L4Processor
     }
 
     // Over 80 lines on purpose: one per-packet method keeps its locals in registers and its checks in wire order; a split
-    // would have to be shown free by ForwardingBenchmarks first, which cannot run on the shared machine now.
+    // would have to be shown free by ForwardingBenchmarks first.
     private ForwardResult HandleIcmpError(Span<byte> buffer, ref PacketView view, L4Snapshot snapshot, int offset, int length, long now)
     {
         Span<byte> ip = buffer.Slice(view.L3Offset, view.IpTotalLength);
