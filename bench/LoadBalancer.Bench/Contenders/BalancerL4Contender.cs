@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using LoadBalancer.Balancer.Lab;
 using LoadBalancer.Bench.Infra;
+using LoadBalancer.Modes.Forwarding;
 
 namespace LoadBalancer.Bench.Contenders;
 
@@ -21,17 +22,17 @@ internal sealed class BalancerL4Contender(string name, L4Variant variant) : Proc
     public override bool Udp => true;
 
     /// <inheritdoc/>
-    public override bool Reliability => variant.Mode == "nat";
+    public override bool Reliability => variant.Kind == ForwardingModeKind.Nat;
 
     /// <inheritdoc/>
     /// <remarks>Slower than the other contenders: a .NET process starts and opens its capture first.</remarks>
     public override double StartSeconds => 4;
 
     /// <inheritdoc/>
-    public override RouteMode Routes => variant.Mode switch
+    public override RouteMode Routes => variant.Kind switch
     {
-        "nat" => RouteMode.ViaBalancer,
-        "tunnel" => RouteMode.Tunnel,
+        ForwardingModeKind.Nat => RouteMode.ViaBalancer,
+        ForwardingModeKind.Tunnel => RouteMode.Tunnel,
         _ => RouteMode.OnLink,
     };
 
@@ -57,7 +58,7 @@ internal sealed class BalancerL4Contender(string name, L4Variant variant) : Proc
                 ["Mode"] = variant.Mode,
                 ["Backends"] = backends,
             };
-            if (variant.Mode == "fullnat")
+            if (variant.Kind == ForwardingModeKind.FullNat)
             {
                 s["FullNatSources"] = new JsonArray(FullNatSource);
             }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using LoadBalancer.Modes.Forwarding;
 
 namespace LoadBalancer.Bench.Contenders;
 
@@ -22,6 +23,9 @@ public sealed record L4Variant(string Mode, int? Workers = null, string? Transmi
 
     /// <summary>The suffix grammar, for messages.</summary>
     public const string Grammar = "l4-<nat|fullnat|tunnel|dsr>[-w<1..16>][-ring|-sendmmsg|-pcap][-bypass][-b<1..1024>]";
+
+    /// <summary>The forwarding mode <see cref="Mode"/> names.</summary>
+    public ForwardingModeKind Kind => ForwardingModeRegistry.TryGet(Mode, out var mode) ? mode.Kind : throw new InvalidOperationException($"'{Mode}' is not a forwarding mode");
 
     /// <summary>Whether the name asks for any engine setting.</summary>
     public bool HasSettings => Workers is not null || Transmit is not null || QdiscBypass is not null || BatchSize is not null;

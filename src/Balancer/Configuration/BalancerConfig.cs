@@ -20,6 +20,9 @@ public sealed record BalancerConfig
     /// <summary>The L4 raw-packet engine (the <c>L4</c> section); no services means the engine does not start.</summary>
     public L4Config L4 { get; init; } = new();
 
+    /// <summary>The L4 section as validation parsed it: what the engine, its routes and the control plane read.</summary>
+    public L4Settings L4Settings { get; init; } = L4Settings.Empty;
+
     /// <summary>Active health checks and slow start per pool (the <c>Health:Pools</c> section), keyed by cluster id or L4 service name.</summary>
     public IReadOnlyDictionary<string, HealthPoolConfig> HealthPools { get; init; } = new Dictionary<string, HealthPoolConfig>();
 

@@ -125,8 +125,8 @@ public static partial class ConfigLoader
             HealthPools = health,
         };
         var declaredClusters = Entries(Child(Child(root, "ReverseProxy"), "Clusters"), "ReverseProxy:Clusters", []).Select(e => e.Key);
-        await ConfigValidator.ValidateAsync(config, context, declaredClusters, errors);
-        return errors.Count == 0 ? new ConfigLoadResult(config, errors) : new ConfigLoadResult(null, errors);
+        var l4Settings = await ConfigValidator.ValidateAsync(config, context, declaredClusters, errors);
+        return errors.Count == 0 ? new ConfigLoadResult(config with { L4Settings = l4Settings }, errors) : new ConfigLoadResult(null, errors);
     }
 
     private static JsonNode? Child(JsonNode? node, string name)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using LoadBalancer.Balancer.L7.LoadBalancing;
+using LoadBalancer.Modes.Forwarding;
 using Yarp.ReverseProxy.Configuration;
 
 namespace LoadBalancer.Balancer.Configuration;
@@ -15,17 +16,17 @@ public static class ConfigValidator
     /// <summary>Cluster metadata key choosing what the ConsistentHash policy hashes.</summary>
     public const string HashKeyMetadataKey = "HashKey";
 
-    /// <summary>Validates the config and appends every problem to <paramref name="errors"/>.</summary>
+    /// <summary>Validates the config, appends every problem to <paramref name="errors"/> and returns the L4 section parsed (meaningful only when no error was added).</summary>
     /// <param name="config">The bound config.</param>
     /// <param name="context">Registered policies and YARP's validator.</param>
     /// <param name="declaredClusterIds">Every cluster id in the file, including clusters that failed to bind (so routes to them are not reported twice).</param>
     /// <param name="errors">Where problems are added.</param>
-    public static async Task ValidateAsync(BalancerConfig config, ConfigValidationContext context, IEnumerable<string> declaredClusterIds, List<ConfigError> errors)
+    public static async Task<L4Settings> ValidateAsync(BalancerConfig config, ConfigValidationContext context, IEnumerable<string> declaredClusterIds, List<ConfigError> errors)
     {
         ValidateBalancer(config.Balancer, errors);
         ValidateDemo(config.DemoBackends, errors);
-        L4ConfigValidator.Validate(config.L4, errors);
-        ValidateHealth(config, errors);
+        var l4 = L4ConfigValidator.Validate(config.L4, errors);
+        ValidateHealth(config, l4, errors);
         var clusterIds = declaredClusterIds.ToHashSet(StringComparer.OrdinalIgnoreCase);
         foreach (var route in config.Routes)
         {
@@ -45,6 +46,7 @@ public static class ConfigValidator
                 AddProxyErrors(await context.ProxyValidator.ValidateClusterAsync(cluster), $"ReverseProxy:Clusters:{cluster.ClusterId}", errors);
             }
         }
+        return l4;
     }
 
     private static void AddProxyErrors(IList<Exception> exceptions, string path, List<ConfigError> errors)
@@ -149,7 +151,7 @@ public static class ConfigValidator
         }
     }
 
-    private static void ValidateHealth(BalancerConfig config, List<ConfigError> errors)
+    private static void ValidateHealth(BalancerConfig config, L4Settings l4, List<ConfigError> errors)
     {
         var pools = config.Clusters.Select(c => c.ClusterId).Concat(config.L4.Services.Keys).ToHashSet(StringComparer.OrdinalIgnoreCase);
         foreach (var (name, pool) in config.HealthPools)
@@ -164,7 +166,7 @@ public static class ConfigValidator
                 errors.Add(new ConfigError($"{path}:SlowStart", pool.SlowStart.ToString("c", CultureInfo.InvariantCulture), "must not be negative"));
             }
             if (pool.Check is { } check && string.Equals(check.Probe, "datapath", StringComparison.OrdinalIgnoreCase)
-                && !(config.L4.Services.TryGetValue(name, out var service) && string.Equals(service.Mode, "dsr", StringComparison.OrdinalIgnoreCase)))
+                && !(l4.Services.TryGetValue(name, out var service) && service.Mode == ForwardingModeKind.Dsr))
             {
                 errors.Add(new ConfigError($"{path}:Check:Probe", check.Probe,
                     "is only for L4 dsr services (a nat backend's tcp check already takes the data path; tunnel data-path probes are not implemented)"));

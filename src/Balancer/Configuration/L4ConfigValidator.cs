@@ -1,7 +1,9 @@
+using System.Buffers.Binary;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using LoadBalancer.Modes.Forwarding;
+using LoadBalancer.Modes.Packets;
 using LoadBalancer.Modes.Selection;
 
 namespace LoadBalancer.Balancer.Configuration;
@@ -9,32 +11,44 @@ namespace LoadBalancer.Balancer.Configuration;
 /// <summary>Checks the <c>L4</c> section: addresses, ports, modes, selectors, VIP conflicts and per-mode requirements.</summary>
 public static class L4ConfigValidator
 {
-    /// <summary>Adds every problem in the L4 section to <paramref name="errors"/>.</summary>
-    public static void Validate(L4Config l4, List<ConfigError> errors)
+    /// <summary>Adds every problem in the L4 section to <paramref name="errors"/> and returns the section parsed (meaningful only when no error was added).</summary>
+    public static L4Settings Validate(L4Config l4, List<ConfigError> errors)
     {
         ValidateIo(l4, errors);
+        var settings = new L4Settings
+        {
+            Interface = l4.Interface,
+            RetiredBackendGrace = l4.RetiredBackendGrace,
+            ConnectionTable = l4.ConnectionTable.ToOptions(),
+            Workers = l4.EffectiveWorkers,
+            Io = l4.Io ?? new L4IoConfig(),
+        };
         if (l4.Services.Count == 0)
         {
-            return;
+            return settings;
         }
         ValidateEngine(l4, errors);
         var endpoints = new Dictionary<(uint, int, string), string>();
-        var vips = new HashSet<uint>();
+        var services = new Dictionary<string, L4ServiceSettings>(StringComparer.Ordinal);
         foreach (var (name, s) in l4.Services)
         {
-            ValidateService($"L4:Services:{name}", s, endpoints, vips, errors);
+            services[name] = ValidateService(name, s, endpoints, errors);
         }
         // A backend address that is also a VIP would loop packets through the engine.
-        foreach (var (name, s) in l4.Services)
+        var vips = services.Values.Select(s => s.Vip).Where(v => v != 0).ToHashSet();
+        foreach (var (name, s) in services)
         {
-            foreach (var (id, b) in s.Backends)
+            foreach (var (id, b) in s.Backends.Where(b => vips.Contains(b.Value.Address)))
             {
-                if (TryUnicast(b.Address, out var a) && vips.Contains(a))
-                {
-                    errors.Add(new ConfigError($"L4:Services:{name}:Backends:{id}:Address", b.Address, "is a VIP of this balancer"));
-                }
+                errors.Add(new ConfigError($"L4:Services:{name}:Backends:{id}:Address", l4.Services[name].Backends[id].Address, "is a VIP of this balancer"));
             }
         }
+        return settings with
+        {
+            SourceAddress = TryUnicast(l4.SourceAddress, out var source) ? source : 0,
+            Gateway = TryUnicast(l4.Gateway, out var gateway) ? gateway : 0,
+            Services = services,
+        };
     }
 
     private static void ValidateEngine(L4Config l4, List<ConfigError> errors)
@@ -64,7 +78,55 @@ public static class L4ConfigValidator
         }
     }
 
-    private static void ValidateService(string path, L4ServiceConfig s, Dictionary<(uint, int, string), string> endpoints, HashSet<uint> vips, List<ConfigError> errors)
+    private static L4ServiceSettings ValidateService(string name, L4ServiceConfig s, Dictionary<(uint, int, string), string> endpoints, List<ConfigError> errors)
+    {
+        var path = $"L4:Services:{name}";
+        var (vip, protocol) = ValidateEndpoint(path, s, endpoints, errors);
+        ForwardingModeKind? mode = ForwardingModeRegistry.TryGet(s.Mode, out var m) ? m.Kind : null;
+        if (mode is null)
+        {
+            errors.Add(new ConfigError($"{path}:Mode", s.Mode, "is not a mode (nat, fullnat, tunnel, dsr)"));
+        }
+        var selector = ValidateSelector(path, s.Selector, errors);
+        if (s.MssClamp == MssClampMode.Fixed && s.Mss is not (>= 536 and <= 9000))
+        {
+            errors.Add(new ConfigError($"{path}:Mss", s.Mss is { } mss ? Str(mss) : null, "must be from 536 to 9000 when MssClamp is Fixed"));
+        }
+        CheckOptionalAddress(s.TunnelSource, $"{path}:TunnelSource", errors);
+        var fullNat = ValidateFullNatSources(path, s, mode, errors);
+        if (s.Backends.Count == 0)
+        {
+            errors.Add(new ConfigError($"{path}:Backends", null, "must list at least one backend"));
+        }
+        var seen = new Dictionary<(uint, int), string>();
+        var backends = new Dictionary<string, L4BackendSettings>(StringComparer.Ordinal);
+        foreach (var (id, b) in s.Backends)
+        {
+            if (ValidateBackend($"{path}:Backends:{id}", id, b, s, mode, seen, errors) is { } backend)
+            {
+                backends[id] = backend;
+            }
+        }
+        return new L4ServiceSettings
+        {
+            Name = name,
+            Vip = vip,
+            Port = (ushort)s.Port,
+            Protocol = protocol,
+            Mode = mode ?? ForwardingModeKind.Nat,
+            Selector = selector,
+            NonSynMiss = s.NonSynMiss,
+            MssClamp = s.MssClamp ?? (mode == ForwardingModeKind.Tunnel ? MssClampMode.SubtractOverhead : MssClampMode.Off),
+            Mss = (ushort)(s.Mss ?? 0),
+            TunnelSource = TryUnicast(s.TunnelSource, out var tunnelSource) ? tunnelSource : 0,
+            FullNatSources = fullNat,
+            Checksum = s.Checksum,
+            Backends = backends,
+        };
+    }
+
+    /// <summary>VIP, port and protocol; the VIP is 0 when it is not a unicast address.</summary>
+    private static (uint Vip, L4Protocol Protocol) ValidateEndpoint(string path, L4ServiceConfig s, Dictionary<(uint, int, string), string> endpoints, List<ConfigError> errors)
     {
         var vipOk = TryUnicast(s.Vip, out var vip);
         if (!vipOk)
@@ -75,72 +137,61 @@ public static class L4ConfigValidator
         {
             errors.Add(new ConfigError($"{path}:Port", Str(s.Port), "must be from 1 to 65535"));
         }
-        var protocol = s.Protocol.ToLowerInvariant();
-        if (protocol is not ("tcp" or "udp"))
+        var protocolOk = Enum.TryParse<L4Protocol>(s.Protocol, ignoreCase: true, out var protocol) && s.Protocol.All(char.IsAsciiLetter);
+        if (!protocolOk)
         {
             errors.Add(new ConfigError($"{path}:Protocol", s.Protocol, "must be tcp or udp"));
         }
-        if (vipOk && s.Port is >= 1 and <= 65535 && !endpoints.TryAdd((vip, s.Port, protocol), path))
+        var protocolName = s.Protocol.ToLowerInvariant();
+        if (vipOk && s.Port is >= 1 and <= 65535 && !endpoints.TryAdd((vip, s.Port, protocolName), path))
         {
-            errors.Add(new ConfigError($"{path}:Vip", s.Vip, $"with port {s.Port}/{protocol} is already the VIP of {endpoints[(vip, s.Port, protocol)]}"));
+            errors.Add(new ConfigError($"{path}:Vip", s.Vip, $"with port {s.Port}/{protocolName} is already the VIP of {endpoints[(vip, s.Port, protocolName)]}"));
         }
-        if (vipOk)
-        {
-            vips.Add(vip);
-        }
-        ForwardingModeKind? mode = ForwardingModeRegistry.TryGet(s.Mode, out var m) ? m.Kind : null;
-        if (mode is null)
-        {
-            errors.Add(new ConfigError($"{path}:Mode", s.Mode, "is not a mode (nat, fullnat, tunnel, dsr)"));
-        }
-        ValidateSelector(path, s.Selector, errors);
-        if (s.MssClamp == MssClampMode.Fixed && s.Mss is not (>= 536 and <= 9000))
-        {
-            errors.Add(new ConfigError($"{path}:Mss", s.Mss is { } mss ? Str(mss) : null, "must be from 536 to 9000 when MssClamp is Fixed"));
-        }
-        CheckOptionalAddress(s.TunnelSource, $"{path}:TunnelSource", errors);
+        return (vipOk ? vip : 0, protocol);
+    }
+
+    private static uint[] ValidateFullNatSources(string path, L4ServiceConfig s, ForwardingModeKind? mode, List<ConfigError> errors)
+    {
         if (mode == ForwardingModeKind.FullNat && s.FullNatSources.Count == 0)
         {
             errors.Add(new ConfigError($"{path}:FullNatSources", null, "must list at least one address in fullnat mode"));
         }
+        var sources = new List<uint>();
         for (var i = 0; i < s.FullNatSources.Count; i++)
         {
-            if (!TryUnicast(s.FullNatSources[i], out _))
+            if (TryUnicast(s.FullNatSources[i], out var source))
+            {
+                sources.Add(source);
+            }
+            else
             {
                 errors.Add(new ConfigError($"{path}:FullNatSources:{i}", s.FullNatSources[i], "is not a unicast IPv4 address"));
             }
         }
-        if (s.Backends.Count == 0)
-        {
-            errors.Add(new ConfigError($"{path}:Backends", null, "must list at least one backend"));
-        }
-        var seen = new Dictionary<(uint, int), string>();
-        foreach (var (id, b) in s.Backends)
-        {
-            ValidateBackend($"{path}:Backends:{id}", id, b, s, mode, seen, errors);
-        }
+        return [.. sources];
     }
 
-    private static void ValidateSelector(string path, string selector, List<ConfigError> errors)
+    private static BackendSelectorKind ValidateSelector(string path, string selector, List<ConfigError> errors)
     {
-        if (!BackendSelectorFactory.IsKnown(selector))
+        if (!BackendSelectorFactory.TryParse(selector, out var kind))
         {
             errors.Add(new ConfigError($"{path}:Selector", selector, $"is not a selector ({string.Join(", ", BackendSelectorFactory.KnownNames)})"));
         }
-        else if (string.Equals(selector, "leastconn", StringComparison.OrdinalIgnoreCase))
+        else if (kind == BackendSelectorKind.LeastConnections)
         {
             // The connection table does not keep per-backend flow counts yet, which least-connections needs.
             errors.Add(new ConfigError($"{path}:Selector", selector, "is not available for L4 services yet (use maglev or wrr)"));
         }
+        return kind;
     }
 
-    private static void ValidateBackend(
+    private static L4BackendSettings? ValidateBackend(
         string path, string id, L4BackendConfig b, L4ServiceConfig s, ForwardingModeKind? mode, Dictionary<(uint, int), string> seen, List<ConfigError> errors)
     {
         if (!TryUnicast(b.Address, out var address))
         {
             errors.Add(new ConfigError($"{path}:Address", b.Address, "is not a unicast IPv4 address"));
-            return;
+            return null;
         }
         var port = b.Port ?? s.Port;
         if (port is < 1 or > 65535)
@@ -159,6 +210,7 @@ public static class L4ConfigValidator
         {
             errors.Add(new ConfigError($"{path}:Address", b.Address, $"with port {port} is already backend {seen[(address, port)]}"));
         }
+        return new L4BackendSettings { Id = id, Address = address, Port = (ushort)port, Weight = b.Weight };
     }
 
     private static void ValidateIo(L4Config l4, List<ConfigError> errors)
@@ -187,16 +239,15 @@ public static class L4ConfigValidator
     }
 
     /// <summary>Parses a unicast IPv4 address (not 0.0.0.0/8, loopback, multicast, or broadcast) into its numeric host-order form.</summary>
-    public static bool TryUnicast(string? text, out uint address)
+    private static bool TryUnicast(string? text, out uint address)
     {
         address = 0;
         if (!IPAddress.TryParse(text, out var ip) || ip.AddressFamily != AddressFamily.InterNetwork || text!.Count(c => c == '.') != 3)
         {
             return false;
         }
-        var b = ip.GetAddressBytes();
-        address = (uint)(b[0] << 24 | b[1] << 16 | b[2] << 8 | b[3]);
-        return b[0] is not (0 or 127) && b[0] < 224;
+        address = BinaryPrimitives.ReadUInt32BigEndian(ip.GetAddressBytes());
+        return !Ipv4Address.IsMartianSource(address);
     }
 
     private static void CheckOptionalAddress(string? text, string path, List<ConfigError> errors)

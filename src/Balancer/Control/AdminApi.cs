@@ -90,7 +90,7 @@ public static class AdminApi
     {
         var snapshot = runtime.Control.Store.Current;
         var active = runtime.ActiveRequests();
-        var l4 = runtime.Current.L4.Services;
+        var l4 = runtime.Current.L4Settings.Services;
         var pools = snapshot.Pools.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => new PoolStatus(
             p.Key,
             l4.ContainsKey(p.Key) ? "l4" : "l7",

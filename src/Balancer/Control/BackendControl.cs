@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using LoadBalancer.Balancer.Configuration;
 using LoadBalancer.Health;
 using LoadBalancer.Health.Probes;
+using LoadBalancer.Modes.Packets;
 using Microsoft.Extensions.Logging;
 
 namespace LoadBalancer.Balancer.Control;
@@ -68,17 +69,16 @@ public sealed partial class BackendControl : IAsyncDisposable
             }
             pools.Add(new PoolStateConfig(cluster.ClusterId, health?.Check is not null, health?.SlowStart ?? TimeSpan.Zero, backends));
         }
-        foreach (var (name, service) in config.L4.Services)
+        foreach (var (name, service) in config.L4Settings.Services)
         {
             config.HealthPools.TryGetValue(name, out var health);
             var backends = new List<BackendStateConfig>();
             foreach (var (id, b) in service.Backends)
             {
-                var port = b.Port ?? service.Port;
-                backends.Add(new BackendStateConfig(id, $"{b.Address}:{port}", b.Weight));
-                if (health?.Check is { } check && IPAddress.TryParse(b.Address, out var ip))
+                backends.Add(new BackendStateConfig(id, $"{Ipv4Address.Format(b.Address)}:{b.Port}", b.Weight));
+                if (health?.Check is { } check)
                 {
-                    targets.Add(new HealthTarget(name, id, ip, port, check));
+                    targets.Add(new HealthTarget(name, id, b.IPAddress, b.Port, check));
                 }
             }
             pools.Add(new PoolStateConfig(name, health?.Check is not null, health?.SlowStart ?? TimeSpan.Zero, backends));

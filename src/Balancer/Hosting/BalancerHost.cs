@@ -101,18 +101,18 @@ public sealed partial class BalancerHost : IBalancerRuntime, IAsyncDisposable
     {
         var config = Current;
         Control.Changed += OnBackendsChanged;
-        if (config.L4.Services.Count > 0 && config.L4.Interface is { } dataInterface)
+        if (config.L4Settings.Services.Count > 0 && config.L4Settings.Interface is { } dataInterface)
         {
             // Registered before the first checks run, so data-path checks never see "probe not registered".
             _dataPath = new DataPathRoutes(dataInterface, loggers.CreateLogger("LoadBalancer.L4.DataPath"));
-            _dataPath.Apply(config.L4, config.HealthPools);
+            _dataPath.Apply(config.L4Settings, config.HealthPools);
             Control.Probes.Register(new DataPathProbe(_dataPath));
         }
         Control.Apply(config);
         _proxyConfig?.Update(config.Routes, ProxyConfigMapper.Clusters(config));
-        if (config.L4.Services.Count > 0)
+        if (config.L4Settings.Services.Count > 0)
         {
-            _l4 = L4Engine.Start(config.L4, Control, loggers, _options.TimeProvider);
+            _l4 = L4Engine.Start(config.L4Settings, Control, loggers, _options.TimeProvider);
             _ = new L4Metrics(Metrics, _l4);
         }
         if (_front is not null)
@@ -174,14 +174,14 @@ public sealed partial class BalancerHost : IBalancerRuntime, IAsyncDisposable
         {
             LogRestartNeeded(_logger);
         }
-        _dataPath?.Apply(next.L4, next.HealthPools);
+        _dataPath?.Apply(next.L4Settings, next.HealthPools);
         Control.Apply(next);
         _proxyConfig?.Update(next.Routes, ProxyConfigMapper.Clusters(next));
         if (_l4 is not null)
         {
-            _l4.Apply(next.L4);
+            _l4.Apply(next.L4Settings);
         }
-        else if (next.L4.Services.Count > 0)
+        else if (next.L4Settings.Services.Count > 0)
         {
             LogRestartNeeded(_logger);
         }

@@ -108,10 +108,7 @@ public sealed class L4Metrics
         _refusals.IncTo(table.Refusals);
         foreach (var address in _engine.Config.Services.Values.SelectMany(x => x.FullNatSources).Distinct())
         {
-            if (Configuration.L4ConfigValidator.TryUnicast(address, out var a))
-            {
-                _natPorts.WithLabels(address).Set(table.AvailableNatPorts(a));
-            }
+            _natPorts.WithLabels(Ipv4Address.Format(address)).Set(table.AvailableNatPorts(address));
         }
         var (oversize, answered, gratuitous) = _engine.EngineCounters;
         var (requests, learnt, failures) = _engine.Neighbours.Counters;

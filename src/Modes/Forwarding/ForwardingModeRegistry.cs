@@ -14,6 +14,20 @@ public static class ForwardingModeRegistry
     /// <summary>Every mode, in a fixed order.</summary>
     public static IReadOnlyList<IForwardingMode> All => s_all;
 
+    /// <summary>The mode of a kind.</summary>
+    public static IForwardingMode Get(ForwardingModeKind kind)
+    {
+        foreach (IForwardingMode candidate in s_all)
+        {
+            if (candidate.Kind == kind)
+            {
+                return candidate;
+            }
+        }
+
+        throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a forwarding mode");
+    }
+
     /// <summary>Finds a mode by name (case-insensitive); "ipip" is accepted as an alias of "tunnel".</summary>
     public static bool TryGet(string? name, out IForwardingMode mode)
     {

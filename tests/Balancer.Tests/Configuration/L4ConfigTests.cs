@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using LoadBalancer.Balancer.Configuration;
 using LoadBalancer.Balancer.Tests.TestSupport;
+using LoadBalancer.Modes.Forwarding;
+using LoadBalancer.Modes.Selection;
 
 namespace LoadBalancer.Balancer.Tests.Configuration;
 
@@ -127,5 +129,63 @@ public sealed class L4ConfigTests
         var io = result.Config!.L4.Io.ToOptions();
         Assert.Equal(new LoadBalancer.Balancer.L4.Interop.TransmitOptions { Kind = LoadBalancer.Balancer.L4.Interop.TransmitKind.Ring, BatchSize = 256, RingFrames = 4096, QdiscBypass = true, ReceiveBufferBytes = 64 << 20, SeparateSynQueue = false }, io);
         Assert.Equal(2, result.Config.L4.EffectiveWorkers);
+    }
+
+    [Fact]
+    public async Task Load_ValidL4_ParsesOnceIntoTypedSettings()
+    {
+        var config = Valid();
+        Web(config)["Protocol"] = "UDP";
+        Web(config)["Selector"] = "WRR";
+        config["L4"]!["Services"]!["tun"] = new JsonObject
+        {
+            ["Vip"] = "10.0.0.101", ["Port"] = 443, ["Mode"] = "ipip", ["TunnelSource"] = "10.0.0.3",
+            ["Backends"] = new JsonObject { ["t1"] = new JsonObject { ["Address"] = "10.9.0.1" } },
+        };
+        config["L4"]!["Services"]!["full"] = new JsonObject
+        {
+            ["Vip"] = "10.0.0.102", ["Port"] = 25, ["Mode"] = "fullnat", ["FullNatSources"] = new JsonArray("10.0.0.50", "10.0.0.51"),
+            ["MssClamp"] = "Fixed", ["Mss"] = 1400,
+            ["Backends"] = new JsonObject { ["f1"] = new JsonObject { ["Address"] = "10.0.0.21", ["Port"] = 2525 } },
+        };
+        config["L4"]!["Gateway"] = "10.0.0.1";
+
+        var result = await ConfigLoader.LoadTextAsync(ConfigJson.Text(config), "t.json", ".", Context);
+
+        Assert.True(result.IsValid, string.Join("\n", result.Errors));
+        var l4 = result.Config!.L4Settings;
+        Assert.Equal(["web", "tun", "full"], l4.Services.Keys);
+        Assert.Equal("eth0", l4.Interface);
+        Assert.Equal(0x0A00_0001u, l4.Gateway);
+        Assert.Equal(0u, l4.SourceAddress);
+        var web = l4.Services["web"];
+        Assert.Equal((0x0A00_0064u, (ushort)80, L4Protocol.Udp, ForwardingModeKind.Nat, BackendSelectorKind.WeightedRoundRobin, MssClampMode.Off),
+            (web.Vip, web.Port, web.Protocol, web.Mode, web.Selector, web.MssClamp));
+        Assert.Equal(new L4BackendSettings { Id = "b1", Address = 0x0A00_000Bu, Port = 80, Weight = 1 }, web.Backends["b1"]);
+        Assert.Equal(new L4BackendSettings { Id = "b2", Address = 0x0A00_000Cu, Port = 8080, Weight = 3 }, web.Backends["b2"]);
+        var tun = l4.Services["tun"];
+        Assert.Equal((ForwardingModeKind.Tunnel, MssClampMode.SubtractOverhead, 0x0A00_0003u), (tun.Mode, tun.MssClamp, tun.TunnelSource));
+        var full = l4.Services["full"];
+        Assert.Equal((ForwardingModeKind.FullNat, MssClampMode.Fixed, (ushort)1400), (full.Mode, full.MssClamp, full.Mss));
+        Assert.Equal([0x0A00_0032u, 0x0A00_0033u], full.FullNatSources);
+        Assert.Equal("10.0.0.21", full.Backends["f1"].IPAddress.ToString());
+    }
+
+    [Fact]
+    public void Parse_BadConfigInCode_ThrowsListingEveryProblem()
+    {
+        var bad = new L4Config
+        {
+            Interface = "eth0",
+            Services = new Dictionary<string, L4ServiceConfig>
+            {
+                ["web"] = new() { Vip = "10.0.0", Port = 80, Protocol = "sctp", Backends = new Dictionary<string, L4BackendConfig> { ["b1"] = new() { Address = "10.0.0.11" } } },
+            },
+        };
+
+        var e = Assert.Throws<ArgumentException>(() => L4Settings.Parse(bad));
+
+        Assert.Contains("L4:Services:web:Vip: '10.0.0'", e.Message);
+        Assert.Contains("L4:Services:web:Protocol: 'sctp'", e.Message);
     }
 }

@@ -13,16 +13,19 @@ public sealed class DataPathRoutesTests
         ["dns"] = new HealthPoolConfig { Check = new HealthCheckOptions { Probe = "datapath" } },
     };
 
-    private static L4Config Config(params (string Service, string[] Backends)[] services) => new()
+    private static readonly Dictionary<string, int> Ports = new() { ["web"] = 80, ["dns"] = 53, ["other"] = 8080 };
+
+    private static L4Settings Config(params (string Service, string[] Backends)[] services) => L4Settings.Parse(new()
     {
         Services = services.ToDictionary(
             s => s.Service,
             s => new L4ServiceConfig
             {
-                Vip = "10.0.0.100", Port = 80, Mode = "dsr",
+                Vip = "10.0.0.100", Port = Ports[s.Service], Mode = "dsr",
                 Backends = s.Backends.ToDictionary(b => b, b => new L4BackendConfig { Address = "10.0.1." + b[1..] }),
             }),
-    };
+        Interface = "eth0",
+    });
 
     [Fact]
     public void Plan_BackendAdded_OthersKeepTheirMarksAndTables()

@@ -45,8 +45,8 @@ public sealed class L4EngineBatchTests : IAsyncLifetime
             },
         };
         _control = new BackendControl(_time, NullLoggerFactory.Instance);
-        _control.Apply(new BalancerConfig { Source = "test", Balancer = new BalancerOptions(), Routes = [], Clusters = [], L4 = l4 });
-        _engine = L4Engine.StartOn(l4, new InterfaceInfo("mem0", [(0x0A00_0002u, 24)]), _control, NullLoggerFactory.Instance, _time, (_, _) => _device);
+        _control.Apply(new BalancerConfig { Source = "test", Balancer = new BalancerOptions(), Routes = [], Clusters = [], L4 = l4, L4Settings = L4Settings.Parse(l4) });
+        _engine = L4Engine.StartOn(L4Settings.Parse(l4), new InterfaceInfo("mem0", [(0x0A00_0002u, 24)]), _control, NullLoggerFactory.Instance, _time, (_, _) => _device);
         _device.Inject(ArpReply(B1Mac, "10.0.0.11"));
         _device.Inject(ArpReply(B2Mac, "10.0.0.12"), queue: 1);
         _device.TakeSent();

@@ -45,9 +45,9 @@ public sealed class L4EngineInMemoryTests : IAsyncLifetime
     {
         var l4 = Config("b1", "b2");
         _control = new BackendControl(_time, NullLoggerFactory.Instance);
-        _control.Apply(new BalancerConfig { Source = "test", Balancer = new BalancerOptions(), Routes = [], Clusters = [], L4 = l4 });
+        _control.Apply(new BalancerConfig { Source = "test", Balancer = new BalancerOptions(), Routes = [], Clusters = [], L4 = l4, L4Settings = L4Settings.Parse(l4) });
         var nic = new InterfaceInfo("mem0", [(0x0A00_0002u, 24)]);
-        _engine = L4Engine.StartOn(l4, nic, _control, NullLoggerFactory.Instance, _time, (_, _) => _device);
+        _engine = L4Engine.StartOn(L4Settings.Parse(l4), nic, _control, NullLoggerFactory.Instance, _time, (_, _) => _device);
         // The engine asked for its backends at start; the backends answer.
         var requests = _device.TakeSent().Where(IsArpRequest).Select(f => ((ArpPacket)Packet.ParsePacket(LinkLayers.Ethernet, f).PayloadPacket).TargetProtocolAddress.ToString()).ToList();
         Assert.Equal(["10.0.0.11", "10.0.0.12"], requests.Order());
@@ -215,7 +215,7 @@ public sealed class L4EngineInMemoryTests : IAsyncLifetime
         var first = EthernetAddress.Read(Assert.Single(_device.TakeSent()));
         var keep = first == new EthernetAddress(0x0200_0000_0011) ? "b2" : "b1";
 
-        _engine.Apply(Config(keep) with { RetiredBackendGrace = TimeSpan.FromSeconds(30) });
+        _engine.Apply(L4Settings.Parse(Config(keep) with { RetiredBackendGrace = TimeSpan.FromSeconds(30) }));
         _device.Inject(Syn(Client, 43000));
         var during = EthernetAddress.Read(Assert.Single(_device.TakeSent()));
         _time.Advance(TimeSpan.FromSeconds(31));

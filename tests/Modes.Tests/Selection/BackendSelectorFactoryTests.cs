@@ -46,4 +46,22 @@ public sealed class BackendSelectorFactoryTests
         var ex = Assert.Throws<ArgumentException>(() => BackendSelectorFactory.Create("leastconn", Two));
         Assert.Contains("activeFlows", ex.Message);
     }
+
+    [Theory]
+    [InlineData("maglev", BackendSelectorKind.Maglev, typeof(MaglevSelector))]
+    [InlineData("WRR", BackendSelectorKind.WeightedRoundRobin, typeof(WeightedRoundRobinSelector))]
+    [InlineData("leastconn", BackendSelectorKind.LeastConnections, typeof(LeastConnectionsSelector))]
+    public void TryParse_KnownName_GivesTheKindThatBuildsThatSelector(string name, BackendSelectorKind kind, Type expected)
+    {
+        Assert.True(BackendSelectorFactory.TryParse(name, out BackendSelectorKind parsed));
+        Assert.Equal(kind, parsed);
+        Assert.IsType(expected, BackendSelectorFactory.Create(parsed, Two, new int[2]));
+    }
+
+    [Fact]
+    public void TryParse_UnknownName_IsFalse()
+    {
+        Assert.False(BackendSelectorFactory.TryParse("random", out _));
+        Assert.False(BackendSelectorFactory.TryParse(null, out _));
+    }
 }

@@ -1,6 +1,8 @@
 using System.Globalization;
 using LoadBalancer.Balancer.Configuration;
 using LoadBalancer.Balancer.Tools;
+using LoadBalancer.Modes.Forwarding;
+using LoadBalancer.Modes.Packets;
 using Microsoft.Extensions.Logging;
 
 namespace LoadBalancer.Balancer.L4.Engine;
@@ -31,7 +33,7 @@ public sealed partial class DataPathRoutes(string interfaceName, ILogger logger)
     }
 
     /// <summary>Makes the rules match the DSR services of <paramref name="config"/> that have a data-path check.</summary>
-    public void Apply(L4Config config, IReadOnlyDictionary<string, HealthPoolConfig> health)
+    public void Apply(L4Settings config, IReadOnlyDictionary<string, HealthPoolConfig> health)
     {
         lock (_lock)
         {
@@ -50,19 +52,19 @@ public sealed partial class DataPathRoutes(string interfaceName, ILogger logger)
 
     /// <summary>The routes <paramref name="config"/> needs; a backend that already has one keeps its mark and table, a new one takes the lowest free number.</summary>
     internal static Dictionary<(string Pool, string Backend), Route> Plan(
-        L4Config config, IReadOnlyDictionary<string, HealthPoolConfig> health, IReadOnlyDictionary<(string Pool, string Backend), Route> current)
+        L4Settings config, IReadOnlyDictionary<string, HealthPoolConfig> health, IReadOnlyDictionary<(string Pool, string Backend), Route> current)
     {
         var probed = new List<((string, string) Key, string Vip, int Port, string Address)>();
         foreach (var (name, s) in config.Services.OrderBy(x => x.Key, StringComparer.Ordinal))
         {
-            if (!string.Equals(s.Mode, "dsr", StringComparison.OrdinalIgnoreCase)
+            if (s.Mode != ForwardingModeKind.Dsr
                 || !health.TryGetValue(name, out var h) || !string.Equals(h.Check?.Probe, "datapath", StringComparison.OrdinalIgnoreCase))
             {
                 continue;
             }
             foreach (var (id, b) in s.Backends.OrderBy(x => x.Key, StringComparer.Ordinal))
             {
-                probed.Add(((name, id), s.Vip, s.Port, b.Address));
+                probed.Add(((name, id), Ipv4Address.Format(s.Vip), s.Port, Ipv4Address.Format(b.Address)));
             }
         }
         // Numbers stay with their backend: adding or removing one must not move the others' rules and tables.

@@ -1,6 +1,8 @@
+using System.Buffers.Binary;
+using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
-using LoadBalancer.Balancer.Configuration;
+using LoadBalancer.Modes.Packets;
 
 namespace LoadBalancer.Balancer.L4.Engine;
 
@@ -17,7 +19,7 @@ public sealed record InterfaceInfo(string Name, IReadOnlyList<(uint Address, int
         }
         var addresses = nic.GetIPProperties().UnicastAddresses
             .Where(a => a.Address.AddressFamily == AddressFamily.InterNetwork)
-            .Select(a => (L4ConfigValidator.TryUnicast(a.Address.ToString(), out var v) ? v : 0u, a.PrefixLength))
+            .Select(a => (Unicast(a.Address), a.PrefixLength))
             .Where(a => a.Item1 != 0)
             .ToList();
         return new InterfaceInfo(name, addresses);
@@ -34,5 +36,12 @@ public sealed record InterfaceInfo(string Name, IReadOnlyList<(uint Address, int
     public static IEnumerable<(string Interface, uint Address)> AllAddresses() =>
         NetworkInterface.GetAllNetworkInterfaces().SelectMany(n => n.GetIPProperties().UnicastAddresses
             .Where(a => a.Address.AddressFamily == AddressFamily.InterNetwork)
-            .Select(a => (n.Name, L4ConfigValidator.TryUnicast(a.Address.ToString(), out var v) ? v : 0u)));
+            .Select(a => (n.Name, Unicast(a.Address))));
+
+    /// <summary>The address in host numeric order; 0 for one that is not unicast (0/8, loopback, multicast, broadcast).</summary>
+    private static uint Unicast(IPAddress address)
+    {
+        var value = BinaryPrimitives.ReadUInt32BigEndian(address.GetAddressBytes());
+        return Ipv4Address.IsMartianSource(value) ? 0 : value;
+    }
 }

@@ -32,7 +32,7 @@ public sealed partial class L4Engine : IAsyncDisposable
     private long _arpAnswered;
     private long _gratuitousSent;
 
-    private L4Engine(L4Config config, InterfaceInfo nic, BackendControl control, TimeProvider time, ILoggerFactory loggers)
+    private L4Engine(L4Settings config, InterfaceInfo nic, BackendControl control, TimeProvider time, ILoggerFactory loggers)
     {
         Config = config;
         Interface = nic;
@@ -40,12 +40,12 @@ public sealed partial class L4Engine : IAsyncDisposable
         _time = time;
         _logger = loggers.CreateLogger("LoadBalancer.L4");
         _neighbours = new NeighbourTable(time, loggers.CreateLogger("LoadBalancer.L4.Arp"));
-        _table = new ConnectionTable(config.ConnectionTable.ToOptions(), time);
+        _table = new ConnectionTable(config.ConnectionTable, time);
         _builder = new L4SnapshotBuilder(nic, _neighbours, control, time);
     }
 
     /// <summary>The L4 config in force.</summary>
-    public L4Config Config { get; private set; }
+    public L4Settings Config { get; private set; }
 
     /// <summary>The data interface.</summary>
     public InterfaceInfo Interface { get; }
@@ -92,7 +92,7 @@ public sealed partial class L4Engine : IAsyncDisposable
         (_workers.Sum(w => w.Oversize), Interlocked.Read(ref _arpAnswered), Interlocked.Read(ref _gratuitousSent));
 
     /// <summary>Runs the startup checks, opens the interface and starts forwarding; throws <see cref="L4StartupException"/> listing every problem.</summary>
-    public static L4Engine Start(L4Config config, BackendControl control, ILoggerFactory loggers, TimeProvider? time = null)
+    public static L4Engine Start(L4Settings config, BackendControl control, ILoggerFactory loggers, TimeProvider? time = null)
     {
         var problems = L4StartupChecks.Run(config);
         if (problems.Count > 0)
@@ -101,11 +101,11 @@ public sealed partial class L4Engine : IAsyncDisposable
         }
         var nic = InterfaceInfo.Read(config.Interface!)!;
         return StartOn(config, nic, control, loggers, time ?? TimeProvider.System,
-            (filter, logger) => new PcapPacketDevice(config.Interface!, filter, config.EffectiveWorkers, config.Io.ToOptions(), logger));
+            (filter, logger) => new PcapPacketDevice(config.Interface!, filter, config.Workers, config.Io.ToOptions(), logger));
     }
 
     /// <summary>Starts the engine on a given device (tests use an in-memory one); no startup checks.</summary>
-    public static L4Engine StartOn(L4Config config, InterfaceInfo nic, BackendControl control, ILoggerFactory loggers, TimeProvider time,
+    public static L4Engine StartOn(L4Settings config, InterfaceInfo nic, BackendControl control, ILoggerFactory loggers, TimeProvider time,
         Func<string, ILogger, IPacketDevice> openDevice)
     {
         var engine = new L4Engine(config, nic, control, time, loggers);
@@ -149,13 +149,13 @@ public sealed partial class L4Engine : IAsyncDisposable
     }
 
     /// <summary>Applies a new validated L4 config: services, backends and weights change without dropping tracked flows.</summary>
-    public void Apply(L4Config next)
+    public void Apply(L4Settings next)
     {
         if (next.Interface != Config.Interface)
         {
             LogInterfaceChangeIgnored(_logger, Config.Interface!, next.Interface ?? "");
         }
-        if (next.EffectiveWorkers != Config.EffectiveWorkers || next.Io != Config.Io)
+        if (next.Workers != Config.Workers || next.Io != Config.Io)
         {
             LogIoChangeIgnored(_logger);
         }

@@ -13,7 +13,7 @@ namespace LoadBalancer.Balancer.L4.Engine;
 /// <remarks>
 /// Each service keeps its backends in stable slots (first-seen order) so that counters and tracked flows keep their
 /// index across rebuilds. A backend removed by a reload is retired: weight 0 (no new flows) while its tracked flows
-/// finish, for <see cref="L4Config.RetiredBackendGrace"/>; after that its slot is emptied and its flows are dropped.
+/// finish, for <see cref="L4Settings.RetiredBackendGrace"/>; after that its slot is emptied and its flows are dropped.
 /// A backend in maintenance is left out at once (its flows are dropped); drained or unhealthy ones keep weight 0.
 /// </remarks>
 public sealed class L4SnapshotBuilder
@@ -23,7 +23,7 @@ public sealed class L4SnapshotBuilder
     private readonly BackendControl _control;
     private readonly TimeProvider _time;
     private readonly Dictionary<string, List<Slot>> _slots = new(StringComparer.Ordinal);
-    private L4Config _config = new();
+    private L4Settings _config = L4Settings.Empty;
     private EthernetAddress _ownMac;
     private volatile string[] _serviceNames = [];
 
@@ -53,12 +53,12 @@ public sealed class L4SnapshotBuilder
     internal void SetOwnMac(EthernetAddress mac) => _ownMac = mac;
 
     /// <summary>Takes a new config: new backends get new slots, removed ones are retired.</summary>
-    public void Configure(L4Config config)
+    public void Configure(L4Settings config)
     {
         lock (_slots)
         {
             _config = config;
-            SourceAddress = config.SourceAddress is { } s && L4ConfigValidator.TryUnicast(s, out var a) ? a
+            SourceAddress = config.SourceAddress != 0 ? config.SourceAddress
                 : _nic.Addresses.Count > 0 ? _nic.Addresses[0].Address : 0;
             var now = _time.GetUtcNow();
             foreach (var (name, service) in config.Services)
@@ -70,7 +70,7 @@ public sealed class L4SnapshotBuilder
                 var present = new HashSet<string>(StringComparer.Ordinal);
                 foreach (var (id, b) in service.Backends)
                 {
-                    var key = Key(b, service);
+                    var key = Key(b);
                     present.Add(key);
                     var slot = slots.FirstOrDefault(x => x.Key == key && !x.Dead);
                     if (slot is null)
@@ -124,11 +124,9 @@ public sealed class L4SnapshotBuilder
             var names = new List<string>();
             var ownedSet = new HashSet<uint>();
             wanted = [];
-            var gateway = _config.Gateway is { } g && L4ConfigValidator.TryUnicast(g, out var ga) ? ga : 0u;
+            var gateway = _config.Gateway;
             foreach (var (name, s) in _config.Services)
             {
-                L4ConfigValidator.TryUnicast(s.Vip, out var vip);
-                ForwardingModeRegistry.TryGet(s.Mode, out var mode);
                 var slots = _slots[name];
                 var backends = new L4Backend[slots.Count];
                 var weights = new BackendWeight[slots.Count];
@@ -141,8 +139,8 @@ public sealed class L4SnapshotBuilder
                         weights[i] = new BackendWeight($"dead#{i}", 0);
                         continue;
                     }
-                    L4ConfigValidator.TryUnicast(slot.Config!.Address, out var address);
-                    var port = (ushort)(slot.Config.Port ?? s.Port);
+                    var address = slot.Config!.Address;
+                    var port = slot.Config.Port;
                     var nextHop = _nic.IsOnLink(address) || gateway == 0 ? address : gateway;
                     wanted.Add(nextHop);
                     var resolved = _neighbours.TryGet(nextHop, out var mac);
@@ -167,25 +165,24 @@ public sealed class L4SnapshotBuilder
                     backends[i] = include ? new L4Backend(address, port, mac, 0, weight) : default;
                     weights[i] = new BackendWeight(slot.Key, include ? weight : 0);
                 }
-                var tunnelSource = s.TunnelSource is { } ts && L4ConfigValidator.TryUnicast(ts, out var tsa) ? tsa : SourceAddress;
-                var fullNat = s.FullNatSources.Select(x => L4ConfigValidator.TryUnicast(x, out var v) ? v : 0).Where(v => v != 0).ToArray();
+                var fullNat = s.FullNatSources.ToArray();
                 services.Add(new L4Service
                 {
-                    Vip = vip,
-                    Port = (ushort)s.Port,
-                    Protocol = s.Protocol.Equals("udp", StringComparison.OrdinalIgnoreCase) ? Ipv4Header.ProtocolUdp : Ipv4Header.ProtocolTcp,
-                    Mode = mode,
+                    Vip = s.Vip,
+                    Port = s.Port,
+                    Protocol = (byte)s.Protocol,
+                    Mode = ForwardingModeRegistry.Get(s.Mode),
                     Backends = backends,
                     Selector = BackendSelectorFactory.Create(s.Selector, weights),
-                    TunnelSource = tunnelSource,
-                    MssClamp = s.MssClamp ?? (mode.Kind == ForwardingModeKind.Tunnel ? MssClampMode.SubtractOverhead : MssClampMode.Off),
-                    MssClampValue = (ushort)(s.Mss ?? 0),
+                    TunnelSource = s.TunnelSource != 0 ? s.TunnelSource : SourceAddress,
+                    MssClamp = s.MssClamp,
+                    MssClampValue = s.Mss,
                     FullNatSources = fullNat,
                     ChecksumMode = s.Checksum,
                     NonSynMiss = s.NonSynMiss,
                 });
                 names.Add(name);
-                ownedSet.Add(vip);
+                ownedSet.Add(s.Vip);
                 ownedSet.UnionWith(fullNat);
             }
             _serviceNames = [.. names];
@@ -203,16 +200,16 @@ public sealed class L4SnapshotBuilder
         {
             foreach (var (name, s) in _config.Services)
             {
-                dst.Add(s.Vip);
+                dst.Add(Ipv4Address.Format(s.Vip));
                 foreach (var f in s.FullNatSources)
                 {
-                    dst.Add(f);
+                    dst.Add(Ipv4Address.Format(f));
                 }
-                if (ForwardingModeRegistry.TryGet(s.Mode, out var mode) && mode.Kind == ForwardingModeKind.Nat)
+                if (s.Mode == ForwardingModeKind.Nat)
                 {
                     foreach (var slot in _slots[name].Where(x => !x.Dead))
                     {
-                        src.Add(slot.Config!.Address);
+                        src.Add(Ipv4Address.Format(slot.Config!.Address));
                     }
                 }
             }
@@ -225,14 +222,14 @@ public sealed class L4SnapshotBuilder
         if (src.Count > 0)
         {
             // Replies to the balancer's own addresses (health checks, admin) belong to its kernel, not to a NAT flow.
-            var own = _nic.Addresses.Select(a => $"dst host {LoadBalancer.Modes.Packets.Ipv4Address.Format(a.Address)}").ToList();
+            var own = _nic.Addresses.Select(a => $"dst host {Ipv4Address.Format(a.Address)}").ToList();
             var notOwn = own.Count == 0 ? "" : " and not (" + string.Join(" or ", own) + ")";
             parts.Add("(ip and (" + string.Join(" or ", src.Select(a => $"src host {a}")) + ")" + notOwn + ")");
         }
         return string.Join(" or ", parts);
     }
 
-    private static string Key(L4BackendConfig b, L4ServiceConfig s) => $"{b.Address}:{b.Port ?? s.Port}";
+    private static string Key(L4BackendSettings b) => $"{Ipv4Address.Format(b.Address)}:{b.Port}";
 
     private sealed class Slot
     {
@@ -240,7 +237,7 @@ public sealed class L4SnapshotBuilder
 
         public required string Id { get; set; }
 
-        public L4BackendConfig? Config { get; set; }
+        public L4BackendSettings? Config { get; set; }
 
         public DateTimeOffset? RetiredAt { get; set; }
 

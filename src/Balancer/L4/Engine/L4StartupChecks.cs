@@ -9,7 +9,7 @@ namespace LoadBalancer.Balancer.L4.Engine;
 public static class L4StartupChecks
 {
     /// <summary>Returns every problem that would stop the engine from working in this namespace.</summary>
-    public static IReadOnlyList<string> Run(L4Config config)
+    public static IReadOnlyList<string> Run(L4Settings config)
     {
         var problems = new List<string>();
         if (MissingCapabilities() is { Count: > 0 } missing)
@@ -28,11 +28,11 @@ public static class L4StartupChecks
             var known = string.Join(", ", System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces().Select(n => n.Name));
             problems.Add($"L4:Interface: '{config.Interface}' is not an interface in this network namespace (there are: {known})");
         }
-        else if (nic.Addresses.Count == 0 && config.SourceAddress is null)
+        else if (nic.Addresses.Count == 0 && config.SourceAddress == 0)
         {
             problems.Add($"L4:Interface: '{config.Interface}' has no IPv4 address; give it one or set L4:SourceAddress (needed to resolve backends with ARP)");
         }
-        var usesNat = config.Services.Values.Any(s => ForwardingModeRegistry.TryGet(s.Mode, out var m) && m.Kind is ForwardingModeKind.Nat or ForwardingModeKind.FullNat);
+        var usesNat = config.Services.Values.Any(s => s.Mode is ForwardingModeKind.Nat or ForwardingModeKind.FullNat);
         if (usesNat && ReadSysctl("net/ipv4/ip_forward") == "1")
         {
             problems.Add("net.ipv4.ip_forward=1 in the balancer's namespace: the kernel would also forward un-rewritten NAT replies to clients; set it to 0 (sysctl -w net.ipv4.ip_forward=0)");
@@ -40,11 +40,11 @@ public static class L4StartupChecks
         var local = InterfaceInfo.AllAddresses().ToList();
         foreach (var (name, s) in config.Services)
         {
-            foreach (var address in s.FullNatSources.Prepend(s.Vip))
+            foreach (var a in s.FullNatSources.Prepend(s.Vip))
             {
-                if (L4ConfigValidator.TryUnicast(address, out var a) && local.FirstOrDefault(l => l.Address == a) is { Interface: not null } owner)
+                if (local.FirstOrDefault(l => l.Address == a) is { Interface: not null } owner)
                 {
-                    problems.Add($"L4:Services:{name}: '{address}' is an address of interface {owner.Interface} in this namespace; the kernel would answer for it and reset the engine's flows (remove it: ip addr del {Ipv4Address.Format(a)}/32 dev {owner.Interface})");
+                    problems.Add($"L4:Services:{name}: '{Ipv4Address.Format(a)}' is an address of interface {owner.Interface} in this namespace; the kernel would answer for it and reset the engine's flows (remove it: ip addr del {Ipv4Address.Format(a)}/32 dev {owner.Interface})");
                 }
             }
         }

@@ -1,0 +1,50 @@
+using LoadBalancer.Modes.Checksums;
+using LoadBalancer.Modes.Flows;
+using LoadBalancer.Modes.Forwarding;
+using LoadBalancer.Modes.Pipeline;
+using LoadBalancer.Modes.Selection;
+
+namespace LoadBalancer.Balancer.Configuration;
+
+/// <summary>One L4 service as validation parsed it: addresses as numbers (host order), names as enums, defaults resolved.</summary>
+public sealed record L4ServiceSettings
+{
+    /// <summary>The service name (also the health/admin pool name).</summary>
+    public required string Name { get; init; }
+
+    /// <summary>The virtual IPv4 address.</summary>
+    public required uint Vip { get; init; }
+
+    /// <summary>The service port.</summary>
+    public required ushort Port { get; init; }
+
+    /// <summary>TCP or UDP.</summary>
+    public L4Protocol Protocol { get; init; } = L4Protocol.Tcp;
+
+    /// <summary>The forwarding mode.</summary>
+    public ForwardingModeKind Mode { get; init; } = ForwardingModeKind.Nat;
+
+    /// <summary>The backend selector for new flows.</summary>
+    public BackendSelectorKind Selector { get; init; } = BackendSelectorKind.Maglev;
+
+    /// <summary>What a non-SYN TCP packet without a tracked flow does.</summary>
+    public NonSynMissPolicy NonSynMiss { get; init; } = NonSynMissPolicy.ReselectViaHash;
+
+    /// <summary>MSS clamping on SYNs, the mode's default filled in.</summary>
+    public MssClampMode MssClamp { get; init; } = MssClampMode.Off;
+
+    /// <summary>The MSS for Fixed clamping (0 otherwise).</summary>
+    public ushort Mss { get; init; }
+
+    /// <summary>Outer source address of tunnel packets; 0: the engine's source address.</summary>
+    public uint TunnelSource { get; init; }
+
+    /// <summary>Full NAT source addresses.</summary>
+    public IReadOnlyList<uint> FullNatSources { get; init; } = [];
+
+    /// <summary>L4 checksum handling after a rewrite.</summary>
+    public ChecksumMode Checksum { get; init; } = ChecksumMode.Full;
+
+    /// <summary>Backends keyed by id, in config order.</summary>
+    public IReadOnlyDictionary<string, L4BackendSettings> Backends { get; init; } = new Dictionary<string, L4BackendSettings>();
+}
