@@ -83,7 +83,7 @@ public sealed partial class BalancerHost : IBalancerRuntime, IAsyncDisposable
                 demo.Add(await DemoBackend.StartAsync(d.Name, d.Url, ct));
             }
             var metrics = new BalancerMetrics();
-            _ = new HealthMetrics(metrics, control);
+            HealthMetrics.Register(metrics, control);
             // No listeners means an L4-only balancer: no Kestrel front at all (it would bind a default port).
             front = config.Balancer.Listeners.Count > 0 ? BalancerWebApps.BuildFront(config, options, metrics, control) : null;
             host = new BalancerHost(config, options, front, demo, metrics, control);
@@ -113,7 +113,7 @@ public sealed partial class BalancerHost : IBalancerRuntime, IAsyncDisposable
         if (config.L4Settings.Services.Count > 0)
         {
             _l4 = L4Engine.Start(config.L4Settings, Control, loggers, _options.TimeProvider);
-            _ = new L4Metrics(Metrics, _l4);
+            L4Metrics.Register(Metrics, _l4);
         }
         if (_front is not null)
         {

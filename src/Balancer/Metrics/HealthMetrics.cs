@@ -33,12 +33,20 @@ public sealed class HealthMetrics
     private readonly HashSet<string> _exportedPools = new(StringComparer.Ordinal);
     private long _exportedVersion = -1;
 
-    /// <summary>Creates the metrics in <paramref name="metrics"/>' registry and subscribes to <paramref name="control"/>'s store and monitor.</summary>
-    public HealthMetrics(BalancerMetrics metrics, BackendControl control)
+    /// <summary>Creates the metrics in <paramref name="metrics"/>' registry, refreshed before every scrape, and subscribes them to <paramref name="control"/>'s monitor; they live as long as the registry.</summary>
+    public static void Register(BalancerMetrics metrics, BackendControl control)
     {
         ArgumentNullException.ThrowIfNull(metrics);
         ArgumentNullException.ThrowIfNull(control);
-        _store = control.Store;
+        var health = new HealthMetrics(metrics, control.Store);
+        metrics.Registry.AddBeforeCollectCallback(health.Refresh);
+        control.Monitor.CheckCompleted += health.OnCheckCompleted;
+        control.Monitor.Transition += health.OnTransition;
+    }
+
+    private HealthMetrics(BalancerMetrics metrics, BackendStateStore store)
+    {
+        _store = store;
         var f = Prometheus.Metrics.WithCustomRegistry(metrics.Registry);
         _up = f.CreateGauge("lb_backend_up", "1 when the backend's health is healthy (or its pool has no check), else 0.", ["pool", "backend"]);
         _health = f.CreateGauge("lb_backend_health_state", "1 for the backend's current health state (unknown, healthy, unhealthy), 0 for the others.",
@@ -53,9 +61,6 @@ public sealed class HealthMetrics
             ["pool", "backend", "reason"]);
         _transitions = f.CreateCounter("lb_health_transitions_total", "Health state changes, by pool, backend and new state.",
             ["pool", "backend", "to"]);
-        metrics.Registry.AddBeforeCollectCallback(Refresh);
-        control.Monitor.CheckCompleted += OnCheckCompleted;
-        control.Monitor.Transition += OnTransition;
     }
 
     /// <summary>Sets the gauges from the store's current snapshot and drops every series of backends and pools that are gone; runs before each scrape.</summary>

@@ -32,8 +32,14 @@ public sealed class L4Metrics
     private readonly Counter _workerPackets;
     private readonly Counter _workerBatches;
 
-    /// <summary>Registers the L4 metrics in the instance's registry and reads them before every scrape.</summary>
-    public L4Metrics(BalancerMetrics metrics, L4Engine engine)
+    /// <summary>Registers the L4 metrics of <paramref name="engine"/> in the instance's registry, read from the engine before every scrape; they live as long as the registry.</summary>
+    public static void Register(BalancerMetrics metrics, L4Engine engine)
+    {
+        var l4 = new L4Metrics(metrics, engine);
+        metrics.Registry.AddBeforeCollectCallback(l4.Collect);
+    }
+
+    private L4Metrics(BalancerMetrics metrics, L4Engine engine)
     {
         _engine = engine;
         var f = Prometheus.Metrics.WithCustomRegistry(metrics.Registry);
@@ -57,7 +63,6 @@ public sealed class L4Metrics
         _workerPackets = f.CreateCounter("lb_l4_worker_packets_total", "Frames each receive worker took from libpcap.", ["worker"]);
         _workerBatches = f.CreateCounter("lb_l4_worker_batches_total", "Non-empty receive batches per worker (mean batch size = lb_l4_worker_packets_total / this).", ["worker"]);
         _capacity.Set(engine.Config.ConnectionTable.Capacity);
-        metrics.Registry.AddBeforeCollectCallback(Collect);
     }
 
     private void Collect()

@@ -136,7 +136,7 @@ public sealed class L4EngineBatchTests : IAsyncLifetime
     public async Task NatReply_OnTheOtherWorker_IsForwardedAndCountedPerWorker()
     {
         var metrics = new BalancerMetrics();
-        _ = new L4Metrics(metrics, _engine);
+        L4Metrics.Register(metrics, _engine);
         var before = (_engine.Workers[0].Packets, _engine.Workers[1].Packets);
 
         _device.InjectBatch([Syn(33000)], queue: 0);

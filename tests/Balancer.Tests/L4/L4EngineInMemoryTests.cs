@@ -107,7 +107,7 @@ public sealed class L4EngineInMemoryTests : IAsyncLifetime
     public async Task KnownTraffic_ForwardsAndCountsExactly()
     {
         var metrics = new BalancerMetrics();
-        _ = new L4Metrics(metrics, _engine);
+        L4Metrics.Register(metrics, _engine);
 
         for (ushort port = 40000; port < 40100; port++)
         {

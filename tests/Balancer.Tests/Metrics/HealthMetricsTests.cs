@@ -47,7 +47,7 @@ public sealed class HealthMetricsTests : IAsyncDisposable
     {
         var probe = new ScriptedProbe("scripted", ScriptedProbe.Fail, ScriptedProbe.Fail, ScriptedProbe.Fail);
         _control.Probes.Register(probe);
-        _ = new HealthMetrics(_metrics, _control);
+        HealthMetrics.Register(_metrics, _control);
         Configure("scripted", "b1");
         _control.Start();
 
@@ -73,7 +73,7 @@ public sealed class HealthMetricsTests : IAsyncDisposable
     [Fact]
     public async Task Scrape_BeforeAnyCheck_BackendUnknownAndDown()
     {
-        _ = new HealthMetrics(_metrics, _control);
+        HealthMetrics.Register(_metrics, _control);
         Configure("tcp", "b1");
 
         var text = await ScrapeAsync(_metrics.Registry);
@@ -88,7 +88,7 @@ public sealed class HealthMetricsTests : IAsyncDisposable
     [Fact]
     public async Task Scrape_AdminStateAndWeightOverride_FollowTheStore()
     {
-        _ = new HealthMetrics(_metrics, _control);
+        HealthMetrics.Register(_metrics, _control);
         _control.Store.ApplyConfig([new PoolStateConfig("p", false, TimeSpan.Zero, [new BackendStateConfig("b1", "a", 3), new BackendStateConfig("b2", "b", 3)])]);
         var before = await ScrapeAsync(_metrics.Registry);
 
@@ -111,7 +111,7 @@ public sealed class HealthMetricsTests : IAsyncDisposable
     {
         var probe = new ScriptedProbe("scripted", ScriptedProbe.Fail);
         _control.Probes.Register(probe);
-        _ = new HealthMetrics(_metrics, _control);
+        HealthMetrics.Register(_metrics, _control);
         Configure("scripted", "b1", "b2");
         _control.Start();
         await Poll.UntilAsync(() => State("b1") == HealthState.Healthy && State("b2") == HealthState.Healthy, Limit, "both healthy");
