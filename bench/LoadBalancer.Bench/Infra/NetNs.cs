@@ -1,12 +1,10 @@
-using System.Runtime.InteropServices;
+using LoadBalancer.Balancer.L4.Interop;
 
 namespace LoadBalancer.Bench.Infra;
 
 /// <summary>Runs code on a thread that has joined a named network namespace (sockets it opens live there).</summary>
-internal static partial class NetNs
+internal static class NetNs
 {
-    private const int CloneNewNet = 0x40000000;
-
     /// <summary>Runs <paramref name="action"/> on a fresh thread inside namespace <paramref name="ns"/> and returns its result.</summary>
     public static T Run<T>(string ns, Func<T> action)
     {
@@ -39,12 +37,9 @@ internal static partial class NetNs
     public static void Enter(string ns)
     {
         using var handle = File.OpenHandle($"/var/run/netns/{ns}");
-        if (SetNs((int)handle.DangerousGetHandle(), CloneNewNet) != 0)
+        if (Libc.SetNs((int)handle.DangerousGetHandle(), Libc.CloneNewNet) != 0)
         {
-            throw new InvalidOperationException($"setns({ns}) failed: errno {Marshal.GetLastPInvokeError()}");
+            throw new InvalidOperationException($"setns({ns}) failed: {Libc.LastErrorText()}");
         }
     }
-
-    [LibraryImport("libc", EntryPoint = "setns", SetLastError = true)]
-    private static partial int SetNs(int fd, int nstype);
 }

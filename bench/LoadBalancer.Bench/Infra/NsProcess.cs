@@ -1,11 +1,12 @@
 using System.Diagnostics;
-using System.Globalization;
+using LoadBalancer.Balancer.Tools;
 
 namespace LoadBalancer.Bench.Infra;
 
 /// <summary>A long-running process the harness started inside a namespace; stopped by its own PID only.</summary>
 internal sealed class NsProcess : IDisposable
 {
+    private static readonly Dictionary<string, string> ChildEnvironment = new() { ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1" };
     private readonly Process _process;
 
     private NsProcess(Process process, string what, string log)
@@ -30,18 +31,7 @@ internal sealed class NsProcess : IDisposable
     /// <summary>Starts <paramref name="args"/> in namespace <paramref name="ns"/>, output to <paramref name="log"/>.</summary>
     public static NsProcess Start(string ns, string what, string log, params string[] args)
     {
-        var psi = new ProcessStartInfo("sh") { UseShellExecute = false };
-        psi.ArgumentList.Add("-c");
-        psi.ArgumentList.Add("exec ip netns exec \"$0\" \"$@\" > \"$LOGFILE\" 2>&1 < /dev/null");
-        psi.ArgumentList.Add(ns);
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        psi.Environment["LOGFILE"] = log;
-        psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        var p = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {what}");
+        var p = ProcessRunner.StartLogged("ip", ["netns", "exec", ns, .. args], log, ChildEnvironment);
         return new NsProcess(p, what, log);
     }
 
@@ -71,16 +61,7 @@ internal sealed class NsProcess : IDisposable
     /// <summary>SIGTERM, then SIGKILL after 5 s; only this PID (nginx and haproxy masters stop their own workers).</summary>
     public void Dispose()
     {
-        if (!_process.HasExited)
-        {
-            Shell.Run("kill", ["-TERM", Pid.ToString(CultureInfo.InvariantCulture)]);
-            if (!_process.WaitForExit(5000))
-            {
-                _process.Kill(entireProcessTree: true);
-                _process.WaitForExit(5000);
-            }
-        }
-
+        ProcessRunner.Stop(_process, TimeSpan.FromSeconds(5));
         _process.Dispose();
     }
 }

@@ -1,38 +1,13 @@
-using System.Diagnostics;
+using LoadBalancer.Balancer.Tools;
 
 namespace LoadBalancer.Bench.Infra;
 
-/// <summary>Runs short commands and waits for them, with a time limit.</summary>
+/// <summary>The harness's short commands, run with <see cref="ProcessRunner"/> (argument lists, a time limit).</summary>
 internal static class Shell
 {
-    /// <summary>The outcome of a command.</summary>
-    public readonly record struct Result(int ExitCode, string StdOut, string StdErr)
-    {
-        /// <summary>True when the command exited with 0.</summary>
-        public bool Ok => ExitCode == 0;
-    }
-
-    /// <summary>Runs a command; a time-out kills it and reports exit code -1.</summary>
-    public static Result Run(string file, IEnumerable<string> args, TimeSpan? limit = null)
-    {
-        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        using var p = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {file}");
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(limit ?? TimeSpan.FromSeconds(60)))
-        {
-            p.Kill(entireProcessTree: true);
-            p.WaitForExit();
-            return new Result(-1, stdout.Result, stderr.Result + "\n(timed out)");
-        }
-
-        return new Result(p.ExitCode, stdout.Result, stderr.Result);
-    }
+    /// <summary>Runs a command; a time-out (60 s unless given) kills it and reports exit code -1.</summary>
+    public static ProcessResult Run(string file, IEnumerable<string> args, TimeSpan? limit = null) =>
+        ProcessRunner.Run(file, args, limit ?? TimeSpan.FromSeconds(60));
 
     /// <summary>Runs a command and throws with its output when it fails.</summary>
     public static string Checked(string file, params string[] args)

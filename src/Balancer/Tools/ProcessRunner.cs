@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 
 namespace LoadBalancer.Balancer.Tools;
 
@@ -58,7 +59,9 @@ public static class ProcessRunner
     /// <param name="arguments">Its arguments, one element each (no shell, no quoting).</param>
     /// <param name="redirectStdin">Whether the caller writes to its standard input.</param>
     /// <param name="environment">Variables to set or override in the child's environment.</param>
-    public static Process Start(string fileName, IEnumerable<string> arguments, bool redirectStdin = false, IReadOnlyDictionary<string, string>? environment = null)
+    /// <param name="workingDirectory">The child's working directory; null: this process's.</param>
+    public static Process Start(
+        string fileName, IEnumerable<string> arguments, bool redirectStdin = false, IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null)
     {
         var info = new ProcessStartInfo(fileName)
         {
@@ -66,6 +69,7 @@ public static class ProcessRunner
             RedirectStandardError = true,
             RedirectStandardInput = redirectStdin,
             UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? "",
         };
         foreach (var argument in arguments)
         {
@@ -81,10 +85,10 @@ public static class ProcessRunner
     }
 
     /// <summary>Starts a long-running command whose standard output and error are appended, line by line, to <paramref name="logPath"/>.</summary>
-    public static Process StartLogged(string fileName, IEnumerable<string> arguments, string logPath)
+    public static Process StartLogged(string fileName, IEnumerable<string> arguments, string logPath, IReadOnlyDictionary<string, string>? environment = null)
     {
         var log = new StreamWriter(logPath, append: true) { AutoFlush = true };
-        var process = Start(fileName, arguments);
+        var process = Start(fileName, arguments, environment: environment);
         DataReceivedEventHandler write = (_, e) =>
         {
             if (e.Data is { } line)
@@ -110,6 +114,30 @@ public static class ProcessRunner
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return process;
+    }
+
+    /// <summary>Stops a process this program started, by its own PID: SIGTERM, then SIGKILL to it and its descendants after <paramref name="grace"/>.</summary>
+    public static void Stop(Process process, TimeSpan grace)
+    {
+        ArgumentNullException.ThrowIfNull(process);
+        try
+        {
+            if (process.HasExited)
+            {
+                return;
+            }
+
+            Run("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)]);
+            if (!process.WaitForExit(grace))
+            {
+                process.Kill(entireProcessTree: true);
+                process.WaitForExit(grace);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone (or never started).
+        }
     }
 
     /// <summary>Runs a command and throws with its stderr if it fails.</summary>

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using LoadBalancer.Balancer.Cli;
 using LoadBalancer.Balancer.Tests.TestSupport;
+using LoadBalancer.Balancer.Tools;
 
 namespace LoadBalancer.Balancer.Tests.Cli;
 
@@ -98,10 +99,7 @@ public sealed class CliTests
             }
             Assert.NotNull(line);
 
-            using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", p.Id.ToString()]))
-            {
-                await kill.WaitForExitAsync();
-            }
+            Assert.True((await ProcessRunner.RunAsync("kill", ["-TERM", p.Id.ToString()])).Ok);
             await p.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
 
             Assert.Equal(ExitCodes.Ok, p.ExitCode);

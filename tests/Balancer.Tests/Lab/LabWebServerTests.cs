@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using LoadBalancer.Balancer.Lab;
 using LoadBalancer.Balancer.Tests.NetNs;
 using LoadBalancer.Balancer.Tests.Readme;
@@ -24,12 +23,7 @@ public sealed class LabWebServerTests
         ProcessRunner.RunChecked("ip", "-n", ns.Name, "addr", "add", "10.200.0.100/32", "dev", "lo");
         var root = Directory.CreateTempSubdirectory($"lbrd{Environment.ProcessId}w").FullName;
         LabTopology.WriteWebRoot(root, "b1");
-        var psi = new ProcessStartInfo("ip") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "netns", "exec", ns.Name }.Concat(server.Arguments(LabWebServer.AllAddresses, 8081, root)))
-        {
-            psi.ArgumentList.Add(a);
-        }
-        using var process = Process.Start(psi)!;
+        using var process = ProcessRunner.Start("ip", ["netns", "exec", ns.Name, .. server.Arguments(LabWebServer.AllAddresses, 8081, root)]);
         try
         {
             Assert.Equal("b1\n", await Get(ns.Name, "http://10.200.0.100:8081/"));

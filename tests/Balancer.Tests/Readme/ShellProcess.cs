@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using LoadBalancer.Balancer.Tools;
 
 namespace LoadBalancer.Balancer.Tests.Readme;
 
@@ -9,6 +10,16 @@ namespace LoadBalancer.Balancer.Tests.Readme;
 /// </summary>
 public sealed class ShellProcess : IDisposable
 {
+    private static readonly Dictionary<string, string> BlockEnvironment = new()
+    {
+        ["DOTNET_NOLOGO"] = "1",
+        ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
+        // Builds inside a block leave no build servers or MSBuild nodes running after the test.
+        ["MSBUILDDISABLENODEREUSE"] = "1",
+        ["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0",
+        ["UseSharedCompilation"] = "false",
+    };
+
     private readonly Process _process;
     private readonly StringBuilder _output = new();
     private readonly string _scriptPath;
@@ -43,32 +54,12 @@ public sealed class ShellProcess : IDisposable
     {
         var path = Path.Combine(Path.GetTempPath(), $"lbrd{Environment.ProcessId}-{Guid.NewGuid():N}.sh");
         File.WriteAllText(path, prelude + script);
-        var psi = new ProcessStartInfo(netns is null ? "bash" : "ip")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-            WorkingDirectory = ReadmeDocument.RepoRoot,
-        };
-        if (netns is not null)
-        {
-            foreach (var a in new[] { "netns", "exec", netns, "bash" })
-            {
-                psi.ArgumentList.Add(a);
-            }
-        }
         // bash -c 'exec bash FILE 2>&1': the block runs exactly as written, with one ordered output stream.
-        psi.ArgumentList.Add("-c");
-        psi.ArgumentList.Add("exec bash \"$0\" 2>&1 </dev/null");
-        psi.ArgumentList.Add(path);
-        psi.Environment["DOTNET_NOLOGO"] = "1";
-        psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        // Builds inside a block leave no build servers or MSBuild nodes running after the test.
-        psi.Environment["MSBUILDDISABLENODEREUSE"] = "1";
-        psi.Environment["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0";
-        psi.Environment["UseSharedCompilation"] = "false";
-        return new ShellProcess(Process.Start(psi)!, path);
+        string[] bash = ["-c", "exec bash \"$0\" 2>&1 </dev/null", path];
+        var process = netns is null
+            ? ProcessRunner.Start("bash", bash, redirectStdin: true, BlockEnvironment, ReadmeDocument.RepoRoot)
+            : ProcessRunner.Start("ip", ["netns", "exec", netns, "bash", .. bash], redirectStdin: true, BlockEnvironment, ReadmeDocument.RepoRoot);
+        return new ShellProcess(process, path);
     }
 
     /// <summary>Runs a block to its end; kills it (by PID, with its children) if it runs longer than <paramref name="timeout"/>.</summary>
