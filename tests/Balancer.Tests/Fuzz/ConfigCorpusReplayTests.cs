@@ -1,4 +1,4 @@
-using LoadBalancer.Modes.Tests.Fuzz;
+using LoadBalancer.TestSupport;
 using System.Text;
 using LoadBalancer.Balancer.Configuration;
 

@@ -1,6 +1,7 @@
 using LoadBalancer.Modes.Packets;
 using LoadBalancer.Modes.Pipeline;
 using LoadBalancer.Modes.Tests.Pipeline;
+using LoadBalancer.TestSupport;
 
 namespace LoadBalancer.Modes.Tests.Fuzz;
 

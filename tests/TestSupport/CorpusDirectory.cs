@@ -1,7 +1,7 @@
-namespace LoadBalancer.Modes.Tests.Fuzz;
+namespace LoadBalancer.TestSupport;
 
 /// <summary>Finds tests/Fuzz/corpus/TARGET from the test's output directory (walks up to the repository root).</summary>
-internal static class CorpusDirectory
+public static class CorpusDirectory
 {
     /// <summary>The corpus folder of a fuzz target.</summary>
     public static string Of(string target)
