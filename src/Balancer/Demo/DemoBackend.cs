@@ -60,35 +60,7 @@ public sealed class DemoBackend : IAsyncDisposable
             await next(ctx);
         });
         app.MapGet("/health", () => "ok");
-        app.MapGet("/bytes/{n:long}", async (long n, long? rate, HttpContext ctx) =>
-        {
-            ctx.Response.ContentType = "application/octet-stream";
-            ctx.Response.ContentLength = n;
-            var chunk = new byte[64 * 1024];
-            for (var i = 0; i < chunk.Length; i++)
-            {
-                chunk[i] = (byte)(i * 31 + 7);
-            }
-            // ?rate=B paces the body at B bytes/s from the server side (a steady stream, unlike a client that reads in bursts).
-            var paced = rate is > 0;
-            var piece = paced ? 16 * 1024 : chunk.Length;
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            for (long sent = 0; sent < n;)
-            {
-                var offset = (int)(sent % chunk.Length);
-                var count = (int)Math.Min(Math.Min(piece, chunk.Length - offset), n - sent);
-                await ctx.Response.Body.WriteAsync(chunk.AsMemory(offset, count), ctx.RequestAborted);
-                sent += count;
-                if (paced)
-                {
-                    var ahead = TimeSpan.FromSeconds((double)sent / rate!.Value) - clock.Elapsed;
-                    if (ahead > TimeSpan.Zero)
-                    {
-                        await Task.Delay(ahead, ctx.RequestAborted);
-                    }
-                }
-            }
-        });
+        app.MapGet("/bytes/{n:long}", SendBytesAsync);
         app.MapGet("/delay/{ms:int}", async (int ms, HttpContext ctx) =>
         {
             await Task.Delay(ms, ctx.RequestAborted);
@@ -105,30 +77,64 @@ public sealed class DemoBackend : IAsyncDisposable
         });
         app.MapFallback(() => Results.Text($"{name}\n"));
         app.UseWebSockets();
-        app.Map("/ws", async (HttpContext ctx) =>
-        {
-            if (!ctx.WebSockets.IsWebSocketRequest)
-            {
-                return Results.BadRequest();
-            }
-            using var ws = await ctx.WebSockets.AcceptWebSocketAsync();
-            var buffer = new byte[4096];
-            while (true)
-            {
-                var r = await ws.ReceiveAsync(buffer, ctx.RequestAborted);
-                if (r.MessageType == System.Net.WebSockets.WebSocketMessageType.Close)
-                {
-                    await ws.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, null, ctx.RequestAborted);
-                    return Results.Empty;
-                }
-                var prefix = System.Text.Encoding.UTF8.GetBytes($"{name}:");
-                await ws.SendAsync(prefix.Concat(buffer.Take(r.Count)).ToArray(), System.Net.WebSockets.WebSocketMessageType.Text, true, ctx.RequestAborted);
-            }
-        });
+        app.Map("/ws", async (HttpContext ctx) => await EchoWebSocketAsync(name, ctx));
         await app.StartAsync(ct);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         backend.Url = address.Replace("[::]", IPAddress.Loopback.ToString(), StringComparison.Ordinal);
         return backend;
+    }
+
+    /// <summary>/bytes/N: N bytes of a fixed pattern, paced at <paramref name="rate"/> bytes/s when given.</summary>
+    private static async Task SendBytesAsync(long n, long? rate, HttpContext ctx)
+    {
+        ctx.Response.ContentType = "application/octet-stream";
+        ctx.Response.ContentLength = n;
+        var chunk = new byte[64 * 1024];
+        for (var i = 0; i < chunk.Length; i++)
+        {
+            chunk[i] = (byte)(i * 31 + 7);
+        }
+        // ?rate=B paces the body at B bytes/s from the server side (a steady stream, unlike a client that reads in bursts).
+        var paced = rate is > 0;
+        var piece = paced ? 16 * 1024 : chunk.Length;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        for (long sent = 0; sent < n;)
+        {
+            var offset = (int)(sent % chunk.Length);
+            var count = (int)Math.Min(Math.Min(piece, chunk.Length - offset), n - sent);
+            await ctx.Response.Body.WriteAsync(chunk.AsMemory(offset, count), ctx.RequestAborted);
+            sent += count;
+            if (paced)
+            {
+                var ahead = TimeSpan.FromSeconds((double)sent / rate!.Value) - clock.Elapsed;
+                if (ahead > TimeSpan.Zero)
+                {
+                    await Task.Delay(ahead, ctx.RequestAborted);
+                }
+            }
+        }
+    }
+
+    /// <summary>/ws: echoes each WebSocket message prefixed with the backend's name.</summary>
+    private static async Task<IResult> EchoWebSocketAsync(string name, HttpContext ctx)
+    {
+        if (!ctx.WebSockets.IsWebSocketRequest)
+        {
+            return Results.BadRequest();
+        }
+        using var ws = await ctx.WebSockets.AcceptWebSocketAsync();
+        var buffer = new byte[4096];
+        while (true)
+        {
+            var r = await ws.ReceiveAsync(buffer, ctx.RequestAborted);
+            if (r.MessageType == System.Net.WebSockets.WebSocketMessageType.Close)
+            {
+                await ws.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, null, ctx.RequestAborted);
+                return Results.Empty;
+            }
+            var prefix = System.Text.Encoding.UTF8.GetBytes($"{name}:");
+            await ws.SendAsync(prefix.Concat(buffer.Take(r.Count)).ToArray(), System.Net.WebSockets.WebSocketMessageType.Text, true, ctx.RequestAborted);
+        }
     }
 
     /// <inheritdoc />
