@@ -127,11 +127,6 @@ public static class L4ConfigValidator
         {
             errors.Add(new ConfigError($"{path}:Selector", selector, $"is not a selector ({string.Join(", ", BackendSelectorFactory.KnownNames)})"));
         }
-        else if (string.Equals(selector, "leastconn", StringComparison.OrdinalIgnoreCase))
-        {
-            // The connection table does not keep per-backend flow counts yet, which least-connections needs.
-            errors.Add(new ConfigError($"{path}:Selector", selector, "is not available for L4 services yet (use maglev or wrr)"));
-        }
     }
 
     private static void ValidateBackend(

@@ -211,6 +211,23 @@ public sealed partial class BalancerHost : IBalancerRuntime, IAsyncDisposable
         return result;
     }
 
+    /// <summary>Live state of the L4 services for the admin API: active tracked flows per backend.</summary>
+    public IReadOnlyDictionary<(string Service, string Backend), int> ActiveFlows()
+    {
+        var result = new Dictionary<(string, string), int>();
+        if (_l4 is { } l4)
+        {
+            foreach (var service in l4.Names.ServiceNames)
+            {
+                foreach (var (backend, flows) in l4.Names.BackendFlows(service))
+                {
+                    result[(service, backend)] = flows;
+                }
+            }
+        }
+        return result;
+    }
+
     private void OnBackendsChanged(LoadBalancer.Health.HealthSnapshot snapshot)
     {
         // YARP caches each cluster's available destinations; recompute them from the new snapshot.

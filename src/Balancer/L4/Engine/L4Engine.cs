@@ -41,7 +41,7 @@ public sealed partial class L4Engine : IAsyncDisposable
         _logger = loggers.CreateLogger("LoadBalancer.L4");
         _neighbours = new NeighbourTable(time, loggers.CreateLogger("LoadBalancer.L4.Arp"));
         _table = new ConnectionTable(config.ConnectionTable.ToOptions(), time);
-        _builder = new L4SnapshotBuilder(nic, _neighbours, control, time);
+        _builder = new L4SnapshotBuilder(nic, _neighbours, control, time, _table);
     }
 
     /// <summary>The L4 config in force.</summary>
