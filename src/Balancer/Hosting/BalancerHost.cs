@@ -113,6 +113,7 @@ public sealed partial class BalancerHost : IBalancerRuntime, IAsyncDisposable
         if (config.L4.Services.Count > 0)
         {
             _l4 = L4Engine.Start(config.L4, Control, loggers, _options.TimeProvider);
+            _dataPath?.AttachEngine(_l4.SendProbeFrame);
             _ = new L4Metrics(Metrics, _l4);
         }
         if (_front is not null)
@@ -250,6 +251,7 @@ public sealed partial class BalancerHost : IBalancerRuntime, IAsyncDisposable
         {
             await _reloader.DisposeAsync();
         }
+        _dataPath?.AttachEngine(null);
         if (_l4 is not null)
         {
             await _l4.DisposeAsync();

@@ -110,6 +110,21 @@ public sealed class L4ConfigTests
         Assert.Equal(selector, result.Config!.L4.Services["web"].Selector);
     }
 
+    [Theory]
+    [InlineData("tunnel")]
+    [InlineData("dsr")]
+    public async Task Load_DataPathCheckOnTunnelOrDsr_Accepted(string mode)
+    {
+        var config = Valid();
+        Web(config)["Mode"] = mode;
+        ((JsonObject)Web(config)["Backends"]!["b2"]!).Remove("Port");
+        config["Health"] = JsonNode.Parse("""{ "Pools": { "web": { "Check": { "Probe": "datapath" } } } }""");
+
+        var result = await ConfigLoader.LoadTextAsync(ConfigJson.Text(config), "t.json", ".", Context);
+
+        Assert.True(result.IsValid, string.Join("\n", result.Errors));
+    }
+
     [Fact]
     public async Task Load_BadIoAndWorkers_AllNamedWithTheirRangeAtOnce()
     {

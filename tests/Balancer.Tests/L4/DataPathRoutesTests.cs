@@ -13,13 +13,15 @@ public sealed class DataPathRoutesTests
         ["dns"] = new HealthPoolConfig { Check = new HealthCheckOptions { Probe = "datapath" } },
     };
 
-    private static L4Config Config(params (string Service, string[] Backends)[] services) => new()
+    private static L4Config Config(params (string Service, string[] Backends)[] services) => Config("dsr", services);
+
+    private static L4Config Config(string mode, params (string Service, string[] Backends)[] services) => new()
     {
         Services = services.ToDictionary(
             s => s.Service,
             s => new L4ServiceConfig
             {
-                Vip = "10.0.0.100", Port = 80, Mode = "dsr",
+                Vip = "10.0.0.100", Port = 80, Mode = mode,
                 Backends = s.Backends.ToDictionary(b => b, b => new L4BackendConfig { Address = "10.0.1." + b[1..] }),
             }),
     };
@@ -56,5 +58,25 @@ public sealed class DataPathRoutesTests
         var plan = DataPathRoutes.Plan(Config(("other", ["b1"]), ("web", ["b2"])), Health, new Dictionary<(string, string), DataPathRoutes.Route>());
 
         Assert.Equal([("web", "b2")], plan.Keys);
+    }
+
+    [Theory]
+    [InlineData("tunnel", true)]
+    [InlineData("ipip", true)]
+    [InlineData("dsr", false)]
+    [InlineData("nat", null)]
+    public void Plan_Mode_TunnelRoutesGoThroughTheProbeDevice(string mode, bool? tunnel)
+    {
+        var plan = DataPathRoutes.Plan(Config(mode, ("web", ["b1", "b2"])), Health, new Dictionary<(string, string), DataPathRoutes.Route>());
+
+        if (tunnel is null)
+        {
+            Assert.Empty(plan);
+        }
+        else
+        {
+            Assert.Equal(2, plan.Count);
+            Assert.All(plan.Values, r => Assert.Equal(tunnel, r.Tunnel));
+        }
     }
 }

@@ -67,6 +67,13 @@ public sealed class L4SnapshotBuilder
         }
     }
 
+    /// <summary>The MAC of the next hop toward a backend (itself on the interface's subnet, else the gateway), when resolved.</summary>
+    public bool TryNextHopMac(uint backend, out EthernetAddress mac)
+    {
+        var gateway = _config.Gateway is { } g && L4ConfigValidator.TryUnicast(g, out var ga) ? ga : 0u;
+        return _neighbours.TryGet(_nic.IsOnLink(backend) || gateway == 0 ? backend : gateway, out mac);
+    }
+
     internal void SetOwnMac(EthernetAddress mac) => _ownMac = mac;
 
     /// <summary>Takes a new config: new backends get new slots, removed ones are retired.</summary>
