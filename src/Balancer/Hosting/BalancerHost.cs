@@ -26,6 +26,7 @@ public sealed partial class BalancerHost : IBalancerRuntime, IAsyncDisposable
     private readonly ILogger _logger;
     private ConfigReloader? _reloader;
     private BalancerConfig _current;
+    private ListenerCertificates? _certificates;
 
     private BalancerHost(BalancerConfig config, BalancerHostOptions options, WebApplication? front,
         List<DemoBackend> demoBackends, BalancerMetrics metrics, BackendControl control)
@@ -85,8 +86,9 @@ public sealed partial class BalancerHost : IBalancerRuntime, IAsyncDisposable
             var metrics = new BalancerMetrics();
             _ = new HealthMetrics(metrics, control);
             // No listeners means an L4-only balancer: no Kestrel front at all (it would bind a default port).
-            front = config.Balancer.Listeners.Count > 0 ? BalancerWebApps.BuildFront(config, options, metrics, control) : null;
-            host = new BalancerHost(config, options, front, demo, metrics, control);
+            var certificates = new ListenerCertificates(config.Balancer.Listeners, loggers.CreateLogger("LoadBalancer.Tls"));
+            front = config.Balancer.Listeners.Count > 0 ? BalancerWebApps.BuildFront(config, options, metrics, control, certificates) : null;
+            host = new BalancerHost(config, options, front, demo, metrics, control) { _certificates = certificates };
             await host.StartCoreAsync(loggers, ct);
             return host;
         }
@@ -157,6 +159,7 @@ public sealed partial class BalancerHost : IBalancerRuntime, IAsyncDisposable
         }
         _reloader = ConfigReloader.Start(path, _options, _validation, Apply, Metrics, _logger);
         _reloader.Reloaded += r => Reloaded?.Invoke(r);
+        _reloader.WatchFiles(_certificates?.Files ?? []);
         _reloader.Deferred += r => ReloadDeferred?.Invoke(r);
     }
 
@@ -169,8 +172,10 @@ public sealed partial class BalancerHost : IBalancerRuntime, IAsyncDisposable
     private void Apply(BalancerConfig next)
     {
         var previous = Current;
-        // Listeners, the admin endpoint and limits are bound at start; say so instead of pretending to apply them.
-        if (!previous.Balancer.Listeners.SequenceEqual(next.Balancer.Listeners) || previous.Balancer.Admin != next.Balancer.Admin
+        // Listener addresses, the admin endpoint and limits are bound at start; say so instead of pretending to apply them.
+        // Certificates are not: they reload below.
+        if (!previous.Balancer.Listeners.Select(l => l with { Certificate = null }).SequenceEqual(next.Balancer.Listeners.Select(l => l with { Certificate = null }))
+            || previous.Balancer.Admin != next.Balancer.Admin
             || previous.Balancer.Limits != next.Balancer.Limits)
         {
             LogRestartNeeded(_logger);
@@ -185,6 +190,11 @@ public sealed partial class BalancerHost : IBalancerRuntime, IAsyncDisposable
         else if (next.L4.Services.Count > 0)
         {
             LogRestartNeeded(_logger);
+        }
+        if (_certificates is { } certificates)
+        {
+            certificates.Update(next.Balancer.Listeners);
+            _reloader?.WatchFiles(certificates.Files);
         }
         Volatile.Write(ref _current, next);
         LogReloaded(_logger, next.Source, next.Routes.Count, next.Clusters.Count);
