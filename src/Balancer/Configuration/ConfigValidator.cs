@@ -166,10 +166,10 @@ public static class ConfigValidator
                 errors.Add(new ConfigError($"{path}:SlowStart", pool.SlowStart.ToString("c", CultureInfo.InvariantCulture), "must not be negative"));
             }
             if (pool.Check is { } check && string.Equals(check.Probe, "datapath", StringComparison.OrdinalIgnoreCase)
-                && !(l4.Services.TryGetValue(name, out var service) && service.Mode == ForwardingModeKind.Dsr))
+                && !(l4.Services.TryGetValue(name, out var service) && service.Mode is ForwardingModeKind.Dsr or ForwardingModeKind.Tunnel))
             {
                 errors.Add(new ConfigError($"{path}:Check:Probe", check.Probe,
-                    "is only for L4 dsr services (a nat backend's tcp check already takes the data path; tunnel data-path probes are not implemented)"));
+                    "is only for L4 dsr and tunnel services (a nat backend's tcp check already takes the data path)"));
             }
             foreach (var message in pool.Check?.Validate($"{path}:Check") ?? [])
             {

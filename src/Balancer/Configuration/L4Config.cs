@@ -87,7 +87,7 @@ public sealed record L4ServiceConfig
     /// <summary>Forwarding mode: nat, fullnat, tunnel (ipip) or dsr.</summary>
     public string Mode { get; init; } = "nat";
 
-    /// <summary>Backend selector for new flows: maglev or wrr (leastconn is refused: the table keeps no per-backend flow counts yet).</summary>
+    /// <summary>Backend selector for new flows: maglev, wrr or leastconn (fewest active flows per unit of weight, from the connection table's per-backend counts).</summary>
     public string Selector { get; init; } = "maglev";
 
     /// <summary>What a TCP packet that is not a SYN and has no tracked flow does: ReselectViaHash (survives a balancer restart with Maglev) or Drop.</summary>

@@ -177,11 +177,6 @@ public static class L4ConfigValidator
         {
             errors.Add(new ConfigError($"{path}:Selector", selector, $"is not a selector ({string.Join(", ", BackendSelectorFactory.KnownNames)})"));
         }
-        else if (kind == BackendSelectorKind.LeastConnections)
-        {
-            // The connection table does not keep per-backend flow counts yet, which least-connections needs.
-            errors.Add(new ConfigError($"{path}:Selector", selector, "is not available for L4 services yet (use maglev or wrr)"));
-        }
         return kind;
     }
 

@@ -90,6 +90,7 @@ public static class AdminApi
     {
         var snapshot = runtime.Control.Store.Current;
         var active = runtime.ActiveRequests();
+        var flows = runtime.ActiveFlows();
         var l4 = runtime.Current.L4Settings.Services;
         var pools = snapshot.Pools.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => new PoolStatus(
             p.Key,
@@ -97,7 +98,8 @@ public static class AdminApi
             p.Value.Select(b => new BackendStatus(
                 b.BackendId, b.Address, b.Health.ToString(), b.AdminState.ToString(), b.ConfiguredWeight, b.AdminWeight, b.EffectiveWeight,
                 b.AcceptsNewFlows, active.GetValueOrDefault((p.Key, b.BackendId)),
-                b.LastTransition is { } t ? new TransitionStatus(t.At, t.Reason) : null)).ToArray())).ToArray();
+                b.LastTransition is { } t ? new TransitionStatus(t.At, t.Reason) : null,
+                l4.ContainsKey(p.Key) ? flows.GetValueOrDefault((p.Key, b.BackendId)) : null)).ToArray())).ToArray();
         return new StatusDocument(runtime.Current.Source, snapshot.Version, DateTimeOffset.UtcNow, pools);
     }
 
@@ -109,7 +111,7 @@ public static class AdminApi
 
     /// <summary>One backend as the admin sees it.</summary>
     public sealed record BackendStatus(string Id, string Address, string Health, string Admin, int ConfiguredWeight, int? AdminWeight,
-        int EffectiveWeight, bool AcceptsNew, int Active, TransitionStatus? LastTransition);
+        int EffectiveWeight, bool AcceptsNew, int Active, TransitionStatus? LastTransition, int? Flows = null);
 
     /// <summary>The last health transition and why.</summary>
     public sealed record TransitionStatus(DateTimeOffset At, string Reason);

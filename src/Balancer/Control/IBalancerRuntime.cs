@@ -16,4 +16,7 @@ public interface IBalancerRuntime
 
     /// <summary>In-flight requests per L7 cluster and destination.</summary>
     IReadOnlyDictionary<(string Cluster, string Destination), int> ActiveRequests();
+
+    /// <summary>Active tracked flows per L4 service and backend (empty without an L4 engine).</summary>
+    IReadOnlyDictionary<(string Service, string Backend), int> ActiveFlows() => new Dictionary<(string, string), int>();
 }

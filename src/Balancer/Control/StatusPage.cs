@@ -93,6 +93,7 @@ function renderBackend(b, now) {
     <td class="num" data-field="effective-weight">${esc(b.effectiveWeight)}</td>
     <td data-field="accepts-new" class="${b.acceptsNew ? 'yes' : 'no'}">${b.acceptsNew ? 'yes' : 'no'}</td>
     <td class="num active" data-field="active">${esc(b.active)}</td>
+    <td class="num flows" data-field="flows">${b.flows == null ? '—' : esc(b.flows)}</td>
     <td class="when"><time data-field="transition-at"${t ? ` datetime="${esc(t.at)}"` : ''}>${when}</time>${t ? `<div class="reason" data-field="reason">${esc(t.reason)}</div>` : ''}</td>
   </tr>`;
 }
@@ -104,7 +105,7 @@ function renderPool(p, now) {
    <h2>${esc(p.name)} <span class="kind">${esc(p.kind)} pool</span><span class="summary ${cls}">${healthy} / ${p.backends.length} healthy</span></h2>
    <table>
     <thead><tr><th rowspan="2">backend</th><th rowspan="2">address</th><th rowspan="2">health</th><th rowspan="2">admin</th>
-     <th colspan="3" class="group">weight</th><th rowspan="2">new traffic</th><th rowspan="2" class="num">active</th><th rowspan="2">last transition and reason</th></tr>
+     <th colspan="3" class="group">weight</th><th rowspan="2">new traffic</th><th rowspan="2" class="num">active</th><th rowspan="2" class="num" title="L4: tracked flows not yet closing">flows</th><th rowspan="2">last transition and reason</th></tr>
      <tr><th class="num sub">config</th><th class="num sub" title="set at run time through the admin API">admin</th><th class="num sub" title="used for new requests now">effective</th></tr></thead>
     <tbody>${p.backends.map(b => renderBackend(b, now)).join('')}</tbody>
    </table></section>`;

@@ -26,6 +26,7 @@ public sealed partial class BalancerHost : IBalancerRuntime, IAsyncDisposable
     private readonly ILogger _logger;
     private ConfigReloader? _reloader;
     private BalancerConfig _current;
+    private ListenerCertificates? _certificates;
 
     private BalancerHost(BalancerConfig config, BalancerHostOptions options, WebApplication? front,
         List<DemoBackend> demoBackends, BalancerMetrics metrics, BackendControl control)
@@ -85,8 +86,9 @@ public sealed partial class BalancerHost : IBalancerRuntime, IAsyncDisposable
             var metrics = new BalancerMetrics();
             HealthMetrics.Register(metrics, control);
             // No listeners means an L4-only balancer: no Kestrel front at all (it would bind a default port).
-            front = config.Balancer.Listeners.Count > 0 ? BalancerWebApps.BuildFront(config, options, metrics, control) : null;
-            host = new BalancerHost(config, options, front, demo, metrics, control);
+            var certificates = new ListenerCertificates(config.Balancer.Listeners, loggers.CreateLogger("LoadBalancer.Tls"));
+            front = config.Balancer.Listeners.Count > 0 ? BalancerWebApps.BuildFront(config, options, metrics, control, certificates) : null;
+            host = new BalancerHost(config, options, front, demo, metrics, control) { _certificates = certificates };
             await host.StartCoreAsync(loggers, ct);
             return host;
         }
@@ -113,6 +115,7 @@ public sealed partial class BalancerHost : IBalancerRuntime, IAsyncDisposable
         if (config.L4Settings.Services.Count > 0)
         {
             _l4 = L4Engine.Start(config.L4Settings, Control, loggers, _options.TimeProvider);
+            _dataPath?.AttachEngine(_l4.SendProbeFrame);
             L4Metrics.Register(Metrics, _l4);
         }
         if (_front is not null)
@@ -156,6 +159,7 @@ public sealed partial class BalancerHost : IBalancerRuntime, IAsyncDisposable
         }
         _reloader = ConfigReloader.Start(path, _options, _validation, Apply, Metrics, _logger);
         _reloader.Reloaded += r => Reloaded?.Invoke(r);
+        _reloader.WatchFiles(_certificates?.Files ?? []);
         _reloader.Deferred += r => ReloadDeferred?.Invoke(r);
     }
 
@@ -168,8 +172,10 @@ public sealed partial class BalancerHost : IBalancerRuntime, IAsyncDisposable
     private void Apply(BalancerConfig next)
     {
         var previous = Current;
-        // Listeners, the admin endpoint and limits are bound at start; say so instead of pretending to apply them.
-        if (!previous.Balancer.Listeners.SequenceEqual(next.Balancer.Listeners) || previous.Balancer.Admin != next.Balancer.Admin
+        // Listener addresses, the admin endpoint and limits are bound at start; say so instead of pretending to apply them.
+        // Certificates are not: they reload below.
+        if (!previous.Balancer.Listeners.Select(l => l with { Certificate = null }).SequenceEqual(next.Balancer.Listeners.Select(l => l with { Certificate = null }))
+            || previous.Balancer.Admin != next.Balancer.Admin
             || previous.Balancer.Limits != next.Balancer.Limits)
         {
             LogRestartNeeded(_logger);
@@ -184,6 +190,11 @@ public sealed partial class BalancerHost : IBalancerRuntime, IAsyncDisposable
         else if (next.L4Settings.Services.Count > 0)
         {
             LogRestartNeeded(_logger);
+        }
+        if (_certificates is { } certificates)
+        {
+            certificates.Update(next.Balancer.Listeners);
+            _reloader?.WatchFiles(certificates.Files);
         }
         Volatile.Write(ref _current, next);
         LogReloaded(_logger, next.Source, next.Routes.Count, next.Clusters.Count);
@@ -211,6 +222,23 @@ public sealed partial class BalancerHost : IBalancerRuntime, IAsyncDisposable
         return result;
     }
 
+    /// <summary>Live state of the L4 services for the admin API: active tracked flows per backend.</summary>
+    public IReadOnlyDictionary<(string Service, string Backend), int> ActiveFlows()
+    {
+        var result = new Dictionary<(string, string), int>();
+        if (_l4 is { } l4)
+        {
+            foreach (var service in l4.Names.ServiceNames)
+            {
+                foreach (var (backend, flows) in l4.Names.BackendFlows(service))
+                {
+                    result[(service, backend)] = flows;
+                }
+            }
+        }
+        return result;
+    }
+
     private void OnBackendsChanged(LoadBalancer.Health.HealthSnapshot snapshot)
     {
         // YARP caches each cluster's available destinations; recompute them from the new snapshot.
@@ -233,6 +261,7 @@ public sealed partial class BalancerHost : IBalancerRuntime, IAsyncDisposable
         {
             await _reloader.DisposeAsync();
         }
+        _dataPath?.AttachEngine(null);
         if (_l4 is not null)
         {
             await _l4.DisposeAsync();

@@ -38,7 +38,8 @@ internal static class BalancerWebApps
         return builder;
     }
 
-    public static WebApplication BuildFront(BalancerConfig config, BalancerHostOptions options, BalancerMetrics metrics, BackendControl control)
+    public static WebApplication BuildFront(BalancerConfig config, BalancerHostOptions options, BalancerMetrics metrics, BackendControl control,
+        ListenerCertificates certificates)
     {
         var builder = NewBuilder(options);
         var limits = config.Balancer.Limits;
@@ -49,8 +50,10 @@ internal static class BalancerWebApps
             k.Limits.RequestHeadersTimeout = limits.RequestHeadersTimeout;
             k.Limits.KeepAliveTimeout = limits.KeepAliveTimeout;
             k.Limits.MaxConcurrentConnections = limits.MaxConcurrentConnections;
-            foreach (var listener in config.Balancer.Listeners)
+            for (var index = 0; index < config.Balancer.Listeners.Count; index++)
             {
+                var listener = config.Balancer.Listeners[index];
+                var certificateOptions = certificates.Options(index);
                 ListenerUrl.TryParse(listener.Url, out var url, out _);
                 k.Listen(url.Address, url.Port, o =>
                 {
@@ -58,7 +61,8 @@ internal static class BalancerWebApps
                         : url.IsHttps ? HttpProtocols.Http1AndHttp2 : HttpProtocols.Http1;
                     if (url.IsHttps && listener.Certificate is not null)
                     {
-                        o.UseHttps(CertificateLoader.Load(listener.Certificate));
+                        // Read on every handshake, so a reloaded certificate is used for new connections.
+                        o.UseHttps(certificateOptions);
                     }
                 });
             }

@@ -30,6 +30,7 @@ internal sealed partial class ConfigReloader : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Timer _debounceTimer;
     private FileSystemWatcher? _watcher;
+    private List<FileSystemWatcher> _fileWatchers = [];
     private PosixSignalRegistration? _sighup;
     private Task _watchLoop = Task.CompletedTask;
 
@@ -84,6 +85,33 @@ internal sealed partial class ConfigReloader : IAsyncDisposable
         _watcher.Renamed += (_, _) => _debounceTimer.Change(_debounce, Timeout.InfiniteTimeSpan);
         _watcher.EnableRaisingEvents = true;
         _watchLoop = WatchLoopAsync(_stop.Token);
+    }
+
+    /// <summary>Also reloads the config when one of <paramref name="paths"/> (certificate and key files) changes, so a rewritten certificate is validated and applied like a config change; replaces the previous list.</summary>
+    public void WatchFiles(IEnumerable<string> paths)
+    {
+        if (_watcher is null)
+        {
+            return;
+        }
+        var watchers = new List<FileSystemWatcher>();
+        foreach (var full in paths.Select(Path.GetFullPath).Distinct(StringComparer.Ordinal))
+        {
+            var watcher = new FileSystemWatcher(Path.GetDirectoryName(full)!, Path.GetFileName(full))
+            {
+                NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.FileName | NotifyFilters.Size | NotifyFilters.CreationTime,
+            };
+            watcher.Changed += (_, _) => _debounceTimer.Change(_debounce, Timeout.InfiniteTimeSpan);
+            watcher.Created += (_, _) => _debounceTimer.Change(_debounce, Timeout.InfiniteTimeSpan);
+            watcher.Renamed += (_, _) => _debounceTimer.Change(_debounce, Timeout.InfiniteTimeSpan);
+            watcher.EnableRaisingEvents = true;
+            watchers.Add(watcher);
+        }
+        var old = Interlocked.Exchange(ref _fileWatchers, watchers);
+        foreach (var w in old)
+        {
+            w.Dispose();
+        }
     }
 
     /// <summary>Reads the file once, validates it and applies it if valid; a bad file is counted and the running config stays.</summary>
@@ -189,6 +217,10 @@ internal sealed partial class ConfigReloader : IAsyncDisposable
     {
         _sighup?.Dispose();
         _watcher?.Dispose();
+        foreach (var w in Interlocked.Exchange(ref _fileWatchers, []))
+        {
+            w.Dispose();
+        }
         await _debounceTimer.DisposeAsync();
         await _stop.CancelAsync();
         await _watchLoop;

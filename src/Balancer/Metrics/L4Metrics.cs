@@ -17,6 +17,7 @@ public sealed class L4Metrics
     private readonly Counter _drops;
     private readonly Counter _newFlows;
     private readonly Gauge _entries;
+    private readonly Gauge _backendFlows;
     private readonly Gauge _capacity;
     private readonly Counter _evictions;
     private readonly Counter _refusals;
@@ -48,6 +49,7 @@ public sealed class L4Metrics
         _drops = f.CreateCounter("lb_l4_drops_total", "Frames the L4 data plane dropped, by reason.", ["reason"]);
         _newFlows = f.CreateCounter("lb_l4_new_flows_total", "Flows the L4 engine started tracking.");
         _entries = f.CreateGauge("lb_conntrack_entries", "Flows in the connection table now.");
+        _backendFlows = f.CreateGauge("lb_l4_backend_flows", "Active tracked flows per L4 backend (opened, not yet closing, expired or evicted); what leastconn compares.", ["service", "backend"]);
         _capacity = f.CreateGauge("lb_conntrack_capacity", "Most flows the connection table holds.");
         _evictions = f.CreateCounter("lb_conntrack_evictions_total", "Idle flows evicted to make room for new ones.");
         _refusals = f.CreateCounter("lb_conntrack_refusals_total", "New flows refused because the table was full (RefuseNew).");
@@ -106,6 +108,13 @@ public sealed class L4Metrics
             var label = w.Index.ToString(System.Globalization.CultureInfo.InvariantCulture);
             _workerPackets.WithLabels(label).IncTo(w.Packets);
             _workerBatches.WithLabels(label).IncTo(w.Batches);
+        }
+        foreach (var service in services)
+        {
+            foreach (var (backend, flows) in _engine.Names.BackendFlows(service))
+            {
+                _backendFlows.WithLabels(service, backend).Set(flows);
+            }
         }
         var table = _engine.Table;
         _entries.Set(table.Count);

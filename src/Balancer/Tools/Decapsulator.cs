@@ -168,7 +168,8 @@ public sealed class Decapsulator : IDisposable
         }
     }
 
-    private static int OpenTun(string name)
+    /// <summary>Opens (creates) a TUN device without packet information headers; it disappears when the descriptor is closed.</summary>
+    internal static int OpenTun(string name)
     {
         int fd = Libc.Open("/dev/net/tun", Libc.ORdWr | Libc.OCloExec);
         if (fd < 0)
@@ -188,7 +189,8 @@ public sealed class Decapsulator : IDisposable
         return fd;
     }
 
-    private static void BringUp(string name)
+    /// <summary>Sets a device up (SIOCSIFFLAGS).</summary>
+    internal static void BringUp(string name)
     {
         int fd = Libc.Socket(Libc.AfInet, Libc.SockDgram, 0);
         if (fd < 0)

@@ -13,8 +13,12 @@ namespace LoadBalancer.Modes.Flows;
 /// </remarks>
 public sealed class ConnectionTable
 {
+    /// <summary>Number of per-backend flow counters (slot 0 is the sink for flows counted against no backend).</summary>
+    public const int FlowCounterSlots = ushort.MaxValue + 1;
+
     private const int MaxShards = 64;
     private readonly ConnectionTableShard[] _shards;
+    private readonly int[] _flowCounters = new int[FlowCounterSlots];
     private readonly int _shardMask;
 
     /// <summary>Creates the table and preallocates all of its memory.</summary>
@@ -48,7 +52,7 @@ public sealed class ConnectionTable
         _shards = new ConnectionTableShard[shards];
         for (int i = 0; i < shards; i++)
         {
-            _shards[i] = new ConnectionTableShard(slotsPerShard, flowsPerShard, timeouts, options.WhenFull, new FullNatPortPool(i, shards));
+            _shards[i] = new ConnectionTableShard(slotsPerShard, flowsPerShard, timeouts, options.WhenFull, new FullNatPortPool(i, shards), _flowCounters);
         }
     }
 
@@ -78,6 +82,13 @@ public sealed class ConnectionTable
             return sum;
         }
     }
+
+    /// <summary>Tracked flows per backend, indexed by <see cref="FlowEntry.FlowCounter"/>: raised when a flow is inserted, lowered when it starts closing (FIN or RST), expires or is evicted (exact: under the shard lock).</summary>
+    /// <remarks>Updated with <see cref="Interlocked"/> once per flow (never per packet); selectors read it with <see cref="Volatile"/>. Do not write to it.</remarks>
+    public int[] FlowCounters => _flowCounters;
+
+    /// <summary>Tracked flows counted against one backend's counter slot.</summary>
+    public int ActiveFlows(ushort counter) => Volatile.Read(ref _flowCounters[counter]);
 
     /// <summary>Flows evicted while still live to make room (racy sum).</summary>
     public long Evictions => SumOf(static s => s.Evictions);

@@ -169,6 +169,11 @@ internal sealed partial class ConnectionTableShard
             _ports.Release(e.NatAddress, e.NatPort);
         }
 
+        if (e.State != FlowState.Closing)
+        {
+            Interlocked.Decrement(ref _flowCounters[e.FlowCounter]);
+        }
+
         e = default;
         _keys[forward] = default;
         _flowCount--;

@@ -25,6 +25,7 @@ internal sealed partial class ConnectionTableShard
     private readonly long[] _timeoutTicks;
     private readonly TableFullBehavior _whenFull;
     private readonly FullNatPortPool _ports;
+    private readonly int[] _flowCounters;
     private int _flowCount;
     private int _sweepCursor;
 
@@ -33,8 +34,9 @@ internal sealed partial class ConnectionTableShard
     internal long Expirations;
     internal long Inserts;
 
-    internal ConnectionTableShard(int slots, int flowCapacity, long[] timeoutTicks, TableFullBehavior whenFull, FullNatPortPool ports)
+    internal ConnectionTableShard(int slots, int flowCapacity, long[] timeoutTicks, TableFullBehavior whenFull, FullNatPortPool ports, int[] flowCounters)
     {
+        _flowCounters = flowCounters;
         _keys = new FlowKey[slots];
         _entries = new FlowEntry[slots];
         _bucketCount = slots / BucketSize;
@@ -61,7 +63,7 @@ internal sealed partial class ConnectionTableShard
                 ref FlowEntry e = ref _entries[slot];
                 if (!IsExpired(ref e, now))
                 {
-                    e.State = NextState(e.State, tcpFlags, forward: true);
+                    SetState(ref e, NextState(e.State, tcpFlags, forward: true));
                     e.LastSeen = now;
                     entry = e;
                     return true;
@@ -94,7 +96,7 @@ internal sealed partial class ConnectionTableShard
                 {
                     if (!IsExpired(ref e, now))
                     {
-                        e.State = NextState(e.State, tcpFlags, forward: false);
+                        SetState(ref e, NextState(e.State, tcpFlags, forward: false));
                         e.LastSeen = now;
                         forwardKey = _keys[forward];
                         entry = e;
@@ -173,6 +175,10 @@ internal sealed partial class ConnectionTableShard
             _keys[slot] = key;
             _entries[slot] = entry;
             _flowCount++;
+            if (entry.State != FlowState.Closing)
+            {
+                Interlocked.Increment(ref _flowCounters[entry.FlowCounter]);
+            }
 
             if (reverseKind != ReverseKind.None)
             {
@@ -292,6 +298,26 @@ internal sealed partial class ConnectionTableShard
         int first = BucketOf(hash);
         int second = (int)(((hash & 0xFFFF_FFFF) * (ulong)_bucketCount) >> 32);
         return second != first ? second : (first + 1 == _bucketCount ? 0 : first + 1);
+    }
+
+    /// <summary>Moves a flow to its next state; a flow counts as active for its backend until it is closing (FIN or RST seen), like IPVS's active connections.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void SetState(ref FlowEntry e, FlowState next)
+    {
+        FlowState previous = e.State;
+        if (previous != next)
+        {
+            if (next == FlowState.Closing)
+            {
+                Interlocked.Decrement(ref _flowCounters[e.FlowCounter]);
+            }
+            else if (previous == FlowState.Closing)
+            {
+                Interlocked.Increment(ref _flowCounters[e.FlowCounter]);
+            }
+
+            e.State = next;
+        }
     }
 
     private static FlowState NextState(FlowState state, byte tcpFlags, bool forward)

@@ -38,4 +38,7 @@ public struct FlowEntry
 
     /// <summary>Connection-tracking state.</summary>
     public FlowState State;
+
+    /// <summary>Slot in the table's <see cref="ConnectionTable.FlowCounters"/> counting this flow's backend (0: not counted per backend); last, where it fills padding and the entry stays 40 bytes.</summary>
+    public ushort FlowCounter;
 }

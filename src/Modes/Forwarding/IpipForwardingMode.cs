@@ -28,6 +28,48 @@ public sealed class IpipForwardingMode : IForwardingMode
 
     private const byte OuterTtl = 64;
 
+    /// <summary>Wraps one Ethernet frame holding an IPv4 packet for a backend exactly as client traffic is wrapped (MSS clamp, checksum, outer header); for packets the balancer's own kernel sends, such as the data-path probe's handshake.</summary>
+    /// <param name="buffer">Buffer with at least <see cref="Overhead"/> bytes free before <paramref name="offset"/>.</param>
+    /// <param name="offset">Start of the Ethernet frame.</param>
+    /// <param name="length">Length of the frame.</param>
+    /// <param name="clamp">MSS clamping of the service.</param>
+    /// <param name="clampValue">MSS for fixed clamping.</param>
+    /// <param name="checksum">Checksum mode of the service.</param>
+    /// <param name="outerSource">Outer source address (the service's tunnel source).</param>
+    /// <param name="backendAddress">Outer destination: the backend.</param>
+    /// <param name="ipId">IP identification of the outer header.</param>
+    /// <param name="backendMac">Next-hop MAC toward the backend.</param>
+    /// <param name="balancerMac">The balancer's MAC.</param>
+    /// <param name="outOffset">Start of the wrapped frame.</param>
+    /// <param name="outLength">Length of the wrapped frame.</param>
+    /// <returns><see cref="DropReason.None"/>, or why the frame cannot be wrapped.</returns>
+    public static DropReason Wrap(
+        Span<byte> buffer, int offset, int length, MssClampMode clamp, ushort clampValue, ChecksumMode checksum, uint outerSource,
+        uint backendAddress, ushort ipId, EthernetAddress backendMac, EthernetAddress balancerMac, out int outOffset, out int outLength)
+    {
+        outOffset = offset;
+        outLength = length;
+        DropReason reason = PacketParser.Parse(buffer, offset, length, out PacketView view);
+        if (reason != DropReason.None)
+        {
+            return reason;
+        }
+
+        if (view.EtherType == EthernetHeader.EtherTypeArpBigEndianValue)
+        {
+            return DropReason.NotForVip;
+        }
+
+        if (view.L2Offset < Overhead)
+        {
+            return DropReason.NoHeadroom;
+        }
+
+        PrepareInner(buffer, in view, clamp, clampValue, checksum);
+        TryEncapsulate(buffer, in view, length, outerSource, backendAddress, ipId, backendMac, balancerMac, out outOffset, out outLength);
+        return DropReason.None;
+    }
+
     /// <summary>Before encapsulation: clamps the MSS of a SYN and, in full checksum mode, recomputes the inner L4 checksum.</summary>
     internal static void PrepareInner(Span<byte> buffer, in PacketView view, MssClampMode clamp, ushort clampValue, ChecksumMode mode)
     {

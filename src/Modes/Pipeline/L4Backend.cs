@@ -8,4 +8,5 @@ namespace LoadBalancer.Modes.Pipeline;
 /// <param name="Mac">Next-hop MAC toward the backend (resolved by the control plane).</param>
 /// <param name="InterfaceIndex">Engine interface index the backend is reached through.</param>
 /// <param name="Weight">Relative weight the selector was built with (0 = no new flows).</param>
-public readonly record struct L4Backend(uint Address, ushort Port, EthernetAddress Mac, int InterfaceIndex, int Weight);
+/// <param name="FlowCounter">Slot in the connection table's per-backend flow counters (0: not counted), stable while the backend exists.</param>
+public readonly record struct L4Backend(uint Address, ushort Port, EthernetAddress Mac, int InterfaceIndex, int Weight, ushort FlowCounter = 0);

@@ -175,6 +175,7 @@ public sealed partial class L4Processor
                 BackendAddress = chosen.Address,
                 BackendPort = chosen.Port,
                 BackendIndex = (ushort)backendIndex,
+                FlowCounter = chosen.FlowCounter,
                 ClientMac = EthernetAddress.Read(buffer[(offset + EthernetHeader.SourceOffset)..]).Value,
                 ClientInterfaceIndex = (ushort)ingress,
                 State = !tcp ? FlowState.Udp : synOnly ? FlowState.SynSeen : FlowState.Established,

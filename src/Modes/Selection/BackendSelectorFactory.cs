@@ -39,12 +39,12 @@ public static class BackendSelectorFactory
 
     /// <summary>Builds the selector of kind <paramref name="kind"/> over <paramref name="backends"/>; leastconn also needs <paramref name="activeFlows"/>.</summary>
     /// <exception cref="ArgumentException">leastconn was asked for without an <paramref name="activeFlows"/> array.</exception>
-    public static IBackendSelector Create(BackendSelectorKind kind, IReadOnlyList<BackendWeight> backends, int[]? activeFlows = null)
-        => Create(KnownNames[(int)kind], backends, activeFlows);
+    public static IBackendSelector Create(BackendSelectorKind kind, IReadOnlyList<BackendWeight> backends, int[]? activeFlows = null, IReadOnlyList<int>? counterOf = null)
+        => Create(KnownNames[(int)kind], backends, activeFlows, counterOf);
 
-    /// <summary>Builds the selector named <paramref name="name"/> over <paramref name="backends"/>; "leastconn" also needs <paramref name="activeFlows"/>.</summary>
+    /// <summary>Builds the selector named <paramref name="name"/> over <paramref name="backends"/>; "leastconn" also needs <paramref name="activeFlows"/> (indexed by <paramref name="counterOf"/>[i] when given, else by i).</summary>
     /// <exception cref="ArgumentException">The name is unknown, or "leastconn" was asked for without an <paramref name="activeFlows"/> array.</exception>
-    public static IBackendSelector Create(string name, IReadOnlyList<BackendWeight> backends, int[]? activeFlows = null)
+    public static IBackendSelector Create(string name, IReadOnlyList<BackendWeight> backends, int[]? activeFlows = null, IReadOnlyList<int>? counterOf = null)
     {
         ArgumentNullException.ThrowIfNull(backends);
         if (string.Equals(name, MaglevSelector.PolicyName, StringComparison.OrdinalIgnoreCase))
@@ -65,7 +65,7 @@ public static class BackendSelectorFactory
                     "Selector 'leastconn' needs the connection table's activeFlows counters.", nameof(activeFlows));
             }
 
-            return new LeastConnectionsSelector(backends, activeFlows);
+            return new LeastConnectionsSelector(backends, activeFlows, counterOf);
         }
 
         throw new ArgumentException(

@@ -12,17 +12,32 @@ public sealed class LeastConnectionsSelector : IBackendSelector
 
     private readonly int[] _weights;
     private readonly int[] _activeFlows;
+    private readonly int[] _counterOf;
 
     /// <summary>Creates a selector reading <paramref name="activeFlows"/>[i] as the live flow count of <paramref name="backends"/>[i].</summary>
     /// <exception cref="ArgumentException">A weight is negative or <paramref name="activeFlows"/> is shorter than the backend list.</exception>
     public LeastConnectionsSelector(IReadOnlyList<BackendWeight> backends, int[] activeFlows)
+        : this(backends, activeFlows, null)
+    {
+    }
+
+    /// <summary>Creates a selector reading <paramref name="activeFlows"/>[<paramref name="counterOf"/>[i]] as the live flow count of <paramref name="backends"/>[i] (the connection table's shared counter slots).</summary>
+    /// <exception cref="ArgumentException">A weight is negative, or a counter index is missing or outside <paramref name="activeFlows"/>.</exception>
+    public LeastConnectionsSelector(IReadOnlyList<BackendWeight> backends, int[] activeFlows, IReadOnlyList<int>? counterOf)
     {
         ArgumentNullException.ThrowIfNull(backends);
         ArgumentNullException.ThrowIfNull(activeFlows);
-        if (activeFlows.Length < backends.Count)
+        _counterOf = new int[backends.Count];
+        for (int i = 0; i < _counterOf.Length; i++)
         {
-            throw new ArgumentException(
-                $"activeFlows has {activeFlows.Length} counters for {backends.Count} backends.", nameof(activeFlows));
+            int counter = counterOf is null ? i : i < counterOf.Count ? counterOf[i] : -1;
+            if ((uint)counter >= (uint)activeFlows.Length)
+            {
+                throw new ArgumentException(
+                    $"activeFlows has {activeFlows.Length} counters; backend {i} needs counter {counter}.", nameof(activeFlows));
+            }
+
+            _counterOf[i] = counter;
         }
 
         _weights = new int[backends.Count];
@@ -66,7 +81,7 @@ public sealed class LeastConnectionsSelector : IBackendSelector
             }
 
             // The connection table updates counters concurrently; a torn or transiently negative value only skews one pick.
-            long flows = Math.Max(0, Volatile.Read(ref _activeFlows[i]));
+            long flows = Math.Max(0, Volatile.Read(ref _activeFlows[_counterOf[i]]));
             if (best < 0 || flows * bestWeight < bestFlows * w)
             {
                 best = i;

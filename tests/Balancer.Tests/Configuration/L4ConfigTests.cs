@@ -40,7 +40,6 @@ public sealed class L4ConfigTests
         { "VIP multicast", c => Web(c)["Vip"] = "224.0.0.5", "L4:Services:web:Vip", "224.0.0.5" },
         { "unknown mode", c => Web(c)["Mode"] = "magic", "L4:Services:web:Mode", "magic" },
         { "unknown selector", c => Web(c)["Selector"] = "random", "L4:Services:web:Selector", "random" },
-        { "leastconn on L4", c => Web(c)["Selector"] = "leastconn", "L4:Services:web:Selector", "leastconn" },
         { "bad protocol", c => Web(c)["Protocol"] = "sctp", "L4:Services:web:Protocol", "sctp" },
         { "port out of range", c => Web(c)["Port"] = 70000, "L4:Services:web:Port", "70000" },
         { "fullnat without sources", c => Web(c)["Mode"] = "fullnat", "L4:Services:web:FullNatSources", null },
@@ -97,6 +96,35 @@ public sealed class L4ConfigTests
         Assert.True(io.SeparateSynQueue);
         Assert.Equal(16 << 20, io.ReceiveBufferBytes);
         Assert.InRange(result.Config.L4.EffectiveWorkers, 1, 16);
+    }
+
+    [Theory]
+    [InlineData("leastconn")]
+    [InlineData("LeastConn")]
+    public async Task Load_LeastConnOnL4_Accepted(string selector)
+    {
+        var config = Valid();
+        Web(config)["Selector"] = selector;
+
+        var result = await ConfigLoader.LoadTextAsync(ConfigJson.Text(config), "t.json", ".", Context);
+
+        Assert.True(result.IsValid, string.Join("\n", result.Errors));
+        Assert.Equal(selector, result.Config!.L4.Services["web"].Selector);
+    }
+
+    [Theory]
+    [InlineData("tunnel")]
+    [InlineData("dsr")]
+    public async Task Load_DataPathCheckOnTunnelOrDsr_Accepted(string mode)
+    {
+        var config = Valid();
+        Web(config)["Mode"] = mode;
+        ((JsonObject)Web(config)["Backends"]!["b2"]!).Remove("Port");
+        config["Health"] = JsonNode.Parse("""{ "Pools": { "web": { "Check": { "Probe": "datapath" } } } }""");
+
+        var result = await ConfigLoader.LoadTextAsync(ConfigJson.Text(config), "t.json", ".", Context);
+
+        Assert.True(result.IsValid, string.Join("\n", result.Errors));
     }
 
     [Fact]

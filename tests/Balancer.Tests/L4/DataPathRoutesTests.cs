@@ -15,13 +15,15 @@ public sealed class DataPathRoutesTests
 
     private static readonly Dictionary<string, int> Ports = new() { ["web"] = 80, ["dns"] = 53, ["other"] = 8080 };
 
-    private static L4Settings Config(params (string Service, string[] Backends)[] services) => L4Settings.Parse(new()
+    private static L4Settings Config(params (string Service, string[] Backends)[] services) => Config("dsr", services);
+
+    private static L4Settings Config(string mode, params (string Service, string[] Backends)[] services) => L4Settings.Parse(new()
     {
         Services = services.ToDictionary(
             s => s.Service,
             s => new L4ServiceConfig
             {
-                Vip = "10.0.0.100", Port = Ports[s.Service], Mode = "dsr",
+                Vip = "10.0.0.100", Port = Ports[s.Service], Mode = mode,
                 Backends = s.Backends.ToDictionary(b => b, b => new L4BackendConfig { Address = "10.0.1." + b[1..] }),
             }),
         Interface = "eth0",
@@ -59,5 +61,25 @@ public sealed class DataPathRoutesTests
         var plan = DataPathRoutes.Plan(Config(("other", ["b1"]), ("web", ["b2"])), Health, new Dictionary<(string, string), DataPathRoutes.Route>());
 
         Assert.Equal([("web", "b2")], plan.Keys);
+    }
+
+    [Theory]
+    [InlineData("tunnel", true)]
+    [InlineData("ipip", true)]
+    [InlineData("dsr", false)]
+    [InlineData("nat", null)]
+    public void Plan_Mode_TunnelRoutesGoThroughTheProbeDevice(string mode, bool? tunnel)
+    {
+        var plan = DataPathRoutes.Plan(Config(mode, ("web", ["b1", "b2"])), Health, new Dictionary<(string, string), DataPathRoutes.Route>());
+
+        if (tunnel is null)
+        {
+            Assert.Empty(plan);
+        }
+        else
+        {
+            Assert.Equal(2, plan.Count);
+            Assert.All(plan.Values, r => Assert.Equal(tunnel, r.Tunnel));
+        }
     }
 }

@@ -226,5 +226,39 @@ public sealed class L4EngineInMemoryTests : IAsyncLifetime
         Assert.DoesNotContain(first, after);
     }
 
+    [Fact]
+    public void Reload_RemovedBackend_ItsFlowCountGoesWithItsRetiredFlows()
+    {
+        for (ushort p = 44000; p < 44020; p++)
+        {
+            _device.Inject(Syn(Client, p));
+        }
+        _device.TakeSent();
+        var before = _engine.Names.BackendFlows("web").ToDictionary(x => x.Backend, x => x.Flows);
+
+        _engine.Apply(L4Settings.Parse(Config("b2") with { RetiredBackendGrace = TimeSpan.FromSeconds(60) }));
+        for (ushort p = 45000; p < 45010; p++)
+        {
+            _device.Inject(Syn(Client, p));
+        }
+        var news = _device.TakeSent().Where(f => !IsArp(f)).Select(f => EthernetAddress.Read(f)).ToList();
+        var retired = _engine.Names.BackendFlows("web").ToDictionary(x => x.Backend, x => x.Flows);
+        var tracked = _engine.Table.Count;
+        _time.Advance(TimeSpan.FromSeconds(31));
+        var expired = _engine.Names.BackendFlows("web").ToDictionary(x => x.Backend, x => x.Flows);
+
+        Assert.Equal(20, before["b1"] + before["b2"]);
+        Assert.True(before["b1"] > 0 && before["b2"] > 0, string.Join(",", before));
+        Assert.Equal(10, news.Count);
+        Assert.All(news, m => Assert.Equal(new EthernetAddress(0x0200_0000_0012), m));
+        Assert.Equal(before["b1"], retired["b1"]);
+        Assert.Equal(before["b2"] + 10, retired["b2"]);
+        Assert.Equal(tracked, retired["b1"] + retired["b2"]);
+        // Half-open flows expire after 30 s (the housekeeping sweep ran when the clock moved): both counts reach 0.
+        Assert.Equal(0, expired["b1"]);
+        Assert.Equal(0, expired["b2"]);
+        Assert.Equal(0, _engine.Table.Count);
+    }
+
     private static bool IsArp(byte[] f) => Packet.ParsePacket(LinkLayers.Ethernet, f).PayloadPacket is ArpPacket;
 }

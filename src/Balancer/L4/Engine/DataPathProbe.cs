@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -5,7 +6,7 @@ using LoadBalancer.Health.Probes;
 
 namespace LoadBalancer.Balancer.L4.Engine;
 
-/// <summary>The "datapath" probe: a TCP handshake with VIP:port sent through one DSR backend (its MAC, the VIP as destination), so a backend whose VIP is not set up fails even though its real address answers.</summary>
+/// <summary>The "datapath" probe: a TCP handshake with VIP:port sent through one DSR backend (its MAC, the VIP as destination) or one tunnel backend (wrapped by the engine like client traffic), so a backend whose VIP or decapsulator is not set up fails even though its real address answers.</summary>
 internal sealed class DataPathProbe(DataPathRoutes routes) : IHealthProbe
 {
     private const int SolSocket = 1;
@@ -18,13 +19,23 @@ internal sealed class DataPathProbe(DataPathRoutes routes) : IHealthProbe
         var start = Stopwatch.GetTimestamp();
         if (!routes.TryGet(target.PoolName, target.BackendId, out var route))
         {
-            return ProbeResult.Fail(ProbeReason.Error, "no data path for this backend (only dsr services have one)", Stopwatch.GetElapsedTime(start));
+            return ProbeResult.Fail(ProbeReason.Error, "no data path for this backend (only dsr and tunnel services have one)", Stopwatch.GetElapsedTime(start));
         }
         try
         {
             using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
             socket.SetRawSocketOption(SolSocket, SoMark, BitConverter.GetBytes(route.Mark));
             socket.NoDelay = true;
+            if (route.Tunnel)
+            {
+                if (routes.Tap is not { } tap)
+                {
+                    return ProbeResult.Fail(ProbeReason.Error, $"no probe device {TunnelProbeTap.DeviceName} (see the log)", Stopwatch.GetElapsedTime(start));
+                }
+                // The engine finds the backend by the probe's source port, so the port is known before the SYN leaves.
+                socket.Bind(new IPEndPoint(IPAddress.Any, 0));
+                tap.Register((ushort)((IPEndPoint)socket.LocalEndPoint!).Port, BinaryPrimitives.ReadUInt32BigEndian(IPAddress.Parse(route.Backend).GetAddressBytes()));
+            }
             await socket.ConnectAsync(new IPEndPoint(IPAddress.Parse(route.Vip), route.Port), ct).ConfigureAwait(false);
             socket.LingerState = new LingerOption(true, 0);
             return ProbeResult.Ok($"VIP {route.Vip}:{route.Port} answered through {route.Backend}", Stopwatch.GetElapsedTime(start));

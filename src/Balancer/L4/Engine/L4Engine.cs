@@ -31,6 +31,7 @@ public sealed partial class L4Engine : IAsyncDisposable
     private string _filter = "";
     private long _arpAnswered;
     private long _gratuitousSent;
+    private int _probeIpId = 0xC000;
 
     private L4Engine(L4Settings config, InterfaceInfo nic, BackendControl control, TimeProvider time, ILoggerFactory loggers)
     {
@@ -41,7 +42,7 @@ public sealed partial class L4Engine : IAsyncDisposable
         _logger = loggers.CreateLogger("LoadBalancer.L4");
         _neighbours = new NeighbourTable(time, loggers.CreateLogger("LoadBalancer.L4.Arp"));
         _table = new ConnectionTable(config.ConnectionTable, time);
-        _builder = new L4SnapshotBuilder(nic, _neighbours, control, time);
+        _builder = new L4SnapshotBuilder(nic, _neighbours, control, time, _table);
     }
 
     /// <summary>The L4 config in force.</summary>
@@ -202,6 +203,29 @@ public sealed partial class L4Engine : IAsyncDisposable
             transmitter.Enqueue(frame);
             Interlocked.Increment(ref _arpAnswered);
         }
+    }
+
+    /// <summary>Wraps a packet of the balancer's own kernel (the tunnel data-path probe's handshake) for <paramref name="backend"/> exactly as client traffic of the service it is addressed to, and sends it.</summary>
+    /// <returns>False when no tunnel service matches, the backend's MAC is not resolved, or the packet cannot be wrapped.</returns>
+    public bool SendProbeFrame(Span<byte> buffer, int offset, int length, uint backend)
+    {
+        var snapshot = _source.Current;
+        var ip = buffer.Slice(offset + EthernetHeader.Length, length - EthernetHeader.Length);
+        if (snapshot is null || _port is null || ip.Length < Ipv4Header.MinLength + 4 || ip.Length < ((ip[0] & 0x0f) * 4) + 4)
+        {
+            return false;
+        }
+        var destination = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(ip[Ipv4Header.DestinationOffset..]);
+        var port = System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(ip[(((ip[0] & 0x0f) * 4) + 2)..]);
+        var service = snapshot.FindService(destination, port, ip[Ipv4Header.ProtocolOffset]);
+        if (service is null || service.Mode.Kind != LoadBalancer.Modes.Forwarding.ForwardingModeKind.Tunnel || !_builder.TryNextHopMac(backend, out var mac))
+        {
+            return false;
+        }
+        var id = (ushort)Interlocked.Increment(ref _probeIpId);
+        var reason = LoadBalancer.Modes.Forwarding.IpipForwardingMode.Wrap(buffer, offset, length, service.MssClamp, service.MssClampValue, service.ChecksumMode,
+            service.TunnelSource, backend, id, mac, snapshot.BalancerMac, out var outOffset, out var outLength);
+        return reason == DropReason.None && _port.SendControl(buffer.Slice(outOffset, outLength));
     }
 
     private void AnnounceOwnedAddresses()

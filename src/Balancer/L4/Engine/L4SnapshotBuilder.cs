@@ -2,6 +2,7 @@ using LoadBalancer.Balancer.Configuration;
 using LoadBalancer.Balancer.Control;
 using LoadBalancer.Balancer.L4.Arp;
 using LoadBalancer.Health;
+using LoadBalancer.Modes.Flows;
 using LoadBalancer.Modes.Forwarding;
 using LoadBalancer.Modes.Packets;
 using LoadBalancer.Modes.Pipeline;
@@ -22,13 +23,18 @@ public sealed class L4SnapshotBuilder
     private readonly NeighbourTable _neighbours;
     private readonly BackendControl _control;
     private readonly TimeProvider _time;
+    private readonly ConnectionTable _table;
+    private readonly List<ushort> _releasedCounters = [];
+    private readonly List<ushort> _reusableCounters = [];
+    private int _nextCounter = 1;
     private readonly Dictionary<string, List<Slot>> _slots = new(StringComparer.Ordinal);
     private L4Settings _config = L4Settings.Empty;
     private EthernetAddress _ownMac;
     private volatile string[] _serviceNames = [];
 
-    internal L4SnapshotBuilder(InterfaceInfo nic, NeighbourTable neighbours, BackendControl control, TimeProvider time)
+    internal L4SnapshotBuilder(InterfaceInfo nic, NeighbourTable neighbours, BackendControl control, TimeProvider time, ConnectionTable table)
     {
+        _table = table;
         _nic = nic;
         _neighbours = neighbours;
         _control = control;
@@ -50,6 +56,24 @@ public sealed class L4SnapshotBuilder
         }
     }
 
+    /// <summary>Active (not closing) tracked flows per backend id of a service, live backends only (a retired one is counted until its slot is emptied).</summary>
+    public IReadOnlyList<(string Backend, int Flows)> BackendFlows(string service)
+    {
+        lock (_slots)
+        {
+            return _slots.TryGetValue(service, out var slots)
+                ? slots.Where(s => !s.Dead).Select(s => (s.Id, _table.ActiveFlows(s.Counter))).ToArray()
+                : [];
+        }
+    }
+
+    /// <summary>The MAC of the next hop toward a backend (itself on the interface's subnet, else the gateway), when resolved.</summary>
+    public bool TryNextHopMac(uint backend, out EthernetAddress mac)
+    {
+        var gateway = _config.Gateway;
+        return _neighbours.TryGet(_nic.IsOnLink(backend) || gateway == 0 ? backend : gateway, out mac);
+    }
+
     internal void SetOwnMac(EthernetAddress mac) => _ownMac = mac;
 
     /// <summary>Takes a new config: new backends get new slots, removed ones are retired.</summary>
@@ -58,6 +82,10 @@ public sealed class L4SnapshotBuilder
         lock (_slots)
         {
             _config = config;
+            // Counters released by an earlier call are free once their flows are gone; a snapshot built before that call
+            // can no longer insert flows against them.
+            _reusableCounters.AddRange(_releasedCounters);
+            _releasedCounters.Clear();
             SourceAddress = config.SourceAddress != 0 ? config.SourceAddress
                 : _nic.Addresses.Count > 0 ? _nic.Addresses[0].Address : 0;
             var now = _time.GetUtcNow();
@@ -75,7 +103,7 @@ public sealed class L4SnapshotBuilder
                     var slot = slots.FirstOrDefault(x => x.Key == key && !x.Dead);
                     if (slot is null)
                     {
-                        slots.Add(new Slot { Key = key, Id = id, Config = b });
+                        slots.Add(new Slot { Key = key, Id = id, Config = b, Counter = AllocateCounter() });
                     }
                     else
                     {
@@ -91,6 +119,7 @@ public sealed class L4SnapshotBuilder
             }
             foreach (var gone in _slots.Keys.Where(k => !config.Services.ContainsKey(k)).ToList())
             {
+                _releasedCounters.AddRange(_slots[gone].Where(x => !x.Dead).Select(x => x.Counter));
                 _slots.Remove(gone);
             }
         }
@@ -108,6 +137,7 @@ public sealed class L4SnapshotBuilder
                 if (!slot.Dead && slot.RetiredAt is { } at && now - at >= _config.RetiredBackendGrace)
                 {
                     slot.Dead = true;
+                    _releasedCounters.Add(slot.Counter);
                     any = true;
                 }
             }
@@ -130,9 +160,11 @@ public sealed class L4SnapshotBuilder
                 var slots = _slots[name];
                 var backends = new L4Backend[slots.Count];
                 var weights = new BackendWeight[slots.Count];
+                var counters = new int[slots.Count];
                 for (var i = 0; i < slots.Count; i++)
                 {
                     var slot = slots[i];
+                    counters[i] = slot.Dead ? 0 : slot.Counter;
                     if (slot.Dead)
                     {
                         // Address 0 matches no tracked flow: flows still pointing here are dropped as NoBackend.
@@ -162,7 +194,7 @@ public sealed class L4SnapshotBuilder
                     {
                         weight = 0;
                     }
-                    backends[i] = include ? new L4Backend(address, port, mac, 0, weight) : default;
+                    backends[i] = include ? new L4Backend(address, port, mac, 0, weight, slot.Counter) : default;
                     weights[i] = new BackendWeight(slot.Key, include ? weight : 0);
                 }
                 var fullNat = s.FullNatSources.ToArray();
@@ -173,7 +205,7 @@ public sealed class L4SnapshotBuilder
                     Protocol = (byte)s.Protocol,
                     Mode = ForwardingModeRegistry.Get(s.Mode),
                     Backends = backends,
-                    Selector = BackendSelectorFactory.Create(s.Selector, weights),
+                    Selector = BackendSelectorFactory.Create(s.Selector, weights, _table.FlowCounters, counters),
                     TunnelSource = s.TunnelSource != 0 ? s.TunnelSource : SourceAddress,
                     MssClamp = s.MssClamp,
                     MssClampValue = s.Mss,
@@ -229,6 +261,19 @@ public sealed class L4SnapshotBuilder
         return string.Join(" or ", parts);
     }
 
+    /// <summary>A counter slot for a new backend: one whose backend is gone and whose flows have all ended, else a fresh one (0, uncounted, when all are taken).</summary>
+    private ushort AllocateCounter()
+    {
+        var free = _reusableCounters.FindIndex(c => _table.ActiveFlows(c) == 0);
+        if (free >= 0)
+        {
+            var counter = _reusableCounters[free];
+            _reusableCounters.RemoveAt(free);
+            return counter;
+        }
+        return _nextCounter < ConnectionTable.FlowCounterSlots ? (ushort)_nextCounter++ : (ushort)0;
+    }
+
     private static string Key(L4BackendSettings b) => $"{Ipv4Address.Format(b.Address)}:{b.Port}";
 
     private sealed class Slot
@@ -240,6 +285,9 @@ public sealed class L4SnapshotBuilder
         public L4BackendSettings? Config { get; set; }
 
         public DateTimeOffset? RetiredAt { get; set; }
+
+        /// <summary>The backend's slot in the connection table's flow counters.</summary>
+        public ushort Counter { get; init; }
 
         public bool Dead { get; set; }
     }

@@ -63,6 +63,10 @@ public static partial class Libc
     [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
     public static unsafe partial nint Write(int fd, byte* buffer, nint count);
 
+    /// <summary>read(2).</summary>
+    [LibraryImport("libc", EntryPoint = "read", SetLastError = true)]
+    public static unsafe partial nint Read(int fd, byte* buffer, nint count);
+
     /// <summary>ioctl(2) with a <c>struct ifreq</c> argument.</summary>
     [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true)]
     public static partial int Ioctl(int fd, ulong request, ref IfReq request2);

@@ -1,0 +1,146 @@
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using LoadBalancer.Balancer.L4.Interop;
+using LoadBalancer.Balancer.Tools;
+using Microsoft.Extensions.Logging;
+
+namespace LoadBalancer.Balancer.L4.Engine;
+
+/// <summary>Hands a wrapped probe frame to whoever sends it (the L4 engine): the frame is at buffer[offset..offset+length] with 20 bytes of headroom before it; returns whether it was sent.</summary>
+public delegate bool ProbeFrameSender(Span<byte> buffer, int offset, int length, uint backend);
+
+/// <summary>The tunnel data-path probe's way into the engine: a TUN device that the probe's firewall-mark routes point at.</summary>
+/// <remarks>
+/// The probe connects to VIP:port from a socket whose mark selects a route into this device; the balancer's kernel
+/// writes the handshake's packets here, this reader gives each one an Ethernet header and hands it to the engine, which
+/// wraps it in IP-in-IP for the backend the probe registered the socket's source port for (the same code as client
+/// traffic). The backend answers the probe's source address directly, like a client, so the handshake completes in the
+/// kernel only if the backend decapsulates and owns the VIP.
+/// </remarks>
+public sealed partial class TunnelProbeTap : IDisposable
+{
+    /// <summary>The TUN device's name in the balancer's namespace.</summary>
+    public const string DeviceName = "lbprobe0";
+
+    /// <summary>Bytes kept before each frame: the outer IPv4 header goes there.</summary>
+    public const int Headroom = 20;
+
+    private const int EthernetLength = 14;
+    private static readonly long RegistrationTicks = TimeSpan.FromSeconds(30).Ticks;
+    private readonly ConcurrentDictionary<ushort, (uint Backend, long Until)> _ports = new();
+    private readonly int _fd;
+    private readonly Thread _thread;
+    private volatile bool _stopping;
+    private volatile ProbeFrameSender? _sender;
+    private long _packets;
+    private long _unmatched;
+    private long _unsent;
+
+    private TunnelProbeTap(int fd)
+    {
+        _fd = fd;
+        _thread = new Thread(ReadLoop) { IsBackground = true, Name = "datapath tap" };
+        _thread.Start();
+    }
+
+    /// <summary>Packets read, packets whose source port no probe registered, packets the engine did not send.</summary>
+    public (long Packets, long Unmatched, long Unsent) Counters =>
+        (Interlocked.Read(ref _packets), Interlocked.Read(ref _unmatched), Interlocked.Read(ref _unsent));
+
+    /// <summary>Creates the TUN device (up) and starts reading it; null (logged) when the device cannot be made.</summary>
+    public static TunnelProbeTap? TryOpen(ILogger logger)
+    {
+        try
+        {
+            int fd = Decapsulator.OpenTun(DeviceName);
+            try
+            {
+                Decapsulator.BringUp(DeviceName);
+            }
+            catch
+            {
+                Libc.Close(fd);
+                throw;
+            }
+            return new TunnelProbeTap(fd);
+        }
+        catch (InvalidOperationException e)
+        {
+            LogOpenFailed(logger, DeviceName, e.Message);
+            return null;
+        }
+    }
+
+    /// <summary>Sets the engine that wraps and sends the probe's packets (until then they are dropped and the probe fails).</summary>
+    public void Attach(ProbeFrameSender? sender) => _sender = sender;
+
+    /// <summary>Tells the tap that packets from local TCP port <paramref name="port"/> are a probe through <paramref name="backend"/> (host order).</summary>
+    public void Register(ushort port, uint backend)
+    {
+        long now = DateTime.UtcNow.Ticks;
+        foreach (var (p, entry) in _ports)
+        {
+            if (entry.Until < now)
+            {
+                _ports.TryRemove(p, out _);
+            }
+        }
+        // Kept a while after the probe: its closing RST goes the same way.
+        _ports[port] = (backend, now + RegistrationTicks);
+    }
+
+    private unsafe void ReadLoop()
+    {
+        var buffer = new byte[Headroom + EthernetLength + 65536];
+        var poll = new PollFd { Fd = _fd, Events = Libc.PollIn };
+        while (!_stopping)
+        {
+            poll.ReturnedEvents = 0;
+            if (Libc.Poll(ref poll, 1, 200) <= 0)
+            {
+                continue;
+            }
+            nint n;
+            fixed (byte* p = &buffer[Headroom + EthernetLength])
+            {
+                n = Libc.Read(_fd, p, 65536);
+            }
+            if (n <= 0)
+            {
+                continue;
+            }
+            Interlocked.Increment(ref _packets);
+            Handle(buffer, (int)n);
+        }
+    }
+
+    private void Handle(byte[] buffer, int length)
+    {
+        var ip = buffer.AsSpan(Headroom + EthernetLength, length);
+        // Only TCP over IPv4 is probed; the source port says which backend the probe meant.
+        if (length < 20 || ip[0] >> 4 != 4 || ip[9] != 6 || length < ((ip[0] & 0x0f) * 4) + 4
+            || !_ports.TryGetValue(BinaryPrimitives.ReadUInt16BigEndian(ip[((ip[0] & 0x0f) * 4)..]), out var entry))
+        {
+            Interlocked.Increment(ref _unmatched);
+            return;
+        }
+        var frame = buffer.AsSpan(Headroom, EthernetLength);
+        frame[..12].Clear();
+        BinaryPrimitives.WriteUInt16BigEndian(frame[12..], 0x0800);
+        if (_sender is not { } sender || !sender(buffer, Headroom, EthernetLength + length, entry.Backend))
+        {
+            Interlocked.Increment(ref _unsent);
+        }
+    }
+
+    /// <summary>Stops reading and closes the device (it disappears).</summary>
+    public void Dispose()
+    {
+        _stopping = true;
+        _thread.Join(TimeSpan.FromSeconds(2));
+        Libc.Close(_fd);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cannot create the tunnel data-path probe device {Device}: {Error}; tunnel data-path checks will fail")]
+    private static partial void LogOpenFailed(ILogger logger, string device, string error);
+}
