@@ -69,7 +69,7 @@ public sealed record ListenerConfig
     public string? ProxyProtocol { get; init; }
 
     /// <summary>Networks (CIDR, or single addresses) allowed to send a PROXY header; connections from elsewhere are closed. Required when <see cref="ProxyProtocol"/> is on.</summary>
-    public IReadOnlyList<string> ProxyProtocolTrusted { get; init; } = [];
+    public EquatableList<string> ProxyProtocolTrusted { get; init; } = [];
 }
 
 /// <summary>A TLS certificate: a PEM certificate with a PEM key file, or a PFX file with an optional password.</summary>

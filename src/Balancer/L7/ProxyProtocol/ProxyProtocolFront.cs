@@ -16,6 +16,8 @@ internal static class ProxyProtocolFront
     public static void Use(ListenOptions options, ListenerConfig listener, TimeSpan headerTimeout, ProxyProtocolMetrics metrics)
     {
         options.Use(ClientConnectionBackends.DisposeAtEnd);
+        // Every listener's series exist (as 0 where no header is expected), so a dashboard sees them before the first reject.
+        var rejected = metrics.ForListener(listener.Url);
         ProxyProtocolSettings.TryParseListener(listener.ProxyProtocol, out var versions);
         if (versions == ProxyProtocolVersions.Off)
         {
@@ -26,7 +28,7 @@ internal static class ProxyProtocolFront
             ProxyProtocolSettings.TryParseNetwork(t, out var network);
             return network;
         }).ToList();
-        var middleware = new ProxyProtocolConnectionMiddleware(versions, trusted, headerTimeout, metrics.ForListener(listener.Url));
+        var middleware = new ProxyProtocolConnectionMiddleware(versions, trusted, headerTimeout, rejected);
         options.Use(middleware.Wrap);
     }
 }

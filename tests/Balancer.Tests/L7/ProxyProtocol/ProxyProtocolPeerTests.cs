@@ -104,4 +104,38 @@ public sealed class ProxyProtocolPeerTests(ITestOutputHelper output)
         Assert.Equal("", await RawGetAsync(f.Front, [], localIp: "127.0.0.6"));
         Assert.Equal(1, await RejectedAsync(f, "untrusted"));
     }
+
+    [SkippableTheory]
+    [InlineData("v2", "Healthy")]
+    [InlineData("v1", "Healthy")]
+    [InlineData(null, "Unhealthy")]
+    public async Task HealthCheck_WithProxyProtocol_PassesOnAProxyProtocolBackend(string? version, string expected)
+    {
+        var nginx = Find("nginx");
+        Skip.If(nginx is null, NginxMissing);
+        using var dir = new TempDir();
+        await using var peer = await PeerServer.StartNginxAsync(nginx!, dir);
+        var check = new JsonObject { ["Probe"] = "http", ["Interval"] = "200ms", ["Timeout"] = "2s", ["Rise"] = 1, ["Fall"] = 1 };
+        if (version is not null)
+        {
+            check["ProxyProtocol"] = version;
+        }
+        await using var f = await BalancerToAsync(peer.Port, "v2", c =>
+            c["Health"] = new JsonObject { ["Pools"] = new JsonObject { ["web"] = new JsonObject { ["Check"] = check } } });
+
+        string? health = null;
+        await LoadBalancer.TestSupport.Poll.TryUntilAsync(async () =>
+        {
+            var status = JsonNode.Parse(await f.Client.GetStringAsync(f.Host.AdminUrl + "/api/status"))!;
+            health = status["pools"]!.AsArray().Single(p => (string?)p!["name"] == "web")!["backends"]!.AsArray().Single()!["health"]?.ToString();
+            return health == expected;
+        }, Limit);
+
+        Assert.Equal(expected, health);
+        if (expected == "Healthy")
+        {
+            // nginx logged the probe's own address from its header.
+            Assert.Contains(File.ReadAllLines(Path.Combine(dir.Path, "access.log")), l => l.StartsWith("127.0.0.1 ", StringComparison.Ordinal));
+        }
+    }
 }
