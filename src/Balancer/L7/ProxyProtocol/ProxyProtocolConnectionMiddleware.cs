@@ -12,7 +12,7 @@ namespace LoadBalancer.Balancer.L7.ProxyProtocol;
 /// metrics see the real client. A connection from an untrusted source, or with a bad, incomplete or late header, is
 /// closed and counted.
 /// </summary>
-internal sealed class ProxyProtocolConnectionMiddleware(ProxyProtocolVersions versions, IReadOnlyList<IPNetwork> trusted, TimeSpan timeout, Counter.Child[] rejected)
+internal sealed class ProxyProtocolConnectionMiddleware(ProxyProtocolVersions versions, IPNetwork[] trusted, TimeSpan timeout, Counter.Child[] rejected)
 {
     /// <summary>The middleware for <c>ListenOptions.Use</c>.</summary>
     public ConnectionDelegate Wrap(ConnectionDelegate next) => connection => OnConnectionAsync(connection, next);

@@ -27,7 +27,7 @@ internal static class ProxyProtocolFront
         {
             ProxyProtocolSettings.TryParseNetwork(t, out var network);
             return network;
-        }).ToList();
+        }).ToArray();
         var middleware = new ProxyProtocolConnectionMiddleware(versions, trusted, headerTimeout, rejected);
         options.Use(middleware.Wrap);
     }
