@@ -49,6 +49,9 @@ public sealed record HealthCheckOptions
     /// <summary>HTTPS: accept any certificate (self-signed backends).</summary>
     public bool InsecureSkipVerify { get; init; }
 
+    /// <summary>"v1" or "v2": send a PROXY protocol header (the probe's own addresses) first on each tcp/http/https probe connection, for backends that expect one; null sends none.</summary>
+    public string? ProxyProtocol { get; init; }
+
     /// <summary>Returns every problem at once, each naming the key under <paramref name="keyPath"/>, e.g. "Health:Interval: '0s' must be > 0".</summary>
     public IEnumerable<string> Validate(string keyPath)
     {
@@ -115,6 +118,11 @@ public sealed record HealthCheckOptions
             Error(nameof(HttpVersion), HttpVersion ?? string.Empty, "must be '1.1' or '2'");
         }
 
+        if (ProxyProtocol is not null && ParseProxyProtocol(ProxyProtocol) == 0)
+        {
+            Error(nameof(ProxyProtocol), ProxyProtocol, "must be 'v1' or 'v2' (leave it out to send no PROXY header)");
+        }
+
         if (BodyContains is { Length: 0 })
         {
             Error(nameof(BodyContains), BodyContains, "must not be empty (leave it out to skip the body)");
@@ -127,8 +135,16 @@ public sealed record HealthCheckOptions
     internal HttpProbeSettings ToHttpSettings()
     {
         StatusCodeRange.TryParse(ExpectedStatus, out var range);
-        return new HttpProbeSettings(Path, Host, range, BodyContains, ParseVersion(HttpVersion) ?? System.Net.HttpVersion.Version11, InsecureSkipVerify);
+        return new HttpProbeSettings(Path, Host, range, BodyContains, ParseVersion(HttpVersion) ?? System.Net.HttpVersion.Version11, InsecureSkipVerify,
+            ParseProxyProtocol(ProxyProtocol));
     }
+
+    private static int ParseProxyProtocol(string? text) => text?.Trim().ToLowerInvariant() switch
+    {
+        "v1" => 1,
+        "v2" => 2,
+        _ => 0,
+    };
 
     private static Version? ParseVersion(string? text) => text switch
     {

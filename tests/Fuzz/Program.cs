@@ -10,8 +10,8 @@ namespace LoadBalancer.Fuzz;
 internal static class Program
 {
     private const string Usage = """
-        usage: LoadBalancer.Fuzz packet | config                 run one target under afl-fuzz (input on stdin)
-               LoadBalancer.Fuzz seed OUT_DIR CONFIGS_DIR        write the seed corpus (OUT_DIR/packet, OUT_DIR/config)
+        usage: LoadBalancer.Fuzz packet | config | proxy         run one target under afl-fuzz (input on stdin)
+               LoadBalancer.Fuzz seed OUT_DIR CONFIGS_DIR        write the seed corpus (OUT_DIR/packet, config, proxy)
                LoadBalancer.Fuzz replay TARGET PATH...           run files (or every file of directories); exit 1 on a crash
                LoadBalancer.Fuzz loop TARGET CORPUS SECONDS CRASH_DIR [RNG_SEED]
                                                                  in-process mutation loop (no AFL); exit 1 on a crash
@@ -27,7 +27,7 @@ internal static class Program
 
         switch (args[0])
         {
-            case "packet" or "config" when args.Length == 1:
+            case "packet" or "config" or "proxy" when args.Length == 1:
                 Action<byte[]> target = Target(args[0]);
                 Fuzzer.Run(stream =>
                 {
@@ -55,7 +55,8 @@ internal static class Program
     {
         "packet" => data => PacketHarness.Run(data),
         "config" => data => ConfigHarness.Run(data),
-        _ => throw new ArgumentException($"unknown target '{name}' (packet, config)"),
+        "proxy" => data => ProxyHeaderHarness.Run(data),
+        _ => throw new ArgumentException($"unknown target '{name}' (packet, config, proxy)"),
     };
 
     private static int Replay(string targetName, string[] paths)
@@ -72,6 +73,16 @@ internal static class Program
                     string key = r.Verdict == Verdict.Drop ? $"Drop/{r.Reason}" : r.Verdict.ToString();
                     outcomes[key] = outcomes.GetValueOrDefault(key) + 1;
                 }
+            };
+        }
+
+        if (targetName == "proxy")
+        {
+            // Tally parser outcomes (listener setting `any`): shows which results the corpus reaches.
+            target = data =>
+            {
+                string key = ProxyHeaderHarness.Run(data);
+                outcomes[key] = outcomes.GetValueOrDefault(key) + 1;
             };
         }
 

@@ -51,6 +51,49 @@ internal static class SeedWriter
         "{\"L4\": " + new string('{', 80) + new string('}', 80) + "}",
     ];
 
+    /// <summary>Writes the `proxy` seeds: valid v1/v2 headers of each kind (with a request after them), and broken ones.</summary>
+    private static void WriteProxySeeds(string dir)
+    {
+        Directory.CreateDirectory(dir);
+        foreach (string old in Directory.GetFiles(dir, "seed-*"))
+        {
+            File.Delete(old);
+        }
+        byte[] request = "GET / HTTP/1.1\r\nHost: x\r\n\r\n"u8.ToArray();
+        byte[] Written(int version, string source, string destination)
+        {
+            byte[] buffer = new byte[LoadBalancer.Modes.ProxyProtocol.ProxyHeaderWriter.MaxLength];
+            int n = LoadBalancer.Modes.ProxyProtocol.ProxyHeaderWriter.Write(buffer, version,
+                System.Net.IPEndPoint.Parse(source), System.Net.IPEndPoint.Parse(destination));
+            return buffer[..n];
+        }
+        byte[] sig = [.. LoadBalancer.Modes.ProxyProtocol.ProxyHeaderParser.V2Signature];
+        var seeds = new Dictionary<string, byte[]>
+        {
+            ["v1-tcp4"] = [.. Written(1, "203.0.113.7:56324", "192.0.2.1:443"), .. request],
+            ["v1-tcp6"] = [.. Written(1, "[2001:db8::7]:1", "[2001:db8::1]:65535"), .. request],
+            ["v1-unknown"] = [.. "PROXY UNKNOWN\r\n"u8, .. request],
+            ["v1-unknown-addresses"] = "PROXY UNKNOWN ffff::1 ffff::2 1 2\r\n"u8.ToArray(),
+            ["v1-too-long"] = Encoding.ASCII.GetBytes("PROXY TCP4 " + new string('9', 120) + "\r\n"),
+            ["v1-bad-port"] = "PROXY TCP4 1.2.3.4 5.6.7.8 01 65536\r\n"u8.ToArray(),
+            ["v1-cut"] = "PROXY TCP4 203.0.113.7 19"u8.ToArray(),
+            ["v2-tcp4"] = [.. Written(2, "203.0.113.7:56324", "192.0.2.1:443"), .. request],
+            ["v2-tcp6"] = [.. Written(2, "[2001:db8::7]:1", "[2001:db8::1]:65535"), .. request],
+            ["v2-local"] = [.. sig, 0x20, 0x00, 0x00, 0x00, .. request],
+            ["v2-tlvs"] = [.. sig, 0x21, 0x11, 0x00, 0x17, 203, 0, 113, 7, 192, 0, 2, 1, 0xDC, 0x04, 0x01, 0xBB, 0x01, 0x00, 0x02, (byte)'h', (byte)'2', 0x04, 0x00, 0x03, 0, 0, 0],
+            ["v2-unix"] = [.. sig, 0x21, 0x31, 0x00, 0xD8, .. new byte[216]],
+            ["v2-bad-command"] = [.. sig, 0x2F, 0x11, 0x00, 0x0C, .. new byte[12]],
+            ["v2-short-block"] = [.. sig, 0x21, 0x21, 0x00, 0x0C, .. new byte[12]],
+            ["v2-cut"] = [.. sig, 0x21, 0x11, 0x01, 0x00, 1, 2, 3],
+            ["not-proxy"] = request,
+            ["tls-hello"] = [0x16, 0x03, 0x01, 0x00, 0xA5, 0x01, 0x00],
+        };
+        foreach (var (name, bytes) in seeds)
+        {
+            File.WriteAllBytes(Path.Combine(dir, $"seed-{name}.bin"), bytes);
+        }
+    }
+
     /// <summary>Writes OUT_DIR/packet and OUT_DIR/config (clearing seed-*.bin / seed-*.json written before; crash-* files stay).</summary>
     public static void Write(string outDirectory, string configsDirectory)
     {
@@ -101,6 +144,7 @@ internal static class SeedWriter
             File.WriteAllText(Path.Combine(configDir, $"seed-broken-{b:d2}.json"), s_brokenConfigs[b], new UTF8Encoding(false));
         }
 
+        WriteProxySeeds(Path.Combine(outDirectory, "proxy"));
         File.WriteAllBytes(Path.Combine(configDir, "seed-broken-utf8.json"), [(byte)'{', 0xC3, 0x28, 0xFF, (byte)'"', 0xED, 0xA0, 0x80, (byte)'"', (byte)'}']);
         Console.WriteLine($"wrote {Directory.GetFiles(packetDir).Length} packet and {Directory.GetFiles(configDir).Length} config corpus files");
     }

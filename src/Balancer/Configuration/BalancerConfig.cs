@@ -67,6 +67,12 @@ public sealed record ListenerConfig
 
     /// <summary>Certificate for an https URL.</summary>
     public CertificateConfig? Certificate { get; init; }
+
+    /// <summary>PROXY protocol header expected before TLS/HTTP on every connection: off (default), v1, v2 or any.</summary>
+    public string? ProxyProtocol { get; init; }
+
+    /// <summary>Networks (CIDR, or single addresses) allowed to send a PROXY header; connections from elsewhere are closed. Required when <see cref="ProxyProtocol"/> is on.</summary>
+    public EquatableList<string> ProxyProtocolTrusted { get; init; } = [];
 }
 
 /// <summary>A TLS certificate: a PEM certificate with a PEM key file, or a PFX file with an optional password.</summary>

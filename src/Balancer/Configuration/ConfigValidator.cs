@@ -89,6 +89,7 @@ public static class ConfigValidator
             {
                 ValidateCertificate(l.Certificate, $"{path}:Certificate", errors);
             }
+            ProxyProtocolSettings.ValidateListener(l, path, errors);
         }
 
         if (!ListenerUrl.TryParse(b.Admin.Url, out var admin, out var adminError))
@@ -253,6 +254,7 @@ public static class ConfigValidator
         {
             errors.Add(new ConfigError($"{path}:Metadata:{HashKeyMetadataKey}", hashKey, "is not ClientIp, Header:<name> or Cookie:<name>"));
         }
+        ProxyProtocolSettings.ValidateCluster(cluster.Metadata, path, errors);
         if (cluster.Destinations is null || cluster.Destinations.Count == 0)
         {
             errors.Add(new ConfigError($"{path}:Destinations", null, "must list at least one destination"));

@@ -1,6 +1,7 @@
 using LoadBalancer.Balancer.Configuration;
 using LoadBalancer.Balancer.Control;
 using LoadBalancer.Balancer.L7;
+using LoadBalancer.Balancer.L7.ProxyProtocol;
 using LoadBalancer.Balancer.Metrics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -43,6 +44,7 @@ internal static class BalancerWebApps
     {
         var builder = NewBuilder(options);
         var limits = config.Balancer.Limits;
+        var proxyProtocolMetrics = new ProxyProtocolMetrics(metrics);
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
@@ -59,6 +61,7 @@ internal static class BalancerWebApps
                 {
                     o.Protocols = listener.Protocols is { } p ? Enum.Parse<HttpProtocols>(p, ignoreCase: true)
                         : url.IsHttps ? HttpProtocols.Http1AndHttp2 : HttpProtocols.Http1;
+                    ProxyProtocolFront.Use(o, listener, limits.RequestHeadersTimeout, proxyProtocolMetrics);
                     if (url.IsHttps && listener.Certificate is not null)
                     {
                         // Read on every handshake, so a reloaded certificate is used for new connections.
@@ -74,6 +77,8 @@ internal static class BalancerWebApps
         builder.Services.AddBalancerProxy();
         builder.Services.AddSingleton(config.Balancer.Tuning);
         builder.Services.AddSingleton<Yarp.ReverseProxy.Forwarder.IForwarderHttpClientFactory, TunedForwarderHttpClientFactory>();
+        // Clusters that send PROXY headers keep one backend pool per client connection, found through the request.
+        builder.Services.AddHttpContextAccessor();
         if (config.Balancer.Tuning.InlineSocketCompletions)
         {
             builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = true);

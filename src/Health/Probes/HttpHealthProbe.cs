@@ -20,6 +20,9 @@ internal sealed class HttpHealthProbe : IHealthProbe, IDisposable
     // so a connection accepted without validation is never reused for a request that asked for validation.
     private readonly HttpMessageInvoker _insecure;
 
+    // Backends that expect a PROXY header get handlers of their own (by version and certificate checking), created on first use.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(int Version, bool Insecure), HttpMessageInvoker> _proxied = new();
+
     /// <summary>Creates the probe for "http" or "https".</summary>
     public HttpHealthProbe(string scheme)
     {
@@ -57,7 +60,13 @@ internal sealed class HttpHealthProbe : IHealthProbe, IDisposable
                 request.Headers.ConnectionClose = true;
             }
 
-            var invoker = http.InsecureSkipVerify ? _insecure : _verifying;
+            var invoker = http.ProxyProtocol == 0 ? (http.InsecureSkipVerify ? _insecure : _verifying)
+                : _proxied.GetOrAdd((http.ProxyProtocol, http.InsecureSkipVerify), static k =>
+                {
+                    var handler = CreateHandler(k.Insecure);
+                    handler.ConnectCallback = ProxyProtocolProbeConnection.ConnectCallback(k.Version);
+                    return new HttpMessageInvoker(handler, disposeHandler: true);
+                });
             using var response = await invoker.SendAsync(request, ct).ConfigureAwait(false);
             var status = (int)response.StatusCode;
             var statusText = "status " + status.ToString(CultureInfo.InvariantCulture);
@@ -88,6 +97,10 @@ internal sealed class HttpHealthProbe : IHealthProbe, IDisposable
     {
         _verifying.Dispose();
         _insecure.Dispose();
+        foreach (var invoker in _proxied.Values)
+        {
+            invoker.Dispose();
+        }
     }
 
     private static async Task<string> ReadBodyAsync(HttpContent content, CancellationToken ct)

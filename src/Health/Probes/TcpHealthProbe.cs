@@ -18,6 +18,10 @@ internal sealed class TcpHealthProbe : IHealthProbe
             using var socket = new Socket(target.EndPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
             socket.NoDelay = true;
             await socket.ConnectAsync(target.EndPoint, ct).ConfigureAwait(false);
+            if (target.Http.ProxyProtocol != 0)
+            {
+                await ProxyProtocolProbeConnection.SendHeaderAsync(socket, target.Http.ProxyProtocol, ct).ConfigureAwait(false);
+            }
 
             // Linger 0 sends RST on close so thousands of probes leave no TIME_WAIT sockets behind on the balancer.
             socket.LingerState = new LingerOption(true, 0);
