@@ -16,4 +16,7 @@ public interface IBalancerRuntime
 
     /// <summary>In-flight requests per L7 cluster and destination.</summary>
     IReadOnlyDictionary<(string Cluster, string Destination), int> ActiveRequests();
+
+    /// <summary>Traffic per backend and pool for the status page (null: not sampled).</summary>
+    Traffic.TrafficHistory? Traffic => null;
 }

@@ -42,6 +42,9 @@ internal static class BalancerWebApps
     {
         var builder = NewBuilder(options);
         var limits = config.Balancer.Limits;
+        var drain = new ConnectionDrain();
+        UseReusePort(builder);
+        builder.Services.AddSingleton(drain);
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
@@ -54,6 +57,7 @@ internal static class BalancerWebApps
                 ListenerUrl.TryParse(listener.Url, out var url, out _);
                 k.Listen(url.Address, url.Port, o =>
                 {
+                    o.Use(drain.Track);
                     o.Protocols = listener.Protocols is { } p ? Enum.Parse<HttpProtocols>(p, ignoreCase: true)
                         : url.IsHttps ? HttpProtocols.Http1AndHttp2 : HttpProtocols.Http1;
                     if (url.IsHttps && listener.Certificate is not null)
@@ -66,6 +70,7 @@ internal static class BalancerWebApps
         builder.Services.AddSingleton(metrics);
         builder.Services.AddSingleton(control);
         builder.Services.AddSingleton<L7Metrics>();
+        builder.Services.AddSingleton<Control.Traffic.TrafficRecorder>();
         builder.Services.AddRequestTimeouts();
         builder.Services.AddBalancerProxy();
         builder.Services.AddSingleton(config.Balancer.Tuning);
@@ -77,14 +82,17 @@ internal static class BalancerWebApps
         // Affinity cookies are protected with keys that live as long as the process (documented in the README).
         builder.Services.AddDataProtection().UseEphemeralDataProtectionProvider();
         var app = builder.Build();
+        app.Use(drain.CloseWhenDrainingAsync);
         app.UseRequestTimeouts();
         var l7Metrics = app.Services.GetRequiredService<L7Metrics>();
         var retry = new ConnectFailureRetry(config.Balancer.Limits.ConnectRetries);
+        var traffic = app.Services.GetRequiredService<Control.Traffic.TrafficRecorder>();
         app.MapReverseProxy(proxy =>
         {
             proxy.Use(l7Metrics.RecordAsync);
             proxy.Use(RequestTimeoutAs504);
             proxy.Use(retry.InvokeAsync);
+            proxy.Use(traffic.RecordAsync);
             proxy.UseSessionAffinity();
             proxy.UseLoadBalancing();
             proxy.UsePassiveHealthChecks();
@@ -106,6 +114,7 @@ internal static class BalancerWebApps
     public static WebApplication BuildAdmin(BalancerConfig config, BalancerHostOptions options, BalancerMetrics metrics, IBalancerRuntime runtime)
     {
         var builder = NewBuilder(options);
+        UseReusePort(builder);
         ListenerUrl.TryParse(config.Balancer.Admin.Url, out var url, out _);
         builder.WebHost.ConfigureKestrel(k =>
         {
@@ -116,5 +125,13 @@ internal static class BalancerWebApps
         AdminApi.Map(app, runtime, config.Balancer.Admin.Token);
         app.MapMetrics("/metrics", metrics.Registry);
         return app;
+    }
+
+    /// <summary>Listen sockets with SO_REUSEPORT (see <see cref="ReusePortListeners"/>), kept in the app's services so the host can close them first at shutdown.</summary>
+    private static void UseReusePort(WebApplicationBuilder builder)
+    {
+        var listeners = new ReusePortListeners();
+        builder.Services.AddSingleton(listeners);
+        builder.WebHost.UseSockets(o => o.CreateBoundListenSocket = listeners.CreateBoundListenSocket);
     }
 }
