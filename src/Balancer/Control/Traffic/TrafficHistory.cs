@@ -169,7 +169,7 @@ public sealed class TrafficHistory : IDisposable
     public void Dispose() => _timer.Dispose();
 }
 
-/// <summary>Traffic of a backend or pool: totals since start, per-second rates over the last 10 s, percentiles (ms) over the last 10 s, and the last five minutes.</summary>
+/// <summary>Traffic of a backend or pool: totals since start, per-second rates over the last 10 s, percentiles (ms) over about the last minute, and the last five minutes.</summary>
 public sealed record TrafficStatus(long Requests, double RequestRate, long Errors5xx, double Errors5xxRate, long ConnectFailures,
     double ConnectFailureRate, long BytesIn, long BytesOut, double BytesInRate, double BytesOutRate, double? P50Ms, double? P99Ms,
     long Packets, double PacketRate, long? ActiveFlows, TrafficHistoryStatus History);

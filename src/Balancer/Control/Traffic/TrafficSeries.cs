@@ -9,15 +9,24 @@ public sealed class TrafficSeries
     /// <summary>Samples kept: five minutes at one per second.</summary>
     public const int Capacity = 300;
 
-    /// <summary>Samples averaged for the "now" rates and percentiles.</summary>
+    /// <summary>Samples averaged for the "now" rates.</summary>
     public const int Window = 10;
 
+    /// <summary>Samples between the latency snapshots kept for the percentiles.</summary>
+    public const int SnapshotEvery = 5;
+
+    /// <summary>Snapshots back that the percentiles cover: a minute at one sample per second.</summary>
+    public const int PercentileSnapshots = 12;
+
     private readonly float[][] _rings = new float[(int)TrafficField.Count][];
-    private readonly long[][] _latencyRing = new long[Window + 1][];
+    private readonly long[][] _snapshots = new long[PercentileSnapshots + 1][];
+    private long[] _current = new long[LatencyHistogram.Buckets];
+    private long[] _previous = new long[LatencyHistogram.Buckets];
     private int _next;
     private int _count;
-    private int _latencyNext;
-    private int _latencyCount;
+    private int _latencySamples;
+    private int _snapshotNext;
+    private int _snapshotCount;
 
     /// <summary>Creates empty rings.</summary>
     public TrafficSeries()
@@ -26,9 +35,9 @@ public sealed class TrafficSeries
         {
             _rings[i] = new float[Capacity];
         }
-        for (var i = 0; i < _latencyRing.Length; i++)
+        for (var i = 0; i < _snapshots.Length; i++)
         {
-            _latencyRing[i] = new long[LatencyHistogram.Buckets];
+            _snapshots[i] = new long[LatencyHistogram.Buckets];
         }
     }
 
@@ -43,9 +52,14 @@ public sealed class TrafficSeries
         Totals = totals;
         if (cumulativeLatency is not null)
         {
-            cumulativeLatency.CopyTo(_latencyRing[_latencyNext], 0);
-            _latencyNext = (_latencyNext + 1) % _latencyRing.Length;
-            _latencyCount = Math.Min(_latencyCount + 1, _latencyRing.Length);
+            (_previous, _current) = (_current, _previous);
+            cumulativeLatency.CopyTo(_current, 0);
+            if (_latencySamples++ % SnapshotEvery == 0)
+            {
+                _current.CopyTo(_snapshots[_snapshotNext], 0);
+                _snapshotNext = (_snapshotNext + 1) % _snapshots.Length;
+                _snapshotCount = Math.Min(_snapshotCount + 1, _snapshots.Length);
+            }
         }
         if (first && totals == default)
         {
@@ -58,7 +72,7 @@ public sealed class TrafficSeries
         Set(TrafficField.BytesIn, (totals.BytesIn - previous.BytesIn) / s);
         Set(TrafficField.BytesOut, (totals.BytesOut - previous.BytesOut) / s);
         Set(TrafficField.Packets, (totals.Packets - previous.Packets) / s);
-        Set(TrafficField.P99Ms, Percentile(0.99, 1) ?? 0);
+        Set(TrafficField.P99Ms, cumulativeLatency is null ? 0 : Quantile(0.99, _current, _latencySamples > 1 ? _previous : null) ?? 0);
         _next = (_next + 1) % Capacity;
         _count = Math.Min(_count + 1, Capacity);
     }
@@ -97,20 +111,24 @@ public sealed class TrafficSeries
         return sum / n;
     }
 
-    /// <summary>Quantile <paramref name="q"/> in ms of the durations of the last <paramref name="samples"/> samples (at most <see cref="Window"/>); null without requests.</summary>
-    public double? Percentile(double q, int samples = Window)
+    /// <summary>Quantile <paramref name="q"/> in ms of the request durations of about the last minute; null without requests in it.</summary>
+    public double? Percentile(double q)
     {
-        var back = Math.Min(samples, _latencyCount - 1);
-        if (back <= 0)
+        if (_latencySamples == 0)
         {
-            return _latencyCount == 1 ? LatencyHistogram.Quantile(_latencyRing[0], q) : null;
+            return null;
         }
-        var newest = _latencyRing[(_latencyNext - 1 + _latencyRing.Length) % _latencyRing.Length];
-        var oldest = _latencyRing[(_latencyNext - 1 - back + 2 * _latencyRing.Length) % _latencyRing.Length];
+        // Until the ring has wrapped, the window starts from zero: the series began empty.
+        var oldest = _snapshotCount == _snapshots.Length ? _snapshots[_snapshotNext] : null;
+        return Quantile(q, _current, oldest);
+    }
+
+    private static double? Quantile(double q, long[] newest, long[]? oldest)
+    {
         Span<long> delta = stackalloc long[LatencyHistogram.Buckets];
         for (var i = 0; i < delta.Length; i++)
         {
-            delta[i] = newest[i] - oldest[i];
+            delta[i] = newest[i] - (oldest?[i] ?? 0);
         }
         return LatencyHistogram.Quantile(delta, q);
     }
