@@ -250,7 +250,8 @@ public sealed partial class BalancerHost : IBalancerRuntime, IAsyncDisposable
     /// <summary>
     /// First step of a graceful stop (SIGTERM): closes the listen sockets, so new connections go to a process bound beside
     /// this one, then lets each keep-alive client connection end after its next response (<c>Connection: close</c>), for
-    /// up to Limits:ShutdownTimeout. Returns the client connections still open.
+    /// up to Limits:ShutdownTimeout (sooner when the connections left have been idle for a second). Returns the client
+    /// connections still open.
     /// </summary>
     public async Task<long> DrainAsync(CancellationToken ct = default)
     {
@@ -260,7 +261,8 @@ public sealed partial class BalancerHost : IBalancerRuntime, IAsyncDisposable
             return 0;
         }
         _front.Services.GetRequiredService<ReusePortListeners>().CloseAll();
-        return await _front.Services.GetRequiredService<ConnectionDrain>().DrainAsync(Current.Balancer.Limits.ShutdownTimeout, ct);
+        return await _front.Services.GetRequiredService<ConnectionDrain>()
+            .DrainAsync(Current.Balancer.Limits.ShutdownTimeout, () => ActiveRequests().Values.Sum(), ct);
     }
 
     /// <summary>Stops accepting, lets in-flight requests finish (up to the timeout) and releases everything.</summary>

@@ -11,7 +11,12 @@ namespace LoadBalancer.Balancer.Hosting;
 internal sealed class ConnectionDrain
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Connections that sent no request for this long while draining, with none in flight, count as idle: they are closed then.</summary>
+    public static readonly TimeSpan IdleAfter = TimeSpan.FromSeconds(1);
+
     private long _open;
+    private long _lastRequest;
     private volatile bool _draining;
 
     /// <summary>Client connections open now (all listeners).</summary>
@@ -37,6 +42,10 @@ internal sealed class ConnectionDrain
     /// <summary>Request middleware: while draining, the response closes its HTTP/1.x connection.</summary>
     public Task CloseWhenDrainingAsync(HttpContext context, RequestDelegate next)
     {
+        if (_draining)
+        {
+            Volatile.Write(ref _lastRequest, Environment.TickCount64);
+        }
         if (_draining && !HttpProtocol.IsHttp2(context.Request.Protocol) && !HttpProtocol.IsHttp3(context.Request.Protocol))
         {
             // Set as the response starts: a retry inside the proxy pipeline clears the response headers before that.
@@ -49,13 +58,24 @@ internal sealed class ConnectionDrain
         return next(context);
     }
 
-    /// <summary>Starts draining and waits until no connection is open or <paramref name="timeout"/> passed; returns the connections still open.</summary>
-    public async Task<long> DrainAsync(TimeSpan timeout, CancellationToken ct = default)
+    /// <summary>
+    /// Starts draining and waits until no connection is open, or the open ones have been idle for <see cref="IdleAfter"/>
+    /// with <paramref name="inFlight"/> at 0 (a browser's idle keep-alive connection would otherwise hold a stop for the
+    /// whole timeout), or <paramref name="timeout"/> passed; returns the connections still open.
+    /// </summary>
+    public async Task<long> DrainAsync(TimeSpan timeout, Func<int> inFlight, CancellationToken ct = default)
     {
+        var started = Environment.TickCount64;
+        Volatile.Write(ref _lastRequest, started);
         _draining = true;
-        var deadline = DateTime.UtcNow + timeout;
-        while (Open > 0 && DateTime.UtcNow < deadline)
+        var deadline = started + (long)timeout.TotalMilliseconds;
+        var idle = (long)IdleAfter.TotalMilliseconds;
+        while (Open > 0 && Environment.TickCount64 < deadline)
         {
+            if (Environment.TickCount64 - Volatile.Read(ref _lastRequest) >= idle && inFlight() == 0)
+            {
+                break;
+            }
             await Task.Delay(PollInterval, ct);
         }
         return Open;
