@@ -126,8 +126,10 @@ internal static class RunCommands
             }
             catch (OperationCanceledException)
             {
-                Console.WriteLine("stopping: letting in-flight requests finish");
+                Console.WriteLine("stopping: closing the listeners; open connections end after their next response");
             }
+            var left = await host.DrainAsync(CancellationToken.None);
+            Console.WriteLine($"stopped: {host.Traffic?.Recorded ?? 0} request(s) served; {left} client connection(s) still open were closed");
         }
         return ExitCodes.Ok;
     }

@@ -118,6 +118,12 @@ public sealed record LimitsConfig
 
     /// <summary>Most client connections at once per listener (null: unlimited).</summary>
     public long? MaxConcurrentConnections { get; init; }
+
+    /// <summary>0: the front listens at start. Otherwise it listens once every pool has a backend taking requests (or after this long), so a restarted balancer takes no request it would answer 503.</summary>
+    public TimeSpan StartupReadyTimeout { get; init; }
+
+    /// <summary>On SIGTERM or Ctrl+C: how long keep-alive client connections may take to end (each closes after its next response) before the rest are closed.</summary>
+    public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(10);
 }
 
 /// <summary>An in-process demo backend that answers every request with its own name.</summary>

@@ -128,6 +128,8 @@ public static class ConfigValidator
         {
             errors.Add(new ConfigError("Balancer:Limits:MaxConcurrentConnections", Str(lim.MaxConcurrentConnections.Value), "must be greater than 0 (or omitted for no limit)"));
         }
+        CheckRange(lim.StartupReadyTimeout, MaxRestartWait, "Balancer:Limits:StartupReadyTimeout", errors);
+        CheckRange(lim.ShutdownTimeout, MaxRestartWait, "Balancer:Limits:ShutdownTimeout", errors);
     }
 
     private static void ValidateCertificate(CertificateConfig c, string path, List<ConfigError> errors)
@@ -286,6 +288,17 @@ public static class ConfigValidator
         if (t <= TimeSpan.Zero)
         {
             errors.Add(new ConfigError(path, t.ToString("c", CultureInfo.InvariantCulture), "must be greater than 0"));
+        }
+    }
+
+    /// <summary>Longest start-up or shutdown wait accepted: longer is a typo (ms for s) more often than a wish.</summary>
+    private static readonly TimeSpan MaxRestartWait = TimeSpan.FromMinutes(10);
+
+    private static void CheckRange(TimeSpan t, TimeSpan max, string path, List<ConfigError> errors)
+    {
+        if (t < TimeSpan.Zero || t > max)
+        {
+            errors.Add(new ConfigError(path, t.ToString("c", CultureInfo.InvariantCulture), $"must be from 0 to {max.ToString("c", CultureInfo.InvariantCulture)}"));
         }
     }
 

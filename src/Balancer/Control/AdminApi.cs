@@ -92,6 +92,7 @@ public static class AdminApi
         var active = runtime.ActiveRequests();
         var flows = runtime.ActiveFlows();
         var l4 = runtime.Current.L4Settings.Services;
+        var traffic = runtime.Traffic;
         var pools = snapshot.Pools.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => new PoolStatus(
             p.Key,
             l4.ContainsKey(p.Key) ? "l4" : "l7",
@@ -99,7 +100,8 @@ public static class AdminApi
                 b.BackendId, b.Address, b.Health.ToString(), b.AdminState.ToString(), b.ConfiguredWeight, b.AdminWeight, b.EffectiveWeight,
                 b.AcceptsNewFlows, active.GetValueOrDefault((p.Key, b.BackendId)),
                 b.LastTransition is { } t ? new TransitionStatus(t.At, t.Reason) : null,
-                l4.ContainsKey(p.Key) ? flows.GetValueOrDefault((p.Key, b.BackendId)) : null)).ToArray())).ToArray();
+                l4.ContainsKey(p.Key) ? flows.GetValueOrDefault((p.Key, b.BackendId)) : null) { Traffic = traffic?.Backend(p.Key, b.BackendId) }).ToArray())
+            { Traffic = traffic?.Pool(p.Key, p.Value.Select(b => b.BackendId)) }).ToArray();
         return new StatusDocument(runtime.Current.Source, snapshot.Version, DateTimeOffset.UtcNow, pools);
     }
 
@@ -107,11 +109,19 @@ public static class AdminApi
     public sealed record StatusDocument(string ConfigSource, long SnapshotVersion, DateTimeOffset At, PoolStatus[] Pools);
 
     /// <summary>One pool (an L7 cluster or an L4 service).</summary>
-    public sealed record PoolStatus(string Name, string Kind, BackendStatus[] Backends);
+    public sealed record PoolStatus(string Name, string Kind, BackendStatus[] Backends)
+    {
+        /// <summary>The pool's traffic (all its backends), or null when not sampled.</summary>
+        public Traffic.TrafficStatus? Traffic { get; init; }
+    }
 
     /// <summary>One backend as the admin sees it.</summary>
     public sealed record BackendStatus(string Id, string Address, string Health, string Admin, int ConfiguredWeight, int? AdminWeight,
-        int EffectiveWeight, bool AcceptsNew, int Active, TransitionStatus? LastTransition, int? Flows = null);
+        int EffectiveWeight, bool AcceptsNew, int Active, TransitionStatus? LastTransition, int? Flows = null)
+    {
+        /// <summary>The backend's traffic, or null when not sampled.</summary>
+        public Traffic.TrafficStatus? Traffic { get; init; }
+    }
 
     /// <summary>The last health transition and why.</summary>
     public sealed record TransitionStatus(DateTimeOffset At, string Reason);

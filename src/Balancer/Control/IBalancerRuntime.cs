@@ -19,4 +19,7 @@ public interface IBalancerRuntime
 
     /// <summary>Active tracked flows per L4 service and backend (empty without an L4 engine).</summary>
     IReadOnlyDictionary<(string Service, string Backend), int> ActiveFlows() => new Dictionary<(string, string), int>();
+
+    /// <summary>Traffic per backend and pool for the status page (null: not sampled).</summary>
+    Traffic.TrafficHistory? Traffic => null;
 }

@@ -10,15 +10,22 @@ public static class BackendReadiness
     /// Completes with true once every backend of every pool accepts new flows (healthy and ready), or with false when
     /// <paramref name="timeout"/> passes first. A pool without backends counts as ready.
     /// </summary>
-    public static async Task<bool> WaitAllAcceptingAsync(BackendControl control, TimeSpan timeout, CancellationToken ct = default)
+    public static Task<bool> WaitAllAcceptingAsync(BackendControl control, TimeSpan timeout, CancellationToken ct = default) =>
+        WaitAsync(control, AllAccepting, timeout, ct);
+
+    /// <summary>Like <see cref="WaitAllAcceptingAsync"/>, but a pool is ready once one of its backends accepts new flows.</summary>
+    public static Task<bool> WaitEachPoolServingAsync(BackendControl control, TimeSpan timeout, CancellationToken ct = default) =>
+        WaitAsync(control, EachPoolServing, timeout, ct);
+
+    private static async Task<bool> WaitAsync(BackendControl control, Func<HealthSnapshot, bool> ready, TimeSpan timeout, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(control);
-        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         void OnChanged(HealthSnapshot snapshot)
         {
-            if (AllAccepting(snapshot))
+            if (ready(snapshot))
             {
-                ready.TrySetResult();
+                done.TrySetResult();
             }
         }
 
@@ -31,7 +38,7 @@ public static class BackendReadiness
             timeoutCts.CancelAfter(timeout);
             try
             {
-                await ready.Task.WaitAsync(timeoutCts.Token);
+                await done.Task.WaitAsync(timeoutCts.Token);
                 return true;
             }
             catch (OperationCanceledException) when (!ct.IsCancellationRequested)
@@ -50,5 +57,12 @@ public static class BackendReadiness
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         return snapshot.Pools.Values.All(pool => pool.All(b => b.AcceptsNewFlows));
+    }
+
+    /// <summary>True when every pool with backends has at least one that accepts new flows.</summary>
+    public static bool EachPoolServing(HealthSnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        return snapshot.Pools.Values.All(pool => !pool.Any() || pool.Any(b => b.AcceptsNewFlows));
     }
 }

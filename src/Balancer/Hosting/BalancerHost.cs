@@ -1,5 +1,6 @@
 using LoadBalancer.Balancer.Configuration;
 using LoadBalancer.Balancer.Control;
+using LoadBalancer.Balancer.Control.Traffic;
 using LoadBalancer.Balancer.Demo;
 using LoadBalancer.Balancer.L4.Engine;
 using LoadBalancer.Balancer.Metrics;
@@ -118,14 +119,34 @@ public sealed partial class BalancerHost : IBalancerRuntime, IAsyncDisposable
             _dataPath?.AttachEngine(_l4.SendProbeFrame);
             L4Metrics.Register(Metrics, _l4);
         }
-        if (_front is not null)
+        Traffic = new TrafficHistory(_front?.Services.GetRequiredService<TrafficRecorder>(), () => _l4);
+        Traffic.ActiveFlows = (service, backend) => _l4 is { } l4 && l4.Names.ServiceNames.Contains(service)
+            ? l4.Names.BackendFlows(service).Where(x => x.Backend == backend).Select(x => (long?)x.Flows).FirstOrDefault()
+            : null;
+        var readyWait = config.Balancer.Limits.StartupReadyTimeout;
+        if (_front is not null && readyWait > TimeSpan.Zero)
         {
+            // Health checks first; the front joins the listen group (and, beside an old process, takes all new
+            // connections) only once its backends can answer, so a restart never answers 503 for want of a checked backend.
+            await _admin.StartAsync(ct);
+            Control.Start();
+            if (!await BackendReadiness.WaitEachPoolServingAsync(Control, readyWait, ct))
+            {
+                LogNotReady(_logger, readyWait.TotalSeconds);
+            }
             await _front.StartAsync(ct);
         }
-        await _admin.StartAsync(ct);
+        else
+        {
+            if (_front is not null)
+            {
+                await _front.StartAsync(ct);
+            }
+            await _admin.StartAsync(ct);
+            Control.Start();
+        }
         FrontUrls = _front is null ? [] : BalancerWebApps.Addresses(_front);
         AdminUrl = BalancerWebApps.Addresses(_admin).First();
-        Control.Start();
         StartWatching();
     }
 
@@ -254,9 +275,31 @@ public sealed partial class BalancerHost : IBalancerRuntime, IAsyncDisposable
         }
     }
 
+    /// <summary>Traffic per backend and pool, sampled every second.</summary>
+    public TrafficHistory? Traffic { get; private set; }
+
+    /// <summary>
+    /// First step of a graceful stop (SIGTERM): closes the listen sockets, so new connections go to a process bound beside
+    /// this one, then lets each keep-alive client connection end after its next response (<c>Connection: close</c>), for
+    /// up to Limits:ShutdownTimeout (sooner when the connections left have been idle for a second). Returns the client
+    /// connections still open.
+    /// </summary>
+    public async Task<long> DrainAsync(CancellationToken ct = default)
+    {
+        _admin.Services.GetRequiredService<ReusePortListeners>().CloseAll();
+        if (_front is null)
+        {
+            return 0;
+        }
+        _front.Services.GetRequiredService<ReusePortListeners>().CloseAll();
+        return await _front.Services.GetRequiredService<ConnectionDrain>()
+            .DrainAsync(Current.Balancer.Limits.ShutdownTimeout, () => ActiveRequests().Values.Sum(), ct);
+    }
+
     /// <summary>Stops accepting, lets in-flight requests finish (up to the timeout) and releases everything.</summary>
     public async ValueTask DisposeAsync()
     {
+        Traffic?.Dispose();
         if (_reloader is not null)
         {
             await _reloader.DisposeAsync();
@@ -283,6 +326,9 @@ public sealed partial class BalancerHost : IBalancerRuntime, IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Config from {Source} applied: {Routes} route(s), {Clusters} cluster(s)")]
     private static partial void LogReloaded(ILogger logger, string source, int routes, int clusters);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Not every pool has a backend taking requests after {Seconds} s (Balancer:Limits:StartupReadyTimeout); the front listens anyway")]
+    private static partial void LogNotReady(ILogger logger, double seconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Balancer:Listeners, Balancer:Admin, Balancer:Limits or the presence of L4 services changed: these are bound at start; restart to apply them")]
     private static partial void LogRestartNeeded(ILogger logger);

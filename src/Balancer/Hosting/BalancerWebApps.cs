@@ -45,6 +45,9 @@ internal static class BalancerWebApps
         var builder = NewBuilder(options);
         var limits = config.Balancer.Limits;
         var proxyProtocolMetrics = new ProxyProtocolMetrics(metrics);
+        var drain = new ConnectionDrain();
+        UseReusePort(builder);
+        builder.Services.AddSingleton(drain);
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
@@ -59,6 +62,7 @@ internal static class BalancerWebApps
                 ListenerUrl.TryParse(listener.Url, out var url, out _);
                 k.Listen(url.Address, url.Port, o =>
                 {
+                    o.Use(drain.Track);
                     o.Protocols = listener.Protocols is { } p ? Enum.Parse<HttpProtocols>(p, ignoreCase: true)
                         : url.IsHttps ? HttpProtocols.Http1AndHttp2 : HttpProtocols.Http1;
                     ProxyProtocolFront.Use(o, listener, limits.RequestHeadersTimeout, proxyProtocolMetrics);
@@ -73,6 +77,7 @@ internal static class BalancerWebApps
         builder.Services.AddSingleton(metrics);
         builder.Services.AddSingleton(control);
         builder.Services.AddSingleton<L7Metrics>();
+        builder.Services.AddSingleton<Control.Traffic.TrafficRecorder>();
         builder.Services.AddRequestTimeouts();
         builder.Services.AddBalancerProxy();
         builder.Services.AddSingleton(config.Balancer.Tuning);
@@ -86,14 +91,17 @@ internal static class BalancerWebApps
         // Affinity cookies are protected with keys that live as long as the process (documented in the README).
         builder.Services.AddDataProtection().UseEphemeralDataProtectionProvider();
         var app = builder.Build();
+        app.Use(drain.CloseWhenDrainingAsync);
         app.UseRequestTimeouts();
         var l7Metrics = app.Services.GetRequiredService<L7Metrics>();
         var retry = new ConnectFailureRetry(config.Balancer.Limits.ConnectRetries);
+        var traffic = app.Services.GetRequiredService<Control.Traffic.TrafficRecorder>();
         app.MapReverseProxy(proxy =>
         {
             proxy.Use(l7Metrics.RecordAsync);
             proxy.Use(RequestTimeoutAs504);
             proxy.Use(retry.InvokeAsync);
+            proxy.Use(traffic.RecordAsync);
             proxy.UseSessionAffinity();
             proxy.UseLoadBalancing();
             proxy.UsePassiveHealthChecks();
@@ -115,6 +123,7 @@ internal static class BalancerWebApps
     public static WebApplication BuildAdmin(BalancerConfig config, BalancerHostOptions options, BalancerMetrics metrics, IBalancerRuntime runtime)
     {
         var builder = NewBuilder(options);
+        UseReusePort(builder);
         ListenerUrl.TryParse(config.Balancer.Admin.Url, out var url, out _);
         builder.WebHost.ConfigureKestrel(k =>
         {
@@ -125,5 +134,13 @@ internal static class BalancerWebApps
         AdminApi.Map(app, runtime, config.Balancer.Admin.Token);
         app.MapMetrics("/metrics", metrics.Registry);
         return app;
+    }
+
+    /// <summary>Listen sockets with SO_REUSEPORT (see <see cref="ReusePortListeners"/>), kept in the app's services so the host can close them first at shutdown.</summary>
+    private static void UseReusePort(WebApplicationBuilder builder)
+    {
+        var listeners = new ReusePortListeners();
+        builder.Services.AddSingleton(listeners);
+        builder.WebHost.UseSockets(o => o.CreateBoundListenSocket = listeners.CreateBoundListenSocket);
     }
 }

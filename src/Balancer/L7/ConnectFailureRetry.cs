@@ -45,6 +45,6 @@ internal sealed class ConnectFailureRetry(int retries)
             || HttpMethods.IsDelete(request.Method) || HttpMethods.IsTrace(request.Method))
         && request.ContentLength is null or 0 && !request.Headers.TransferEncoding.Any();
 
-    private static bool IsConnectFailure(IForwarderErrorFeature error) =>
+    internal static bool IsConnectFailure(IForwarderErrorFeature error) =>
         error.Error == ForwarderError.Request && error.Exception is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError };
 }

@@ -261,4 +261,34 @@ public sealed class L4EngineInMemoryTests : IAsyncLifetime
     }
 
     private static bool IsArp(byte[] f) => Packet.ParsePacket(LinkLayers.Ethernet, f).PayloadPacket is ArpPacket;
+    [Fact]
+    public void TrafficHistory_KnownL4Traffic_PacketsAndBytesPerBackendAndPool()
+    {
+        using var history = new LoadBalancer.Balancer.Control.Traffic.TrafficHistory(null, () => _engine);
+        history.Sample();
+        for (ushort port = 41000; port < 41050; port++)
+        {
+            _device.Inject(Syn(Client, port));
+        }
+        var sent = _device.TakeSent();
+        var toB1 = sent.Where(f => EthernetAddress.Read(f) == new EthernetAddress(0x0200_0000_0011)).ToList();
+        var toB2 = sent.Where(f => EthernetAddress.Read(f) == new EthernetAddress(0x0200_0000_0012)).ToList();
+        history.Sample();
+
+        var b1 = history.Backend("web", "b1");
+        var b2 = history.Backend("web", "b2");
+        var pool = history.Pool("web", ["b1", "b2"]);
+        Assert.Equal(50, toB1.Count + toB2.Count);
+        Assert.Equal(toB1.Count, b1.Packets);
+        Assert.Equal(toB2.Count, b2.Packets);
+        Assert.Equal(50, pool.Packets);
+        Assert.Equal(toB1.Sum(f => (long)f.Length), b1.BytesIn);
+        Assert.True(pool.PacketRate > 0);
+        Assert.NotEmpty(pool.History.Packets);
+        Assert.Null(b1.ActiveFlows);
+
+        history.ActiveFlows = (service, backend) => service == "web" ? (backend == "b1" ? 3 : 4) : null;
+        Assert.Equal(3, history.Backend("web", "b1").ActiveFlows);
+        Assert.Equal(7, history.Pool("web", ["b1", "b2"]).ActiveFlows);
+    }
 }

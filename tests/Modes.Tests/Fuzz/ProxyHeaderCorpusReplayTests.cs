@@ -1,3 +1,5 @@
+using LoadBalancer.TestSupport;
+
 namespace LoadBalancer.Modes.Tests.Fuzz;
 
 /// <summary>Replays the `proxy` fuzz corpus through the same harness the fuzzer runs.</summary>
