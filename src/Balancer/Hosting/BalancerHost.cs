@@ -109,7 +109,7 @@ public sealed partial class BalancerHost : IBalancerRuntime, IAsyncDisposable
             Control.Probes.Register(new DataPathProbe(_dataPath));
         }
         Control.Apply(config);
-        _proxyConfig?.Update(config.Routes, ProxyConfigMapper.Clusters(config));
+        _proxyConfig?.Update(ProxyConfigMapper.Routes(config), ProxyConfigMapper.Clusters(config));
         if (config.L4.Services.Count > 0)
         {
             _l4 = L4Engine.Start(config.L4, Control, loggers, _options.TimeProvider);
@@ -170,13 +170,19 @@ public sealed partial class BalancerHost : IBalancerRuntime, IAsyncDisposable
         var previous = Current;
         // Listeners, the admin endpoint and limits are bound at start; say so instead of pretending to apply them.
         if (!previous.Balancer.Listeners.SequenceEqual(next.Balancer.Listeners) || previous.Balancer.Admin != next.Balancer.Admin
-            || previous.Balancer.Limits != next.Balancer.Limits)
+            || previous.Balancer.Limits != next.Balancer.Limits || previous.Balancer.AccessLog != next.Balancer.AccessLog)
         {
             LogRestartNeeded(_logger);
         }
         _dataPath?.Apply(next.L4, next.HealthPools);
         Control.Apply(next);
-        _proxyConfig?.Update(next.Routes, ProxyConfigMapper.Clusters(next));
+        if (_front is not null)
+        {
+            // Trusted proxies and rate-limiting policies apply from the next request on.
+            _front.Services.GetRequiredService<L7.ClientAddressResolver>().Apply(next.Balancer.TrustedProxies);
+            _front.Services.GetRequiredService<L7.RateLimiting.RouteRateLimits>().Apply(next);
+        }
+        _proxyConfig?.Update(ProxyConfigMapper.Routes(next), ProxyConfigMapper.Clusters(next));
         if (_l4 is not null)
         {
             _l4.Apply(next.L4);
@@ -255,6 +261,6 @@ public sealed partial class BalancerHost : IBalancerRuntime, IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Information, Message = "Config from {Source} applied: {Routes} route(s), {Clusters} cluster(s)")]
     private static partial void LogReloaded(ILogger logger, string source, int routes, int clusters);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Balancer:Listeners, Balancer:Admin, Balancer:Limits or the presence of L4 services changed: these are bound at start; restart to apply them")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Balancer:Listeners, Balancer:Admin, Balancer:Limits, Balancer:AccessLog or the presence of L4 services changed: these are bound at start; restart to apply them")]
     private static partial void LogRestartNeeded(ILogger logger);
 }

@@ -1,6 +1,7 @@
 using LoadBalancer.Balancer.Configuration;
 using LoadBalancer.Balancer.Control;
 using LoadBalancer.Balancer.L7;
+using LoadBalancer.Balancer.L7.RateLimiting;
 using LoadBalancer.Balancer.Metrics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -56,6 +57,7 @@ internal static class BalancerWebApps
                 {
                     o.Protocols = listener.Protocols is { } p ? Enum.Parse<HttpProtocols>(p, ignoreCase: true)
                         : url.IsHttps ? HttpProtocols.Http1AndHttp2 : HttpProtocols.Http1;
+                    FrontOperations.MarkAccessLog(o, config, listener);
                     if (url.IsHttps && listener.Certificate is not null)
                     {
                         o.UseHttps(CertificateLoader.Load(listener.Certificate));
@@ -67,7 +69,7 @@ internal static class BalancerWebApps
         builder.Services.AddSingleton(control);
         builder.Services.AddSingleton<L7Metrics>();
         builder.Services.AddRequestTimeouts();
-        builder.Services.AddBalancerProxy();
+        builder.Services.AddBalancerProxy().AddFrontOperations(config, metrics);
         builder.Services.AddSingleton(config.Balancer.Tuning);
         builder.Services.AddSingleton<Yarp.ReverseProxy.Forwarder.IForwarderHttpClientFactory, TunedForwarderHttpClientFactory>();
         if (config.Balancer.Tuning.InlineSocketCompletions)
@@ -77,12 +79,14 @@ internal static class BalancerWebApps
         // Affinity cookies are protected with keys that live as long as the process (documented in the README).
         builder.Services.AddDataProtection().UseEphemeralDataProtectionProvider();
         var app = builder.Build();
+        app.UseAccessLog();
         app.UseRequestTimeouts();
         var l7Metrics = app.Services.GetRequiredService<L7Metrics>();
         var retry = new ConnectFailureRetry(config.Balancer.Limits.ConnectRetries);
         app.MapReverseProxy(proxy =>
         {
             proxy.Use(l7Metrics.RecordAsync);
+            proxy.Use(app.Services.GetRequiredService<RouteRateLimits>().InvokeAsync);
             proxy.Use(RequestTimeoutAs504);
             proxy.Use(retry.InvokeAsync);
             proxy.UseSessionAffinity();
