@@ -43,9 +43,13 @@ internal static class FrontOperations
         });
         services.AddSingleton(sp => new AccessLogMiddleware(sp.GetRequiredService<AccessLogWriter>(), clients, config.Balancer.Listeners.All(log.EnabledOn)));
         // Response transforms run once the backend's response headers are in: the time to the backend's first byte.
+        // They also run after a failed request, without a response: no backend time then.
         proxy.AddTransforms(t => t.AddResponseTransform(c =>
         {
-            c.HttpContext.Features.Get<AccessLogScope>()?.MarkBackendHeaders();
+            if (c.ProxyResponse is not null)
+            {
+                c.HttpContext.Features.Get<AccessLogScope>()?.MarkBackendHeaders();
+            }
             return default;
         }));
     }
