@@ -124,11 +124,18 @@ public sealed class AccessLogFormatter
             dest[0] = '-';
             return 1;
         }
-        if (address.IsIPv4MappedToIPv6)
+        if (!address.TryFormat(dest, out var written))
         {
-            address = address.MapToIPv4();
+            return 0;
         }
-        return address.TryFormat(dest, out var written) ? written : 0;
+        // A dual-stack listener sees IPv4 clients as ::ffff:a.b.c.d; log a.b.c.d (cut from the text: MapToIPv4 allocates).
+        const string mapped = "::ffff:";
+        if (address.IsIPv4MappedToIPv6 && dest[..written].StartsWith(mapped, StringComparison.OrdinalIgnoreCase))
+        {
+            dest[mapped.Length..written].CopyTo(dest);
+            written -= mapped.Length;
+        }
+        return written;
     }
 
     private static void Ascii(IBufferWriter<byte> output, ReadOnlySpan<char> text)
