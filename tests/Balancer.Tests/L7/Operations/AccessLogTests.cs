@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -211,5 +213,41 @@ public sealed partial class AccessLogTests
 
         Assert.False(File.Exists(LogPath(f)));
         Assert.Equal(0, MetricsText.Value(scrape, "lb_access_log_lines_total"));
+    }
+
+    [Fact]
+    public async Task Http2OverTlsAndWebSocket_StillProxied_AndLogged()
+    {
+        await using var f = await BalancerFixture.StartAsync(1, (c, _, dir) =>
+        {
+            var (cert, key) = SelfSignedCertificate.WritePem(dir);
+            c["Balancer"]!["Listeners"] = new JsonArray(
+                new JsonObject { ["Url"] = "https://127.0.0.1:0", ["Certificate"] = new JsonObject { ["Path"] = cert, ["KeyPath"] = key } },
+                new JsonObject { ["Url"] = "http://127.0.0.1:0" });
+            c["Balancer"]!["AccessLog"] = new JsonObject { ["Enabled"] = true, ["Path"] = Path.Combine(dir.Path, "access.log") };
+        });
+        using var h2 = BalancerFixture.NewClient(version: HttpVersion.Version20);
+        using (var r = await h2.PostAsync(f.Host.FrontUrls[0] + "/echo", new ByteArrayContent(new byte[3000])))
+        {
+            Assert.Equal(HttpVersion.Version20, r.Version);
+            Assert.Equal(3000, (await r.Content.ReadAsByteArrayAsync()).Length);
+        }
+        using (var ws = new ClientWebSocket())
+        {
+            await ws.ConnectAsync(new Uri(f.Host.FrontUrls[1].Replace("http://", "ws://", StringComparison.Ordinal) + "/ws"), CancellationToken.None);
+            await ws.SendAsync(Encoding.UTF8.GetBytes("ping"), WebSocketMessageType.Text, true, CancellationToken.None);
+            var buffer = new byte[256];
+            var received = await ws.ReceiveAsync(buffer, CancellationToken.None);
+            await ws.CloseAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+            Assert.Equal("b0:ping", Encoding.UTF8.GetString(buffer, 0, received.Count));
+        }
+
+        var entries = (await LinesAsync(f, 2)).Select(l => JsonDocument.Parse(l).RootElement).ToArray();
+
+        Assert.Equal("HTTP/2", entries[0].GetProperty("protocol").GetString());
+        Assert.Equal(3000, entries[0].GetProperty("bytes_in").GetInt64());
+        Assert.Equal(3000, entries[0].GetProperty("bytes_out").GetInt64());
+        Assert.Equal("/ws", entries[1].GetProperty("path").GetString());
+        Assert.Equal(101, entries[1].GetProperty("status").GetInt32());
     }
 }
