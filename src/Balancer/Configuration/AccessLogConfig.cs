@@ -15,6 +15,6 @@ public sealed record AccessLogConfig
     /// <summary>Lines waiting for the writer; when the queue is full new lines are dropped and counted.</summary>
     public int QueueSize { get; init; } = 8192;
 
-    /// <summary>True when the section enables logging anywhere (globally or on some listener).</summary>
+    /// <summary>Whether requests on <paramref name="listener"/> are logged: its own setting, else <see cref="Enabled"/>.</summary>
     internal bool EnabledOn(ListenerConfig listener) => listener.AccessLog ?? Enabled;
 }

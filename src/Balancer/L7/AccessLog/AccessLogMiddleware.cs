@@ -88,9 +88,3 @@ public sealed class AccessLogMiddleware
     }
 }
 
-/// <summary>Set on the connections of listeners whose access log is on, when not every listener logs.</summary>
-public sealed class AccessLogListenerMark
-{
-    /// <summary>The one instance.</summary>
-    public static readonly AccessLogListenerMark Instance = new();
-}
