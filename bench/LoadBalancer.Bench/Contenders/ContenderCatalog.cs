@@ -32,12 +32,13 @@ internal static class ContenderCatalog
         "l7-notiered" => new BalancerL7Contender("l7-notiered", null, null, "DOTNET_TieredCompilation=0"),
         "l7-nopgo" => new BalancerL7Contender("l7-nopgo", null, null, "DOTNET_TieredPGO=0"),
         "l7-stock" => new BalancerL7Contender("l7-stock", inline: false, propagate: true),
+        "l7-accesslog" => new BalancerL7Contender("l7-accesslog") { AccessLog = true },
         "nftables" => new NftablesContender(),
         "haproxy-tcp" => new HaproxyContender("tcp"),
         "haproxy-http" => new HaproxyContender("http"),
         "nginx-http" => new NginxContender("http"),
         "nginx-stream" => new NginxContender("stream"),
-        _ => throw new ArgumentException($"unknown contender '{name}' (known: {string.Join(", ", All)}, the L4 engine variants {L4Variant.Grammar}, and the L7 tuning variants l7-inline, l7-notrace, l7-servergc, l7-stock)"),
+        _ => throw new ArgumentException($"unknown contender '{name}' (known: {string.Join(", ", All)}, the L4 engine variants {L4Variant.Grammar}, and the L7 variants l7-inline, l7-notrace, l7-servergc, l7-stock, l7-accesslog)"),
     };
 
     /// <summary>

@@ -44,6 +44,15 @@ public sealed record BalancerOptions
 
     /// <summary>Throughput settings of the L7 front.</summary>
     public TuningConfig Tuning { get; init; } = new();
+
+    /// <summary>The access log of the L7 front (off by default).</summary>
+    public AccessLogConfig AccessLog { get; init; } = new();
+
+    /// <summary>Named rate-limiting policies for routes.</summary>
+    public RateLimitingConfig RateLimiting { get; init; } = new();
+
+    /// <summary>Peers (IPs or CIDR ranges) whose <c>X-Forwarded-For</c> names the client, for the access log and client-IP rate limits.</summary>
+    public IReadOnlyList<string> TrustedProxies { get; init; } = [];
 }
 
 /// <summary>Throughput settings of the L7 front; each was measured with the benchmark harness (see the README for which are on by default).</summary>
@@ -73,6 +82,9 @@ public sealed record ListenerConfig
 
     /// <summary>Networks (CIDR, or single addresses) allowed to send a PROXY header; connections from elsewhere are closed. Required when <see cref="ProxyProtocol"/> is on.</summary>
     public EquatableList<string> ProxyProtocolTrusted { get; init; } = [];
+
+    /// <summary>Access log on (true) or off (false) for this listener; null follows <c>Balancer:AccessLog:Enabled</c>.</summary>
+    public bool? AccessLog { get; init; }
 }
 
 /// <summary>A TLS certificate: a PEM certificate with a PEM key file, or a PFX file with an optional password.</summary>

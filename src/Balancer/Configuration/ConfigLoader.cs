@@ -190,8 +190,11 @@ public static partial class ConfigLoader
                 case "tuning":
                     result = result with { Tuning = Bind<TuningConfig>(value, $"{path}:Tuning", errors) ?? new TuningConfig() };
                     break;
+                case "accesslog" or "ratelimiting" or "trustedproxies":
+                    result = BindOperations(result, key, value, baseDirectory, errors);
+                    break;
                 default:
-                    errors.Add(new ConfigError($"{path}:{key}", null, "is not a known key (known: Listeners, Admin, Limits, Tuning)"));
+                    errors.Add(new ConfigError($"{path}:{key}", null, "is not a known key (known: Listeners, Admin, Limits, Tuning, AccessLog, RateLimiting, TrustedProxies)"));
                     break;
             }
         }

@@ -27,6 +27,7 @@ public static class ConfigValidator
         ValidateDemo(config.DemoBackends, errors);
         var l4 = L4ConfigValidator.Validate(config.L4, errors);
         ValidateHealth(config, l4, errors);
+        OperationsConfigValidator.Validate(config, errors);
         var clusterIds = declaredClusterIds.ToHashSet(StringComparer.OrdinalIgnoreCase);
         foreach (var route in config.Routes)
         {
@@ -34,7 +35,8 @@ public static class ConfigValidator
             ValidateRoute(route, clusterIds, errors);
             if (errors.Count == before)
             {
-                AddProxyErrors(await context.ProxyValidator.ValidateRouteAsync(route), $"ReverseProxy:Routes:{route.RouteId}", errors);
+                // The balancer applies RateLimiterPolicy itself (policies can change on reload), so YARP never sees it.
+                AddProxyErrors(await context.ProxyValidator.ValidateRouteAsync(route with { RateLimiterPolicy = null }), $"ReverseProxy:Routes:{route.RouteId}", errors);
             }
         }
         foreach (var cluster in config.Clusters)

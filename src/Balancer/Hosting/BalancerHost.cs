@@ -112,7 +112,7 @@ public sealed partial class BalancerHost : IBalancerRuntime, IAsyncDisposable
             Control.Probes.Register(new DataPathProbe(_dataPath));
         }
         Control.Apply(config);
-        _proxyConfig?.Update(config.Routes, ProxyConfigMapper.Clusters(config));
+        _proxyConfig?.Update(ProxyConfigMapper.Routes(config), ProxyConfigMapper.Clusters(config));
         if (config.L4Settings.Services.Count > 0)
         {
             _l4 = L4Engine.Start(config.L4Settings, Control, loggers, _options.TimeProvider);
@@ -197,13 +197,19 @@ public sealed partial class BalancerHost : IBalancerRuntime, IAsyncDisposable
         // Certificates are not: they reload below.
         if (!previous.Balancer.Listeners.Select(l => l with { Certificate = null }).SequenceEqual(next.Balancer.Listeners.Select(l => l with { Certificate = null }))
             || previous.Balancer.Admin != next.Balancer.Admin
-            || previous.Balancer.Limits != next.Balancer.Limits)
+            || previous.Balancer.Limits != next.Balancer.Limits || previous.Balancer.AccessLog != next.Balancer.AccessLog)
         {
             LogRestartNeeded(_logger);
         }
         _dataPath?.Apply(next.L4Settings, next.HealthPools);
         Control.Apply(next);
-        _proxyConfig?.Update(next.Routes, ProxyConfigMapper.Clusters(next));
+        if (_front is not null)
+        {
+            // Trusted proxies and rate-limiting policies apply from the next request on.
+            _front.Services.GetRequiredService<L7.ClientAddressResolver>().Apply(next.Balancer.TrustedProxies);
+            _front.Services.GetRequiredService<L7.RateLimiting.RouteRateLimits>().Apply(next);
+        }
+        _proxyConfig?.Update(ProxyConfigMapper.Routes(next), ProxyConfigMapper.Clusters(next));
         if (_l4 is not null)
         {
             _l4.Apply(next.L4Settings);
@@ -330,6 +336,6 @@ public sealed partial class BalancerHost : IBalancerRuntime, IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Warning, Message = "Not every pool has a backend taking requests after {Seconds} s (Balancer:Limits:StartupReadyTimeout); the front listens anyway")]
     private static partial void LogNotReady(ILogger logger, double seconds);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Balancer:Listeners, Balancer:Admin, Balancer:Limits or the presence of L4 services changed: these are bound at start; restart to apply them")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Balancer:Listeners, Balancer:Admin, Balancer:Limits, Balancer:AccessLog or the presence of L4 services changed: these are bound at start; restart to apply them")]
     private static partial void LogRestartNeeded(ILogger logger);
 }

@@ -2,6 +2,7 @@ using LoadBalancer.Balancer.Configuration;
 using LoadBalancer.Balancer.Control;
 using LoadBalancer.Balancer.L7;
 using LoadBalancer.Balancer.L7.ProxyProtocol;
+using LoadBalancer.Balancer.L7.RateLimiting;
 using LoadBalancer.Balancer.Metrics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -66,6 +67,7 @@ internal static class BalancerWebApps
                     o.Protocols = listener.Protocols is { } p ? Enum.Parse<HttpProtocols>(p, ignoreCase: true)
                         : url.IsHttps ? HttpProtocols.Http1AndHttp2 : HttpProtocols.Http1;
                     ProxyProtocolFront.Use(o, listener, limits.RequestHeadersTimeout, proxyProtocolMetrics);
+                    FrontOperations.MarkAccessLog(o, config, listener);
                     if (url.IsHttps && listener.Certificate is not null)
                     {
                         // Read on every handshake, so a reloaded certificate is used for new connections.
@@ -79,7 +81,7 @@ internal static class BalancerWebApps
         builder.Services.AddSingleton<L7Metrics>();
         builder.Services.AddSingleton<Control.Traffic.TrafficRecorder>();
         builder.Services.AddRequestTimeouts();
-        builder.Services.AddBalancerProxy();
+        builder.Services.AddBalancerProxy().AddFrontOperations(config, metrics);
         builder.Services.AddSingleton(config.Balancer.Tuning);
         builder.Services.AddSingleton<Yarp.ReverseProxy.Forwarder.IForwarderHttpClientFactory, TunedForwarderHttpClientFactory>();
         // Clusters that send PROXY headers keep one backend pool per client connection, found through the request.
@@ -91,6 +93,7 @@ internal static class BalancerWebApps
         // Affinity cookies are protected with keys that live as long as the process (documented in the README).
         builder.Services.AddDataProtection().UseEphemeralDataProtectionProvider();
         var app = builder.Build();
+        app.UseAccessLog();
         app.Use(drain.CloseWhenDrainingAsync);
         app.UseRequestTimeouts();
         var l7Metrics = app.Services.GetRequiredService<L7Metrics>();
@@ -99,6 +102,7 @@ internal static class BalancerWebApps
         app.MapReverseProxy(proxy =>
         {
             proxy.Use(l7Metrics.RecordAsync);
+            proxy.Use(app.Services.GetRequiredService<RouteRateLimits>().InvokeAsync);
             proxy.Use(RequestTimeoutAs504);
             proxy.Use(retry.InvokeAsync);
             proxy.Use(traffic.RecordAsync);

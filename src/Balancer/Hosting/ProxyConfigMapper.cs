@@ -22,4 +22,8 @@ internal static class ProxyConfigMapper
             }
             return c;
         }).ToList();
+
+    /// <summary>Routes as YARP runs them: the balancer applies <c>RateLimiterPolicy</c> itself, so it is taken out (YARP would look for an ASP.NET policy of that name).</summary>
+    public static IReadOnlyList<RouteConfig> Routes(BalancerConfig config) =>
+        config.Routes.Select(r => r.RateLimiterPolicy is null ? r : r with { RateLimiterPolicy = null }).ToList();
 }

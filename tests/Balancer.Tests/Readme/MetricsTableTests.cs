@@ -34,6 +34,9 @@ public sealed class MetricsTableTests
               "Clusters": { "dead": { "Destinations": { "d1": { "Address": "http://127.0.0.1:1/" } } } } }
             """);
         config["L4"]!["Services"]!["web"]!["Backends"]!["b3"] = new JsonObject { ["Address"] = "10.200.0.13" };
+        // A rate-limited route, so lb_http_rate_limited_total has its series.
+        config["Balancer"]!["RateLimiting"] = JsonNode.Parse("""{ "Policies": { "p": { "Kind": "Concurrency", "PermitLimit": 100 } } }""");
+        config["ReverseProxy"]!["Routes"]!["all"]!["RateLimiterPolicy"] = "p";
         var path = dir.File("balancer.json", config.ToJsonString());
 
         var lab = new LabTopology(new LabOptions($"lbrd{Environment.ProcessId}m", 2, LabMode.FullNat) { StateDirectory = Path.Combine(dir.Path, "lab") });
