@@ -13,6 +13,7 @@ public static class L4ConfigValidator
     public static void Validate(L4Config l4, List<ConfigError> errors)
     {
         ValidateIo(l4, errors);
+        ValidateAnnounce(l4.Announce, errors);
         if (l4.Services.Count == 0)
         {
             return;
@@ -216,4 +217,16 @@ public static class L4ConfigValidator
     }
 
     private static string Str(int v) => v.ToString(CultureInfo.InvariantCulture);
+
+    private static void ValidateAnnounce(L4AnnounceConfig a, List<ConfigError> errors)
+    {
+        if (a.Table is < L4AnnounceConfig.MinTable or > L4AnnounceConfig.MaxTable)
+        {
+            errors.Add(new ConfigError("L4:Announce:Table", Str(a.Table), $"must be from {L4AnnounceConfig.MinTable} to {L4AnnounceConfig.MaxTable} (253-255 are the kernel's own tables)"));
+        }
+        if (a.Device.Length is 0 or > 15 || a.Device.IndexOfAny(['/', ' ', ':']) >= 0)
+        {
+            errors.Add(new ConfigError("L4:Announce:Device", a.Device, "is not a Linux interface name (1 to 15 characters, no '/', ' ' or ':')"));
+        }
+    }
 }

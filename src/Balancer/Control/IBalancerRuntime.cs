@@ -1,3 +1,4 @@
+using LoadBalancer.Balancer.Announce;
 using LoadBalancer.Balancer.Configuration;
 
 namespace LoadBalancer.Balancer.Control;
@@ -16,4 +17,7 @@ public interface IBalancerRuntime
 
     /// <summary>In-flight requests per L7 cluster and destination.</summary>
     IReadOnlyDictionary<(string Cluster, string Destination), int> ActiveRequests();
+
+    /// <summary>VIP announcement and node drain, when the config has L4 services.</summary>
+    VipAnnouncer? Announcer { get; }
 }

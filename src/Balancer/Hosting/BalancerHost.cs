@@ -1,3 +1,4 @@
+using LoadBalancer.Balancer.Announce;
 using LoadBalancer.Balancer.Configuration;
 using LoadBalancer.Balancer.Control;
 using LoadBalancer.Balancer.Demo;
@@ -18,6 +19,7 @@ public sealed partial class BalancerHost : IBalancerRuntime, IAsyncDisposable
     private readonly WebApplication? _front;
     private L4Engine? _l4;
     private DataPathRoutes? _dataPath;
+    private VipAnnouncer? _announcer;
     private readonly WebApplication _admin;
     private readonly List<DemoBackend> _demoBackends;
     private readonly InMemoryConfigProvider? _proxyConfig;
@@ -114,6 +116,9 @@ public sealed partial class BalancerHost : IBalancerRuntime, IAsyncDisposable
         {
             _l4 = L4Engine.Start(config.L4, Control, loggers, _options.TimeProvider);
             _ = new L4Metrics(Metrics, _l4);
+            // After the engine is up: a VIP is announced only once this balancer can forward its packets.
+            _announcer = new VipAnnouncer(config.L4, Control.Store.Current, KernelVipRoutes.Open, loggers.CreateLogger("LoadBalancer.Announce"));
+            _ = new AnnounceMetrics(Metrics, _announcer);
         }
         if (_front is not null)
         {
@@ -136,6 +141,7 @@ public sealed partial class BalancerHost : IBalancerRuntime, IAsyncDisposable
         {
             await front.DisposeAsync();
         }
+        host?._announcer?.Dispose();
         if (host?._l4 is not null)
         {
             await host._l4.DisposeAsync();
@@ -180,6 +186,7 @@ public sealed partial class BalancerHost : IBalancerRuntime, IAsyncDisposable
         if (_l4 is not null)
         {
             _l4.Apply(next.L4);
+            _announcer?.Update(next.L4);
         }
         else if (next.L4.Services.Count > 0)
         {
@@ -191,6 +198,9 @@ public sealed partial class BalancerHost : IBalancerRuntime, IAsyncDisposable
 
     /// <summary>The L4 engine, when the config has L4 services.</summary>
     public L4Engine? L4 => _l4;
+
+    /// <inheritdoc />
+    public VipAnnouncer? Announcer => _announcer;
 
     /// <summary>Live state of the L7 clusters for the admin API: in-flight requests per destination.</summary>
     public IReadOnlyDictionary<(string Cluster, string Destination), int> ActiveRequests()
@@ -213,6 +223,7 @@ public sealed partial class BalancerHost : IBalancerRuntime, IAsyncDisposable
 
     private void OnBackendsChanged(LoadBalancer.Health.HealthSnapshot snapshot)
     {
+        _announcer?.Update(snapshot);
         // YARP caches each cluster's available destinations; recompute them from the new snapshot.
         if (_front is null)
         {
@@ -233,6 +244,8 @@ public sealed partial class BalancerHost : IBalancerRuntime, IAsyncDisposable
         {
             await _reloader.DisposeAsync();
         }
+        // Withdraw first, so the router stops sending here while the engine still forwards what is in flight.
+        _announcer?.Dispose();
         if (_l4 is not null)
         {
             await _l4.DisposeAsync();
