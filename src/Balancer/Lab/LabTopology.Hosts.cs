@@ -5,7 +5,9 @@ namespace LoadBalancer.Balancer.Lab;
 // How each host of a lab is wired and configured.
 public sealed partial class LabTopology
 {
-    private IEnumerable<LabNode> Hosts() => new[] { Layout.Client, Layout.Balancer }.Concat(Layout.Backends);
+    // The hosts on the bridge: with a router the client sits behind it instead.
+    private IEnumerable<LabNode> Hosts() =>
+        (Layout.Router is { } router ? [router] : new[] { Layout.Client }).Concat(Layout.Balancers).Concat(Layout.Backends);
 
     private void Wire(LabNode node)
     {
@@ -49,11 +51,11 @@ public sealed partial class LabTopology
         {
             // The client's segments gain a 20-byte outer header on the way in, and the SYN-ACK that sets their size
             // goes straight back: only the backend can advertise the smaller MSS (1500 - 20 - 40).
-            Ip(ns, "route", "add", LabLayout.ClientSubnet, "dev", LabLayout.InterfaceName, "advmss", "1440");
+            Ip(ns, ["route", "add", LabLayout.ClientSubnet, .. ToClient(), "advmss", "1440"]);
         }
         else
         {
-            Ip(ns, "route", "add", LabLayout.ClientSubnet, "dev", LabLayout.InterfaceName);
+            Ip(ns, ["route", "add", LabLayout.ClientSubnet, .. ToClient()]);
         }
 
         if (Options.Mode is LabMode.Dsr or LabMode.Tunnel)
@@ -65,6 +67,10 @@ public sealed partial class LabTopology
             Sysctl(ns, $"net.ipv4.conf.{LabLayout.InterfaceName}.rp_filter", "0");
         }
     }
+
+    // Behind a router the client net is reached through it; otherwise it shares the bridge.
+    private string[] ToClient() =>
+        Layout.Router is { } router ? ["via", router.Address.ToString(), "dev", LabLayout.InterfaceName] : ["dev", LabLayout.InterfaceName];
 
     private LabProcess StartWebServer(LabNode backend, LabWebServer server)
     {

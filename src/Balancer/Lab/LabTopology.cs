@@ -41,6 +41,18 @@ public sealed partial class LabTopology
             throw new ArgumentException($"--backends {options.Backends} must be between 1 and 50", nameof(options));
         }
 
+        if (options.Balancers is < 1 or > LabOptions.MaxBalancers)
+        {
+            throw new ArgumentException($"--balancers {options.Balancers} must be between 1 and {LabOptions.MaxBalancers}", nameof(options));
+        }
+
+        if (options.Balancers > 1 && options.Mode == LabMode.Nat)
+        {
+            throw new ArgumentException(
+                "--mode nat cannot run with --balancers: NAT backends send their replies back through one balancer (their default route), "
+                + "so the flows of the others would break; use dsr, tunnel or fullnat", nameof(options));
+        }
+
         Options = options;
         Layout = LabLayout.For(options);
         _log = log ?? TextWriter.Null;
@@ -81,39 +93,64 @@ public sealed partial class LabTopology
             }
 
             _log.WriteLine($"namespaces: {string.Join(' ', namespaces)}");
-            Ip(Layout.SwitchNamespace, "link", "add", LabLayout.BridgeName, "type", "bridge");
-            Ip(Layout.SwitchNamespace, "link", "set", LabLayout.BridgeName, "up");
-            foreach (var node in Hosts())
+            BuildNetwork();
+            if (Layout.Router is { } router)
             {
-                Wire(node);
+                processes.AddRange(StartBirds(router));
+                SaveState(namespaces, processes, webServer);
             }
 
-            ConfigureClient();
-            ConfigureBalancer();
             foreach (var backend in Layout.Backends)
             {
                 ConfigureBackend(backend);
                 processes.Add(StartWebServer(backend, webServer));
                 SaveState(namespaces, processes, webServer);
-                if (Options.Mode == LabMode.Tunnel)
+                if (Options.Mode == LabMode.Tunnel && StartTunnelEndpoint(backend) is { } decap)
                 {
-                    if (StartTunnelEndpoint(backend) is { } decap)
-                    {
-                        processes.Add(decap);
-                        SaveState(namespaces, processes, webServer);
-                    }
+                    processes.Add(decap);
+                    SaveState(namespaces, processes, webServer);
                 }
             }
 
             WaitForWebServers();
+            if (Layout.Router is { } r)
+            {
+                WaitForBgp(r);
+            }
+
             _log.WriteLine($"lab {Options.Prefix} up: mode {Options.Mode.ToString().ToLowerInvariant()}, VIP {Layout.Vip}, "
-                + $"{Layout.Backends.Count} backends ({webServer.Name})");
+                + $"{Layout.Backends.Count} backends ({webServer.Name})"
+                + (Layout.Router is null ? "" : $", {Layout.Balancers.Count} balancers behind router {Layout.Router.Namespace} (BIRD)"));
             return new LabState(Options.Prefix, Options.Mode, namespaces, processes, webServer.Name);
         }
         catch
         {
             Down();
             throw;
+        }
+    }
+
+    private void BuildNetwork()
+    {
+        Ip(Layout.SwitchNamespace, "link", "add", LabLayout.BridgeName, "type", "bridge");
+        Ip(Layout.SwitchNamespace, "link", "set", LabLayout.BridgeName, "up");
+        foreach (var node in Hosts())
+        {
+            Wire(node);
+        }
+
+        if (Layout.Router is { } router)
+        {
+            ConfigureRouterAndClient(router);
+            foreach (var lb in Layout.Balancers)
+            {
+                ConfigureBalancerBehindRouter(lb);
+            }
+        }
+        else
+        {
+            ConfigureClient();
+            ConfigureBalancer();
         }
     }
 
@@ -222,7 +259,7 @@ public sealed partial class LabTopology
     [GeneratedRegex("^[a-z][a-z0-9]{0,11}$")]
     private static partial Regex PrefixPattern();
 
-    [GeneratedRegex(@"^(c|lb|sw|b\d+)$")]
+    [GeneratedRegex(@"^(c|lb|lb\d+|r|sw|b\d+)$")]
     private static partial Regex HostSuffix();
 
     [GeneratedRegex(@"^b\d+$")]
