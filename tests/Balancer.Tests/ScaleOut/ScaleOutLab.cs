@@ -85,11 +85,19 @@ public sealed partial class ScaleOutLab : IDisposable
         };
     }
 
+    /// <summary>Writes balancer <paramref name="i"/>'s config file (atomically, so its file watcher never reads half of it).</summary>
+    public string WriteConfig(int i, JsonObject config)
+    {
+        var path = Path.Combine(_dir.Path, $"lb{i}.json");
+        File.WriteAllText(path + ".tmp", ConfigJson.Text(config));
+        File.Move(path + ".tmp", path, overwrite: true);
+        return path;
+    }
+
     /// <summary>Starts <c>balancer run</c> in balancer <paramref name="i"/>'s namespace and waits until it runs.</summary>
     public void StartBalancer(int i, JsonObject? config = null)
     {
-        var path = Path.Combine(_dir.Path, $"lb{i}.json");
-        File.WriteAllText(path, ConfigJson.Text(config ?? Config(i)));
+        var path = WriteConfig(i, config ?? Config(i));
         var log = Path.Combine(_dir.Path, $"lb{i}.{_processes.Count}.log");
         var p = Start(Balancer(i), log, "dotnet", BalancerProcess.DllPath, "run", "--config", path);
         _balancers[i] = p;
@@ -132,9 +140,6 @@ public sealed partial class ScaleOutLab : IDisposable
         Metrics.MetricsText.Samples(Admin(i, "GET", "/metrics"), "lb_l4_packets_total")
             .Where(l => l.Contains("to_backend", StringComparison.Ordinal))
             .Sum(l => double.Parse(l.Split(' ')[^1], System.Globalization.CultureInfo.InvariantCulture));
-
-    /// <summary>Flows in balancer <paramref name="i"/>'s connection table now.</summary>
-    public double TrackedFlows(int i) => Metrics.MetricsText.Value(Admin(i, "GET", "/metrics"), "lb_conntrack_entries") ?? 0;
 
     public void StartBackend(string name)
     {
