@@ -13,7 +13,8 @@ done
 # chromium: the status page tests render the admin page in headless Chromium (they skip without it).
 # busybox: its httpd serves the lab's backends.
 # afl++: the bounded fuzz pass at the end (without it, fuzz.sh falls back to its in-process mutation loop).
-for pair in ip:iproute2 ethtool:ethtool nft:nftables curl:curl busybox:busybox chromium:chromium prometheus:prometheus afl-fuzz:afl++; do
+# bird2: the routing daemon of the scale-out tests (several balancers behind a router; they skip without it).
+for pair in ip:iproute2 ethtool:ethtool nft:nftables curl:curl busybox:busybox chromium:chromium prometheus:prometheus afl-fuzz:afl++ bird:bird2; do
   cmd=${pair%%:*}; pkg=${pair##*:}
   command -v "$cmd" >/dev/null 2>&1 || need+=("$pkg")
 done
