@@ -132,8 +132,13 @@ public sealed partial class ScaleOutLab : IDisposable
     public string Admin(int i, string method, string path) =>
         Exec(Balancer(i), "curl", "-s", "-m", "10", "-X", method, $"http://127.0.0.1:9100{path}").StdOut;
 
-    /// <summary>lb_l4_new_flows_total of balancer <paramref name="i"/>.</summary>
-    public double NewFlows(int i) => Metrics.MetricsText.Value(Admin(i, "GET", "/metrics"), "lb_l4_new_flows_total") ?? 0;
+    /// <summary>lb_l4_new_flows_total of balancer <paramref name="i"/> (a scrape that times out on a loaded machine is tried again, up to 30 s).</summary>
+    public double NewFlows(int i)
+    {
+        double? value = null;
+        Poll.TryUntil(() => (value = Metrics.MetricsText.Value(Admin(i, "GET", "/metrics"), "lb_l4_new_flows_total")) is not null, TimeSpan.FromSeconds(30));
+        return value ?? throw new TimeoutException($"no metrics from balancer {i} within 30 s");
+    }
 
     /// <summary>Packets balancer <paramref name="i"/> forwarded to backends (lb_l4_packets_total, to_backend).</summary>
     public double ForwardedToBackends(int i) =>
