@@ -14,7 +14,8 @@ done
 # busybox: its httpd serves the lab's backends.
 # afl++: the bounded fuzz pass at the end (without it, fuzz.sh falls back to its in-process mutation loop).
 # nginx, haproxy: the PROXY protocol tests run them as peers (nginx proxy_protocol, HAProxy accept-proxy/send-proxy-v2).
-for pair in ip:iproute2 ethtool:ethtool nft:nftables curl:curl busybox:busybox chromium:chromium prometheus:prometheus afl-fuzz:afl++ nginx:nginx haproxy:haproxy; do
+# bird2: the routing daemon of the scale-out tests (several balancers behind a router; they skip without it).
+for pair in ip:iproute2 ethtool:ethtool nft:nftables curl:curl busybox:busybox chromium:chromium prometheus:prometheus afl-fuzz:afl++ nginx:nginx haproxy:haproxy bird:bird2; do
   cmd=${pair%%:*}; pkg=${pair##*:}
   command -v "$cmd" >/dev/null 2>&1 || need+=("$pkg")
 done

@@ -55,6 +55,17 @@ internal static class AdminCommands
             admin.Subcommands.Add(command);
         }
 
+        foreach (var (name, path, description) in new[]
+                 {
+                     ("drain-node", "drain", "Withdraw every VIP of this balancer (the router sends it no new flows); flows that still arrive are served"),
+                     ("ready-node", "ready", "Announce this balancer's VIPs again (each while its service has a backend that takes new flows)"),
+                 })
+        {
+            var command = new Command(name, description);
+            command.SetAction((p, ct) => CallAsync(p.GetValue(url)!, p.GetValue(token), HttpMethod.Post, $"/api/node/{path}", ct));
+            admin.Subcommands.Add(command);
+        }
+
         var reload = new Command("reload", "Reload the config file now (a bad file is rejected and the running config stays)");
         reload.SetAction((p, ct) => CallAsync(p.GetValue(url)!, p.GetValue(token), HttpMethod.Post, "/api/reload", ct));
         admin.Subcommands.Add(reload);

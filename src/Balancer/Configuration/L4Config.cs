@@ -29,6 +29,9 @@ public sealed record L4Config
     /// <summary>How frames are sent and batched.</summary>
     public L4IoConfig Io { get; init; } = new();
 
+    /// <summary>VIP announcement to a routing daemon (routes in a kernel table of the balancer's own).</summary>
+    public L4AnnounceConfig Announce { get; init; } = new();
+
     /// <summary>The worker count in force: <see cref="Workers"/> or the number of cores, at most <see cref="MaxWorkers"/>.</summary>
     public int EffectiveWorkers => Workers ?? Math.Clamp(Environment.ProcessorCount, 1, MaxWorkers);
 
@@ -107,6 +110,9 @@ public sealed record L4ServiceConfig
 
     /// <summary>L4 checksum handling after a rewrite: Full (recompute; safe with partial checksums from veth/NIC offloads) or Incremental (RFC 1624).</summary>
     public ChecksumMode Checksum { get; init; } = ChecksumMode.Full;
+
+    /// <summary>Whether this service's VIP is announced; null follows <c>L4:Announce:Enabled</c>.</summary>
+    public bool? Announce { get; init; }
 
     /// <summary>Backends keyed by id.</summary>
     public IReadOnlyDictionary<string, L4BackendConfig> Backends { get; init; } = new Dictionary<string, L4BackendConfig>();

@@ -15,6 +15,7 @@ public static class L4ConfigValidator
     public static L4Settings Validate(L4Config l4, List<ConfigError> errors)
     {
         ValidateIo(l4, errors);
+        ValidateAnnounce(l4.Announce, errors);
         var settings = new L4Settings
         {
             Interface = l4.Interface,
@@ -262,4 +263,16 @@ public static class L4ConfigValidator
     }
 
     private static string Str(int v) => v.ToString(CultureInfo.InvariantCulture);
+
+    private static void ValidateAnnounce(L4AnnounceConfig a, List<ConfigError> errors)
+    {
+        if (a.Table is < L4AnnounceConfig.MinTable or > L4AnnounceConfig.MaxTable)
+        {
+            errors.Add(new ConfigError("L4:Announce:Table", Str(a.Table), $"must be from {L4AnnounceConfig.MinTable} to {L4AnnounceConfig.MaxTable} (253-255 are the kernel's own tables)"));
+        }
+        if (a.Device.Length is 0 or > 15 || a.Device.IndexOfAny(['/', ' ', ':']) >= 0)
+        {
+            errors.Add(new ConfigError("L4:Announce:Device", a.Device, "is not a Linux interface name (1 to 15 characters, no '/', ' ' or ':')"));
+        }
+    }
 }

@@ -41,6 +41,8 @@ public static class AdminApi
                 ? Results.BadRequest(new { error = $"weight '{weight}' must be from 0 to {L7.LoadBalancing.DestinationWeights.MaxWeight}" })
                 : await SetWeight(runtime, pool, backend, weight));
         backend.MapDelete("/weight", (string pool, string backend) => SetWeight(runtime, pool, backend, null));
+        app.MapPost("/api/node/drain", (CancellationToken ct) => SetNode(runtime, draining: true, ct));
+        app.MapPost("/api/node/ready", (CancellationToken ct) => SetNode(runtime, draining: false, ct));
         app.MapPost("/api/reload", async () =>
         {
             var result = await runtime.ReloadAsync();
@@ -55,6 +57,23 @@ public static class AdminApi
         var header = ctx.Request.Headers.Authorization.ToString();
         return CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(header), expected);
     }
+
+    private static async Task<IResult> SetNode(IBalancerRuntime runtime, bool draining, CancellationToken ct)
+    {
+        if (runtime.Announcer is not { } announcer)
+        {
+            return Results.NotFound(new { error = "this balancer has no L4 services: there is no VIP to announce or withdraw" });
+        }
+        // Any snapshot published before this call is applied first, so the answer shows the final state.
+        await runtime.Control.ChangesApplied().WaitAsync(AppliedTimeout, ct);
+        announcer.SetDraining(draining);
+        return Results.Ok(Node(runtime));
+    }
+
+    private static NodeStatus? Node(IBalancerRuntime runtime) =>
+        runtime.Announcer is { } a
+            ? new NodeStatus(a.Draining, a.Status.Select(v => new VipAnnouncementStatus(v.Vip, v.Announced, v.Reason, [.. v.Services])).ToArray())
+            : null;
 
     private static Task<IResult> SetState(IBalancerRuntime runtime, string pool, string backend, AdminState state) =>
         Applied(runtime, pool, backend, runtime.Control.Store.SetAdminState(pool, backend, state));
@@ -102,11 +121,21 @@ public static class AdminApi
                 b.LastTransition is { } t ? new TransitionStatus(t.At, t.Reason) : null,
                 l4.ContainsKey(p.Key) ? flows.GetValueOrDefault((p.Key, b.BackendId)) : null) { Traffic = traffic?.Backend(p.Key, b.BackendId) }).ToArray())
             { Traffic = traffic?.Pool(p.Key, p.Value.Select(b => b.BackendId)) }).ToArray();
-        return new StatusDocument(runtime.Current.Source, snapshot.Version, DateTimeOffset.UtcNow, pools);
+        return new StatusDocument(runtime.Current.Source, snapshot.Version, DateTimeOffset.UtcNow, pools) { Node = Node(runtime) };
     }
 
     /// <summary>The whole status.</summary>
-    public sealed record StatusDocument(string ConfigSource, long SnapshotVersion, DateTimeOffset At, PoolStatus[] Pools);
+    public sealed record StatusDocument(string ConfigSource, long SnapshotVersion, DateTimeOffset At, PoolStatus[] Pools)
+    {
+        /// <summary>The node's drain flag and every VIP's announcement, when the config has L4 services.</summary>
+        public NodeStatus? Node { get; init; }
+    }
+
+    /// <summary>The node: drained (every VIP withdrawn) or not, and each VIP's announcement.</summary>
+    public sealed record NodeStatus(bool Draining, VipAnnouncementStatus[] Vips);
+
+    /// <summary>One VIP: announced or not, and why.</summary>
+    public sealed record VipAnnouncementStatus(string Vip, bool Announced, string Reason, string[] Services);
 
     /// <summary>One pool (an L7 cluster or an L4 service).</summary>
     public sealed record PoolStatus(string Name, string Kind, BackendStatus[] Backends)

@@ -1,3 +1,4 @@
+using LoadBalancer.Balancer.Announce;
 using LoadBalancer.Balancer.Configuration;
 
 namespace LoadBalancer.Balancer.Control;
@@ -22,4 +23,7 @@ public interface IBalancerRuntime
 
     /// <summary>Traffic per backend and pool for the status page (null: not sampled).</summary>
     Traffic.TrafficHistory? Traffic => null;
+
+    /// <summary>VIP announcement and node drain, when the config has L4 services.</summary>
+    VipAnnouncer? Announcer { get; }
 }

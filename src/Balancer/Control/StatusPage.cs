@@ -65,6 +65,7 @@ internal static class StatusPage
 <header><h1>balancer status</h1><span id="meta">loading…</span><span id="live">connecting</span></header>
 <div id="error" hidden></div>
 <form id="login" hidden>The admin API needs a token:<input id="token" type="password" autocomplete="off" placeholder="admin token"><button>use token</button></form>
+<section id="node" hidden></section>
 <main id="pools"></main>
 <script>
 'use strict';
@@ -197,6 +198,16 @@ document.getElementById('pools').addEventListener('click', ev => {
   applySort();
 });
 
+function renderNode(n) {
+  const el = document.getElementById('node');
+  el.hidden = !n;
+  if (!n) return;
+  el.dataset.draining = String(n.draining);
+  el.innerHTML = `<h2>node <span class="badge ${n.draining ? 'Drain' : 'Ready'}" data-field="node-state">${n.draining ? 'draining' : 'ready'}</span></h2>
+   <table><thead><tr><th>VIP</th><th>announced</th><th>why</th><th>services</th></tr></thead><tbody>${n.vips.map(v =>
+     `<tr data-vip="${esc(v.vip)}" data-announced="${v.announced}"><td class="addr">${esc(v.vip)}</td><td class="${v.announced ? 'yes' : 'no'}">${v.announced ? 'yes' : 'no'}</td><td>${esc(v.reason)}</td><td>${esc(v.services.join(', '))}</td></tr>`).join('')}</tbody></table>`;
+}
+
 async function refresh() {
   const headers = {};
   const token = sessionStorage.getItem('lbToken');
@@ -218,6 +229,7 @@ async function refresh() {
     document.getElementById('login').hidden = true;
     showError('');
     document.getElementById('meta').textContent = `config ${s.configSource} · snapshot ${s.snapshotVersion} · updated ${clock(now)}`;
+    renderNode(s.node);
     document.getElementById('pools').innerHTML = s.pools.map(p => renderPool(p, now)).join('');
     applySort();
     body.dataset.polls = String(++polls);

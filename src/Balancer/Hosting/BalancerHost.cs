@@ -1,3 +1,4 @@
+using LoadBalancer.Balancer.Announce;
 using LoadBalancer.Balancer.Configuration;
 using LoadBalancer.Balancer.Control;
 using LoadBalancer.Balancer.Control.Traffic;
@@ -19,6 +20,7 @@ public sealed partial class BalancerHost : IBalancerRuntime, IAsyncDisposable
     private readonly WebApplication? _front;
     private L4Engine? _l4;
     private DataPathRoutes? _dataPath;
+    private VipAnnouncer? _announcer;
     private readonly WebApplication _admin;
     private readonly List<DemoBackend> _demoBackends;
     private readonly InMemoryConfigProvider? _proxyConfig;
@@ -118,6 +120,9 @@ public sealed partial class BalancerHost : IBalancerRuntime, IAsyncDisposable
             _l4 = L4Engine.Start(config.L4Settings, Control, loggers, _options.TimeProvider);
             _dataPath?.AttachEngine(_l4.SendProbeFrame);
             L4Metrics.Register(Metrics, _l4);
+            // After the engine is up: a VIP is announced only once this balancer can forward its packets.
+            _announcer = new VipAnnouncer(config.L4, Control.Store.Current, KernelVipRoutes.Open, loggers.CreateLogger("LoadBalancer.Announce"));
+            AnnounceMetrics.Register(Metrics, _announcer);
         }
         Traffic = new TrafficHistory(_front?.Services.GetRequiredService<TrafficRecorder>(), () => _l4);
         Traffic.ActiveFlows = (service, backend) => _l4 is { } l4 && l4.Names.ServiceNames.Contains(service)
@@ -160,6 +165,7 @@ public sealed partial class BalancerHost : IBalancerRuntime, IAsyncDisposable
         {
             await front.DisposeAsync();
         }
+        host?._announcer?.Dispose();
         if (host?._l4 is not null)
         {
             await host._l4.DisposeAsync();
@@ -213,6 +219,7 @@ public sealed partial class BalancerHost : IBalancerRuntime, IAsyncDisposable
         if (_l4 is not null)
         {
             _l4.Apply(next.L4Settings);
+            _announcer?.Update(next.L4);
         }
         else if (next.L4Settings.Services.Count > 0)
         {
@@ -229,6 +236,9 @@ public sealed partial class BalancerHost : IBalancerRuntime, IAsyncDisposable
 
     /// <summary>The L4 engine, when the config has L4 services.</summary>
     public L4Engine? L4 => _l4;
+
+    /// <inheritdoc />
+    public VipAnnouncer? Announcer => _announcer;
 
     /// <summary>Live state of the L7 clusters for the admin API: in-flight requests per destination.</summary>
     public IReadOnlyDictionary<(string Cluster, string Destination), int> ActiveRequests()
@@ -268,6 +278,7 @@ public sealed partial class BalancerHost : IBalancerRuntime, IAsyncDisposable
 
     private void OnBackendsChanged(LoadBalancer.Health.HealthSnapshot snapshot)
     {
+        _announcer?.Update(snapshot);
         // YARP caches each cluster's available destinations; recompute them from the new snapshot.
         if (_front is null)
         {
@@ -310,6 +321,8 @@ public sealed partial class BalancerHost : IBalancerRuntime, IAsyncDisposable
         {
             await _reloader.DisposeAsync();
         }
+        // Withdraw first, so the router stops sending here while the engine still forwards what is in flight.
+        _announcer?.Dispose();
         _dataPath?.AttachEngine(null);
         if (_l4 is not null)
         {

@@ -38,11 +38,17 @@ public static class LabCommand
             Description = "forwarding mode to prepare the backends for: nat, fullnat, tunnel or dsr",
             DefaultValueFactory = _ => LabMode.Dsr,
         };
-        var up = new Command("up", "Create the lab's namespaces, links, addresses and backend web servers.") { name, backends, mode };
+        var balancers = new Option<int>("--balancers")
+        {
+            Description = "number of balancer namespaces; 2 or more puts a router running BIRD in front of them (ECMP over "
+                + "their BGP announcements of the VIP) with the client behind it (dsr, tunnel and fullnat only)",
+            DefaultValueFactory = _ => 1,
+        };
+        var up = new Command("up", "Create the lab's namespaces, links, addresses and backend web servers.") { name, backends, mode, balancers };
         up.SetAction(parseResult => Guard(() =>
         {
             var topology = new LabTopology(
-                new LabOptions(parseResult.GetValue(name)!, parseResult.GetValue(backends), parseResult.GetValue(mode)),
+                new LabOptions(parseResult.GetValue(name)!, parseResult.GetValue(backends), parseResult.GetValue(mode)) { Balancers = parseResult.GetValue(balancers) },
                 Console.Out);
             topology.Up();
             PrintLayout(topology.Layout, Console.Out);
@@ -103,7 +109,20 @@ public static class LabCommand
     private static void PrintLayout(LabLayout layout, TextWriter output)
     {
         output.WriteLine($"  client   {layout.Client.Namespace,-16} {layout.Client.Address,-12} {layout.Client.Mac}");
-        output.WriteLine($"  balancer {layout.Balancer.Namespace,-16} {layout.Balancer.Address,-12} {layout.Balancer.Mac} (also {layout.BalancerClientSideAddress}; VIP {layout.Vip})");
+        if (layout.Router is { } router)
+        {
+            output.WriteLine($"  router   {router.Namespace,-16} {router.Address,-12} {router.Mac} (also {layout.RouterClientSideAddress} towards the client; BIRD, ECMP)");
+            for (int i = 0; i < layout.Balancers.Count; i++)
+            {
+                var lb = layout.Balancers[i];
+                output.WriteLine($"  balancer {lb.Namespace,-16} {lb.Address,-12} {lb.Mac} (BIRD; full-NAT source {LabLayout.FullNatSourceOf(i + 1)}; VIP {layout.Vip})");
+            }
+        }
+        else
+        {
+            output.WriteLine($"  balancer {layout.Balancer.Namespace,-16} {layout.Balancer.Address,-12} {layout.Balancer.Mac} (also {layout.BalancerClientSideAddress}; VIP {layout.Vip})");
+        }
+
         foreach (var b in layout.Backends)
         {
             output.WriteLine($"  backend  {b.Namespace,-16} {b.Address,-12} {b.Mac}");

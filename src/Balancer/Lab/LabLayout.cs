@@ -12,6 +12,10 @@ namespace LoadBalancer.Balancer.Lab;
 /// the client net 10.200.1.0/24 (client .1, balancer .2). The client reaches the server net on-link, so it ARPs
 /// for the VIP directly. Keeping the client in its own subnet lets NAT-mode backends send replies through the
 /// balancer (their default route) instead of straight to the client.
+/// With several balancers (<see cref="LabOptions.Balancers"/> &gt;= 2) the client is not on the bridge: it sits behind
+/// a router namespace <c>{prefix}-r</c> (10.200.1.254 on a link of its own to the client, 10.200.0.1 on the bridge)
+/// that learns the VIP from every balancer by BGP and spreads flows over them by ECMP; balancer i is <c>{prefix}-lbI</c>
+/// at 10.200.0.(200+i) with full-NAT source 10.200.0.(220+i), and backends reach the client net via the router.
 /// </remarks>
 public sealed record LabLayout(
     LabOptions Options,
@@ -34,9 +38,25 @@ public sealed record LabLayout(
     /// <summary>The client subnet.</summary>
     public const string ClientSubnet = "10.200.1.0/24";
 
+    /// <summary>The router's interface towards the client (several balancers only).</summary>
+    public const string RouterClientInterface = "eth1";
+
+    /// <summary>Every balancer: one, or 2 and more behind <see cref="Router"/>.</summary>
+    public IReadOnlyList<LabNode> Balancers { get; init; } = [Balancer];
+
+    /// <summary>The router in front of several balancers (its bridge side), or null for the one-balancer lab.</summary>
+    public LabNode? Router { get; init; }
+
+    /// <summary>The router's address on the client's link.</summary>
+    public IPAddress RouterClientSideAddress { get; } = IPAddress.Parse("10.200.1.254");
+
+    /// <summary>Balancer i's (1-based) own full-NAT source address in a lab with a router.</summary>
+    public static IPAddress FullNatSourceOf(int balancer) => IPAddress.Parse($"10.200.0.{220 + balancer}");
+
     /// <summary>Every namespace of the lab, switch last so hosts' veth ends go first on teardown.</summary>
     public IEnumerable<string> Namespaces =>
-        new[] { Client.Namespace, Balancer.Namespace }.Concat(Backends.Select(b => b.Namespace)).Append(SwitchNamespace);
+        new[] { Client.Namespace }.Concat(Balancers.Select(b => b.Namespace)).Concat(Backends.Select(b => b.Namespace))
+            .Concat(Router is null ? [] : [Router.Namespace]).Append(SwitchNamespace);
 
     /// <summary>Computes the layout for the given options.</summary>
     public static LabLayout For(LabOptions options)
@@ -46,14 +66,22 @@ public sealed record LabLayout(
         var backends = Enumerable.Range(1, options.Backends)
             .Select(i => new LabNode($"b{i}", $"{p}-b{i}", IPAddress.Parse($"10.200.0.{10 + i}"), Mac(10 + i)))
             .ToList();
-        return new LabLayout(
-            options,
-            $"{p}-sw",
-            new LabNode("c", $"{p}-c", IPAddress.Parse("10.200.1.1"), Mac(1)),
-            new LabNode("lb", $"{p}-lb", IPAddress.Parse("10.200.0.2"), Mac(2)),
-            backends,
-            IPAddress.Parse("10.200.0.100"),
-            IPAddress.Parse("10.200.1.2"));
+        var client = new LabNode("c", $"{p}-c", IPAddress.Parse("10.200.1.1"), Mac(1));
+        var vip = IPAddress.Parse("10.200.0.100");
+        if (options.Balancers <= 1)
+        {
+            return new LabLayout(
+                options, $"{p}-sw", client, new LabNode("lb", $"{p}-lb", IPAddress.Parse("10.200.0.2"), Mac(2)), backends, vip, IPAddress.Parse("10.200.1.2"));
+        }
+
+        var balancers = Enumerable.Range(1, options.Balancers)
+            .Select(i => new LabNode($"lb{i}", $"{p}-lb{i}", IPAddress.Parse($"10.200.0.{200 + i}"), Mac(200 + i)))
+            .ToList();
+        return new LabLayout(options, $"{p}-sw", client, balancers[0], backends, vip, IPAddress.Parse("10.200.1.254"))
+        {
+            Balancers = balancers,
+            Router = new LabNode("r", $"{p}-r", IPAddress.Parse("10.200.0.1"), Mac(254)),
+        };
     }
 
     // Locally administered (02:...) and distinct per host.

@@ -21,6 +21,18 @@ public sealed record LabOptions(string Prefix = LabOptions.DefaultPrefix, int Ba
     /// <summary>Whether tunnel mode starts a <c>balancer decap</c> process per backend when the kernel lacks ipip.</summary>
     public bool StartDecap { get; init; } = true;
 
+    /// <summary>Most balancers behind the router.</summary>
+    public const int MaxBalancers = 8;
+
+    /// <summary>
+    /// Number of balancer namespaces: 1 (the plain lab) or 2 to <see cref="MaxBalancers"/>, which puts a router
+    /// running BIRD in front of them (ECMP over the balancers' BGP announcements) and the client behind the router.
+    /// </summary>
+    public int Balancers { get; init; } = 1;
+
+    /// <summary>The kernel table the balancers' BIRD learns VIP routes from (the balancers' <c>L4:Announce:Table</c>).</summary>
+    public int AnnounceTable { get; init; } = 200;
+
     /// <summary>TCP port the backends' web servers listen on.</summary>
     public int HttpPort { get; init; } = 80;
 }

@@ -41,6 +41,18 @@ public sealed partial class LabTopology
             throw new ArgumentException($"--backends {options.Backends} must be between 1 and 50", nameof(options));
         }
 
+        if (options.Balancers is < 1 or > LabOptions.MaxBalancers)
+        {
+            throw new ArgumentException($"--balancers {options.Balancers} must be between 1 and {LabOptions.MaxBalancers}", nameof(options));
+        }
+
+        if (options.Balancers > 1 && options.Mode == LabMode.Nat)
+        {
+            throw new ArgumentException(
+                "--mode nat cannot run with --balancers: NAT backends send their replies back through one balancer (their default route), "
+                + "so the flows of the others would break; use dsr, tunnel or fullnat", nameof(options));
+        }
+
         Options = options;
         Layout = LabLayout.For(options);
         _log = log ?? TextWriter.Null;
@@ -81,39 +93,64 @@ public sealed partial class LabTopology
             }
 
             _log.WriteLine($"namespaces: {string.Join(' ', namespaces)}");
-            Ip(Layout.SwitchNamespace, "link", "add", LabLayout.BridgeName, "type", "bridge");
-            Ip(Layout.SwitchNamespace, "link", "set", LabLayout.BridgeName, "up");
-            foreach (var node in Hosts())
+            BuildNetwork();
+            if (Layout.Router is { } router)
             {
-                Wire(node);
+                processes.AddRange(StartBirds(router));
+                SaveState(namespaces, processes, webServer);
             }
 
-            ConfigureClient();
-            ConfigureBalancer();
             foreach (var backend in Layout.Backends)
             {
                 ConfigureBackend(backend);
                 processes.Add(StartWebServer(backend, webServer));
                 SaveState(namespaces, processes, webServer);
-                if (Options.Mode == LabMode.Tunnel)
+                if (Options.Mode == LabMode.Tunnel && StartTunnelEndpoint(backend) is { } decap)
                 {
-                    if (StartTunnelEndpoint(backend) is { } decap)
-                    {
-                        processes.Add(decap);
-                        SaveState(namespaces, processes, webServer);
-                    }
+                    processes.Add(decap);
+                    SaveState(namespaces, processes, webServer);
                 }
             }
 
             WaitForWebServers();
+            if (Layout.Router is { } r)
+            {
+                WaitForBgp(r);
+            }
+
             _log.WriteLine($"lab {Options.Prefix} up: mode {Options.Mode.ToString().ToLowerInvariant()}, VIP {Layout.Vip}, "
-                + $"{Layout.Backends.Count} backends ({webServer.Name})");
+                + $"{Layout.Backends.Count} backends ({webServer.Name})"
+                + (Layout.Router is null ? "" : $", {Layout.Balancers.Count} balancers behind router {Layout.Router.Namespace} (BIRD)"));
             return new LabState(Options.Prefix, Options.Mode, namespaces, processes, webServer.Name);
         }
         catch
         {
             Down();
             throw;
+        }
+    }
+
+    private void BuildNetwork()
+    {
+        Ip(Layout.SwitchNamespace, "link", "add", LabLayout.BridgeName, "type", "bridge");
+        Ip(Layout.SwitchNamespace, "link", "set", LabLayout.BridgeName, "up");
+        foreach (var node in Hosts())
+        {
+            Wire(node);
+        }
+
+        if (Layout.Router is { } router)
+        {
+            ConfigureRouterAndClient(router);
+            foreach (var lb in Layout.Balancers)
+            {
+                ConfigureBalancerBehindRouter(lb);
+            }
+        }
+        else
+        {
+            ConfigureClient();
+            ConfigureBalancer();
         }
     }
 
@@ -126,7 +163,7 @@ public sealed partial class LabTopology
         {
             if (running)
             {
-                StopProcess(process);
+                LabProcesses.Stop(process);
                 removed.Add($"process {process.Pid} ({process.What})");
             }
         }
@@ -155,45 +192,6 @@ public sealed partial class LabTopology
         return removed;
     }
 
-    /// <summary>Reports which of the lab's namespaces and processes exist.</summary>
-    public LabStatus Status()
-    {
-        LabState? state = null;
-        if (File.Exists(StateFile))
-        {
-            try
-            {
-                state = JsonSerializer.Deserialize<LabState>(File.ReadAllText(StateFile), Json);
-            }
-            catch (JsonException)
-            {
-                // A half-written state file still means a lab exists; namespaces are found by name below.
-                state = new LabState(Options.Prefix, Options.Mode, [], [], "unknown");
-            }
-        }
-
-        var existing = ListNamespaces().Where(IsLabNamespace).ToHashSet(StringComparer.Ordinal);
-        var names = existing.Concat(state?.Namespaces ?? []).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
-        var namespaces = names.Select(n => (n, existing.Contains(n))).ToList();
-        var processes = (state?.Processes ?? []).Select(p => (p, IsRunning(p))).ToList();
-        var listening = namespaces.Where(n => n.Item2 && IsLabNamespace(n.Item1) && BackendSuffix().IsMatch(n.Item1[(Options.Prefix.Length + 1)..]))
-            .Select(n => (n.Item1, ListeningTcp(n.Item1))).ToList();
-        return new LabStatus(Options.Prefix, state, namespaces, processes, listening);
-    }
-
-    /// <summary>The local IP:port of every listening TCP socket in a namespace (from <c>ss -Hltn</c>).</summary>
-    private static IReadOnlyList<string> ListeningTcp(string ns)
-    {
-        // Columns: State Recv-Q Send-Q Local-Address:Port Peer-Address:Port [Process]
-        var result = ProcessRunner.Run("ip", ["netns", "exec", ns, "ss", "-Hltn"]);
-        return result.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-            .Where(columns => columns.Length >= 4)
-            .Select(columns => columns[3])
-            .Order(StringComparer.Ordinal)
-            .ToList();
-    }
-
     /// <summary>Writes the backends' web roots: an index naming the backend and a large file.</summary>
     internal static void WriteWebRoot(string root, string backendName)
     {
@@ -213,97 +211,6 @@ public sealed partial class LabTopology
         }
 
         return data;
-    }
-
-    private IEnumerable<LabNode> Hosts() => new[] { Layout.Client, Layout.Balancer }.Concat(Layout.Backends);
-
-    private void Wire(LabNode node)
-    {
-        string sw = Layout.SwitchNamespace;
-        ProcessRunner.RunChecked(
-            "ip", "link", "add", LabLayout.InterfaceName, "netns", node.Namespace, "type", "veth", "peer", "name", node.Name, "netns", sw);
-        Ip(node.Namespace, "link", "set", LabLayout.InterfaceName, "address", node.Mac);
-        DisableOffloads(node.Namespace, LabLayout.InterfaceName);
-        DisableOffloads(sw, node.Name);
-        Ip(sw, "link", "set", node.Name, "master", LabLayout.BridgeName);
-        Ip(sw, "link", "set", node.Name, "up");
-        Ip(node.Namespace, "link", "set", LabLayout.InterfaceName, "up");
-    }
-
-    private void ConfigureClient()
-    {
-        var c = Layout.Client;
-        Ip(c.Namespace, "addr", "add", $"{c.Address}/24", "dev", LabLayout.InterfaceName);
-        Ip(c.Namespace, "route", "add", LabLayout.ServerSubnet, "dev", LabLayout.InterfaceName);
-    }
-
-    private void ConfigureBalancer()
-    {
-        var lb = Layout.Balancer;
-        Ip(lb.Namespace, "addr", "add", $"{lb.Address}/24", "dev", LabLayout.InterfaceName);
-        Ip(lb.Namespace, "addr", "add", $"{Layout.BalancerClientSideAddress}/24", "dev", LabLayout.InterfaceName);
-
-        // With forwarding on, the kernel would also route un-rewritten NAT replies to the client.
-        Sysctl(lb.Namespace, "net.ipv4.ip_forward", "0");
-    }
-
-    private void ConfigureBackend(LabNode backend)
-    {
-        string ns = backend.Namespace;
-        Ip(ns, "addr", "add", $"{backend.Address}/24", "dev", LabLayout.InterfaceName);
-        if (Options.Mode == LabMode.Nat)
-        {
-            Ip(ns, "route", "add", "default", "via", Layout.Balancer.Address.ToString());
-        }
-        else if (Options.Mode == LabMode.Tunnel)
-        {
-            // The client's segments gain a 20-byte outer header on the way in, and the SYN-ACK that sets their size
-            // goes straight back: only the backend can advertise the smaller MSS (1500 - 20 - 40).
-            Ip(ns, "route", "add", LabLayout.ClientSubnet, "dev", LabLayout.InterfaceName, "advmss", "1440");
-        }
-        else
-        {
-            Ip(ns, "route", "add", LabLayout.ClientSubnet, "dev", LabLayout.InterfaceName);
-        }
-
-        if (Options.Mode is LabMode.Dsr or LabMode.Tunnel)
-        {
-            Ip(ns, "addr", "add", $"{Layout.Vip}/32", "dev", "lo");
-            Sysctl(ns, "net.ipv4.conf.all.arp_ignore", "1");
-            Sysctl(ns, "net.ipv4.conf.all.arp_announce", "2");
-            Sysctl(ns, "net.ipv4.conf.all.rp_filter", "0");
-            Sysctl(ns, $"net.ipv4.conf.{LabLayout.InterfaceName}.rp_filter", "0");
-        }
-    }
-
-    private LabProcess StartWebServer(LabNode backend, LabWebServer server)
-    {
-        var root = Path.Combine(WorkDirectory, backend.Name);
-        WriteWebRoot(root, backend.Name);
-        var args = server.Arguments(LabWebServer.AllAddresses, Options.HttpPort, root);
-        int pid = StartDetached(backend.Namespace, args, Path.Combine(WorkDirectory, $"{backend.Name}-http.log"));
-        return new LabProcess(backend.Namespace, pid, $"{server.Name} {backend.Name}", server.CommandWord);
-    }
-
-    private LabProcess? StartTunnelEndpoint(LabNode backend)
-    {
-        string ns = backend.Namespace;
-        if (BackendSetupPlan.KernelHasIpip)
-        {
-            Ip(ns, "link", "set", "tunl0", "up");
-            Sysctl(ns, "net.ipv4.conf.tunl0.rp_filter", "0");
-            return null;
-        }
-
-        if (!Options.StartDecap)
-        {
-            _log.WriteLine($"{backend.Name}: no ipip module; start `balancer decap` in {ns} yourself");
-            return null;
-        }
-
-        var self = Options.SelfCommand ?? SelfCommand();
-        int pid = StartDetached(ns, [.. self, "decap", "--stats-interval", "0"], Path.Combine(WorkDirectory, $"{backend.Name}-decap.log"));
-        return new LabProcess(ns, pid, $"decap {backend.Name}", "decap");
     }
 
     private void WaitForWebServers()
@@ -338,72 +245,6 @@ public sealed partial class LabTopology
         }
     }
 
-    private static int StartDetached(string ns, IReadOnlyList<string> command, string logFile)
-    {
-        // sh starts the job in the background and prints its PID; `ip netns exec` execs the command without forking,
-        // so that PID is the server's. Output goes to a file so no pipe of ours is held open after we exit.
-        var line = string.Join(' ', new[] { "ip", "netns", "exec", ns }.Concat(command).Select(Quote));
-        var script = $"{line} >{Quote(logFile)} 2>&1 </dev/null & echo $!";
-        var output = ProcessRunner.RunChecked("sh", "-c", script).Trim();
-        if (!int.TryParse(output, NumberStyles.None, CultureInfo.InvariantCulture, out int pid))
-        {
-            throw new InvalidOperationException($"could not start {string.Join(' ', command)} in {ns}: {output}");
-        }
-
-        return pid;
-    }
-
-    private static string Quote(string s) => "'" + s.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
-
-    private static IReadOnlyList<string> SelfCommand()
-    {
-        var processPath = Environment.ProcessPath ?? throw new InvalidOperationException("cannot tell how to start balancer decap");
-        if (Path.GetFileNameWithoutExtension(processPath) == "dotnet")
-        {
-            // Under `dotnet balancer.dll` the first command-line argument is the dll (Assembly.Location is empty in a single-file build).
-            var entry = Environment.GetCommandLineArgs()[0];
-            return string.IsNullOrEmpty(entry) || !File.Exists(entry) ? throw new InvalidOperationException("cannot find balancer.dll") : [processPath, Path.GetFullPath(entry)];
-        }
-
-        return [processPath];
-    }
-
-    private static void StopProcess(LabProcess process)
-    {
-        ProcessRunner.Run("kill", ["-TERM", process.Pid.ToString(CultureInfo.InvariantCulture)]);
-        var deadline = DateTime.UtcNow.AddSeconds(3);
-        while (IsRunning(process) && DateTime.UtcNow < deadline)
-        {
-            Thread.Sleep(20);
-        }
-
-        if (IsRunning(process))
-        {
-            ProcessRunner.Run("kill", ["-KILL", process.Pid.ToString(CultureInfo.InvariantCulture)]);
-        }
-    }
-
-    private static bool IsRunning(LabProcess process)
-    {
-        try
-        {
-            // The command-line check makes sure a PID reused by an unrelated process is never reported or killed.
-            var cmdline = File.ReadAllText($"/proc/{process.Pid}/cmdline").Replace('\0', ' ');
-            return cmdline.Contains(process.CommandWord, StringComparison.Ordinal);
-        }
-        catch (IOException)
-        {
-            return false;
-        }
-    }
-
-    private static IEnumerable<string> ListNamespaces()
-    {
-        var result = ProcessRunner.Run("ip", ["netns", "list"]);
-        return result.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(line => line.Split(' ')[0]);
-    }
-
     private bool IsLabNamespace(string name) =>
         name.StartsWith(Options.Prefix + "-", StringComparison.Ordinal)
         && HostSuffix().IsMatch(name[(Options.Prefix.Length + 1)..]);
@@ -415,21 +256,10 @@ public sealed partial class LabTopology
         File.WriteAllText(StateFile, JsonSerializer.Serialize(state, Json));
     }
 
-    private static void Ip(string ns, params string[] args) => ProcessRunner.RunChecked("ip", ["-n", ns, .. args]);
-
-    private static void Sysctl(string ns, string key, string value) =>
-        ProcessRunner.RunChecked("ip", "netns", "exec", ns, "sysctl", "-q", "-w", $"{key}={value}");
-
-    private static void DisableOffloads(string ns, string device)
-    {
-        // veth has some fixed features, so ethtool may exit non-zero after switching off the ones it can.
-        ProcessRunner.Run("ip", ["netns", "exec", ns, "ethtool", "-K", device, "tx", "off", "tso", "off", "gso", "off", "gro", "off"]);
-    }
-
     [GeneratedRegex("^[a-z][a-z0-9]{0,11}$")]
     private static partial Regex PrefixPattern();
 
-    [GeneratedRegex(@"^(c|lb|sw|b\d+)$")]
+    [GeneratedRegex(@"^(c|lb|lb\d+|r|sw|b\d+)$")]
     private static partial Regex HostSuffix();
 
     [GeneratedRegex(@"^b\d+$")]

@@ -140,6 +140,17 @@ public static class ProcessRunner
         }
     }
 
+    /// <summary>
+    /// Starts a long-running command detached from us: stdin from /dev/null, stdout and stderr appended to
+    /// <paramref name="logPath"/> (no pipe of ours stays open), its own session; returns its PID.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The command could not be started.</exception>
+    public static int StartDetached(string fileName, IEnumerable<string> arguments, string logPath) =>
+        PosixSpawn.Start([fileName, .. arguments], logPath);
+
+    /// <summary>Collects a detached child that has exited (see <see cref="StartDetached"/>); true if it had.</summary>
+    public static bool Reap(int pid) => PosixSpawn.Reap(pid);
+
     /// <summary>Runs a command and throws with its stderr if it fails.</summary>
     /// <exception cref="InvalidOperationException">The command exited with a non-zero code.</exception>
     public static string RunChecked(string fileName, params string[] arguments)

@@ -1,0 +1,179 @@
+using System.Net;
+using LoadBalancer.Balancer.Configuration;
+using LoadBalancer.Health;
+using Microsoft.Extensions.Logging;
+
+namespace LoadBalancer.Balancer.Announce;
+
+/// <summary>
+/// Keeps the announced VIPs in line with the config, the backends' state and the node's drain flag: a VIP is announced
+/// while one of its announced services has a backend that takes new flows and the node is not draining.
+/// </summary>
+public sealed partial class VipAnnouncer : IDisposable
+{
+    /// <summary>Reason of an announced VIP.</summary>
+    public const string AnnouncedReason = "announced";
+
+    /// <summary>Reason of a VIP withdrawn because the node drains.</summary>
+    public const string DrainingReason = "node draining";
+
+    /// <summary>Reason of a VIP withdrawn because no backend takes new flows.</summary>
+    public const string NoBackendReason = "no backend takes new flows";
+
+    /// <summary>Reason of a VIP whose services all have announcement off.</summary>
+    public const string OffReason = "Announce off";
+
+    private readonly object _lock = new();
+    private readonly Func<L4AnnounceConfig, IVipRoutes> _open;
+    private readonly ILogger _logger;
+    private readonly HashSet<string> _announced = new(StringComparer.Ordinal);
+    private IVipRoutes? _routes;
+    private L4AnnounceConfig? _routesConfig;
+    private L4Config _config;
+    private HealthSnapshot _snapshot;
+    private bool _draining;
+    private IReadOnlyList<VipStatus> _status = [];
+
+    /// <summary>Creates the announcer and applies the first state; opens the routes at once when anything is to be announced, so a missing capability stops the start.</summary>
+    /// <exception cref="InvalidOperationException">The announce table or device cannot be set up.</exception>
+    public VipAnnouncer(L4Config config, HealthSnapshot snapshot, Func<L4AnnounceConfig, IVipRoutes> open, ILogger logger)
+    {
+        _config = config;
+        _snapshot = snapshot;
+        _open = open;
+        _logger = logger;
+        lock (_lock)
+        {
+            if (AnyAnnounced(config))
+            {
+                OpenRoutes(config.Announce);
+            }
+
+            Reconcile();
+        }
+    }
+
+    /// <summary>True after <see cref="SetDraining"/>(true): every VIP is withdrawn, flows that still arrive are served.</summary>
+    public bool Draining => Volatile.Read(ref _draining);
+
+    /// <summary>Every VIP of the config with its state, ordered by VIP.</summary>
+    public IReadOnlyList<VipStatus> Status => Volatile.Read(ref _status);
+
+    /// <summary>Applies a reloaded config.</summary>
+    public void Update(L4Config config) => Change(() => _config = config);
+
+    /// <summary>Applies a new backend snapshot.</summary>
+    public void Update(HealthSnapshot snapshot) => Change(() => _snapshot = snapshot);
+
+    /// <summary>Drains (withdraws every VIP) or readies the node.</summary>
+    public void SetDraining(bool draining) => Change(() => Volatile.Write(ref _draining, draining));
+
+    /// <summary>What should be announced for a config, a snapshot and a drain flag (no side effects).</summary>
+    public static IReadOnlyList<VipStatus> Plan(L4Config config, HealthSnapshot snapshot, bool draining)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(snapshot);
+        var result = new List<VipStatus>();
+        foreach (var group in config.Services.GroupBy(s => s.Value.Vip, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            var announced = group.Where(s => s.Value.Announce ?? config.Announce.Enabled).ToList();
+            var usable = announced.Any(s => snapshot.GetPool(s.Key).Any(b => b.AcceptsNewFlows));
+            var reason = announced.Count == 0 ? OffReason : draining ? DrainingReason : usable ? AnnouncedReason : NoBackendReason;
+            result.Add(new VipStatus(group.Key, reason == AnnouncedReason, reason, group.Select(s => s.Key).Order(StringComparer.Ordinal).ToList()));
+        }
+
+        return result;
+    }
+
+    private static bool AnyAnnounced(L4Config config) => config.Services.Values.Any(s => s.Announce ?? config.Announce.Enabled);
+
+    private void Change(Action change)
+    {
+        lock (_lock)
+        {
+            change();
+            try
+            {
+                if (_routes is not null && _routesConfig != _config.Announce)
+                {
+                    CloseRoutes();
+                }
+
+                Reconcile();
+            }
+            catch (InvalidOperationException e)
+            {
+                LogFailed(_logger, e.Message);
+            }
+        }
+    }
+
+    private void Reconcile()
+    {
+        var plan = Plan(_config, _snapshot, _draining);
+        var wanted = plan.Where(v => v.Announced).Select(v => v.Vip).ToHashSet(StringComparer.Ordinal);
+        foreach (var vip in _announced.Where(v => !wanted.Contains(v)).ToList())
+        {
+            _routes?.Remove(IPAddress.Parse(vip));
+            _announced.Remove(vip);
+            LogWithdrawn(_logger, vip, plan.FirstOrDefault(p => p.Vip == vip)?.Reason ?? "service removed");
+        }
+
+        var errors = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var vip in wanted.Where(v => !_announced.Contains(v)).Order(StringComparer.Ordinal))
+        {
+            try
+            {
+                (_routes ?? OpenRoutes(_config.Announce)).Add(IPAddress.Parse(vip));
+                _announced.Add(vip);
+                LogAnnounced(_logger, vip);
+            }
+            catch (InvalidOperationException e)
+            {
+                errors[vip] = e.Message;
+                LogFailed(_logger, e.Message);
+            }
+        }
+
+        Volatile.Write(ref _status, plan.Select(v => errors.TryGetValue(v.Vip, out var error) ? v with { Announced = false, Reason = error } : v).ToList());
+    }
+
+    private IVipRoutes OpenRoutes(L4AnnounceConfig config)
+    {
+        _routes = _open(config);
+        _routesConfig = config;
+        return _routes;
+    }
+
+    private void CloseRoutes()
+    {
+        foreach (var vip in _announced)
+        {
+            _routes?.Remove(IPAddress.Parse(vip));
+        }
+
+        _announced.Clear();
+        _routes?.Dispose();
+        _routes = null;
+        _routesConfig = null;
+    }
+
+    /// <summary>Withdraws every VIP and closes the device.</summary>
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            CloseRoutes();
+            Volatile.Write(ref _status, []);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "VIP {Vip} announced")]
+    private static partial void LogAnnounced(ILogger logger, string vip);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "VIP {Vip} withdrawn: {Reason}")]
+    private static partial void LogWithdrawn(ILogger logger, string vip, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "VIP announcement failed: {Error}")]
+    private static partial void LogFailed(ILogger logger, string error);
+}

@@ -1,0 +1,175 @@
+using System.Collections.Immutable;
+using System.Net;
+using LoadBalancer.Balancer.Announce;
+using LoadBalancer.Balancer.Configuration;
+using LoadBalancer.Health;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace LoadBalancer.Balancer.Tests.Announce;
+
+/// <summary>Which VIPs are announced for a config, the backends' state and the node's drain flag, and what reaches the route table.</summary>
+public sealed class VipAnnouncerTests
+{
+    private sealed class FakeRoutes : IVipRoutes
+    {
+        public List<string> Calls { get; } = [];
+        public HashSet<string> Present { get; } = [];
+        public bool Disposed { get; private set; }
+
+        public void Add(IPAddress vip)
+        {
+            Calls.Add($"+{vip}");
+            Present.Add(vip.ToString());
+        }
+
+        public void Remove(IPAddress vip)
+        {
+            Calls.Add($"-{vip}");
+            Present.Remove(vip.ToString());
+        }
+
+        public void Dispose() => Disposed = true;
+    }
+
+    private static L4ServiceConfig Service(string vip, int port, bool? announce = null) => new()
+    {
+        Vip = vip, Port = port, Mode = "dsr", Announce = announce,
+        Backends = new Dictionary<string, L4BackendConfig> { ["b1"] = new() { Address = "10.0.0.11" } },
+    };
+
+    private static L4Config Config(bool enabled, params (string Name, L4ServiceConfig Service)[] services) => new()
+    {
+        Interface = "eth0",
+        Announce = new L4AnnounceConfig { Enabled = enabled },
+        Services = services.ToDictionary(s => s.Name, s => s.Service),
+    };
+
+    private static BackendView Backend(string id, bool acceptsNew) =>
+        new(id, "10.0.0.11:80", acceptsNew ? HealthState.Healthy : HealthState.Unhealthy, AdminState.Ready, 1, null, acceptsNew ? 1 : 0, acceptsNew, null);
+
+    private static HealthSnapshot Snapshot(long version, params (string Pool, bool AcceptsNew)[] pools) =>
+        new(version, DateTimeOffset.UnixEpoch, pools.ToDictionary(p => p.Pool, p => ImmutableArray.Create(Backend("b1", p.AcceptsNew))));
+
+    [Fact]
+    public void Plan_HealthyServiceEnabled_Announced()
+    {
+        var plan = VipAnnouncer.Plan(Config(true, ("web", Service("10.0.0.100", 80))), Snapshot(1, ("web", true)), draining: false);
+
+        var vip = Assert.Single(plan);
+        Assert.Equal(new[] { "web" }, vip.Services);
+        Assert.True(vip.Announced);
+        Assert.Equal(VipAnnouncer.AnnouncedReason, vip.Reason);
+    }
+
+    [Fact]
+    public void Plan_NoBackendTakesNewFlows_Withdrawn()
+    {
+        var plan = VipAnnouncer.Plan(Config(true, ("web", Service("10.0.0.100", 80))), Snapshot(1, ("web", false)), draining: false);
+
+        Assert.False(Assert.Single(plan).Announced);
+        Assert.Equal(VipAnnouncer.NoBackendReason, plan[0].Reason);
+    }
+
+    [Fact]
+    public void Plan_Draining_EveryVipWithdrawn()
+    {
+        var config = Config(true, ("web", Service("10.0.0.100", 80)), ("dns", Service("10.0.0.101", 53)));
+
+        var plan = VipAnnouncer.Plan(config, Snapshot(1, ("web", true), ("dns", true)), draining: true);
+
+        Assert.Equal(2, plan.Count);
+        Assert.All(plan, v => Assert.Equal((false, VipAnnouncer.DrainingReason), (v.Announced, v.Reason)));
+    }
+
+    [Fact]
+    public void Plan_ServiceOverride_WinsOverSection()
+    {
+        var config = Config(false, ("web", Service("10.0.0.100", 80, announce: true)), ("other", Service("10.0.0.101", 80)));
+
+        var plan = VipAnnouncer.Plan(config, Snapshot(1, ("web", true), ("other", true)), draining: false);
+
+        Assert.Equal([("10.0.0.100", true), ("10.0.0.101", false)], plan.Select(v => (v.Vip, v.Announced)));
+        Assert.Equal(VipAnnouncer.OffReason, plan[1].Reason);
+    }
+
+    [Fact]
+    public void Plan_TwoServicesOnOneVip_AnnouncedWhileEitherHasABackend()
+    {
+        var config = Config(true, ("web", Service("10.0.0.100", 80)), ("udp", Service("10.0.0.100", 53)));
+
+        var plan = VipAnnouncer.Plan(config, Snapshot(1, ("web", false), ("udp", true)), draining: false);
+
+        var vip = Assert.Single(plan);
+        Assert.True(vip.Announced);
+        Assert.Equal(["udp", "web"], vip.Services);
+    }
+
+    [Fact]
+    public void Announcer_HealthDrainReadyDispose_WritesExactlyTheChanges()
+    {
+        var routes = new FakeRoutes();
+        var opened = 0;
+        var config = Config(true, ("web", Service("10.0.0.100", 80)));
+        using (var announcer = new VipAnnouncer(config, Snapshot(1, ("web", false)), _ => { opened++; return routes; }, NullLogger.Instance))
+        {
+            Assert.Equal(1, opened); // opened at start (a stale table is cleaned then), nothing announced yet
+            Assert.Empty(routes.Present);
+
+            announcer.Update(Snapshot(2, ("web", true)));
+            Assert.Equal(["10.0.0.100"], routes.Present);
+            Assert.True(Assert.Single(announcer.Status).Announced);
+
+            announcer.SetDraining(true);
+            Assert.Empty(routes.Present);
+            Assert.True(announcer.Draining);
+
+            announcer.Update(Snapshot(3, ("web", true)));
+            Assert.Empty(routes.Present); // a health change does not undo a drain
+
+            announcer.SetDraining(false);
+            Assert.Equal(["10.0.0.100"], routes.Present);
+        }
+
+        Assert.Equal(["+10.0.0.100", "-10.0.0.100", "+10.0.0.100", "-10.0.0.100"], routes.Calls);
+        Assert.True(routes.Disposed);
+    }
+
+    [Fact]
+    public void Announcer_NothingToAnnounce_NeverOpensTheTable()
+    {
+        var config = Config(false, ("web", Service("10.0.0.100", 80)));
+        using var announcer = new VipAnnouncer(config, Snapshot(1, ("web", true)), _ => throw new InvalidOperationException("must not open"), NullLogger.Instance);
+
+        Assert.Equal(VipAnnouncer.OffReason, Assert.Single(announcer.Status).Reason);
+    }
+
+    [Fact]
+    public void Announcer_CannotOpenAtStart_Throws()
+    {
+        var config = Config(true, ("web", Service("10.0.0.100", 80)));
+
+        var e = Assert.Throws<InvalidOperationException>(() =>
+            new VipAnnouncer(config, Snapshot(1, ("web", true)), _ => throw new InvalidOperationException("no CAP_NET_ADMIN"), NullLogger.Instance));
+        Assert.Contains("CAP_NET_ADMIN", e.Message);
+    }
+
+    [Fact]
+    public void Announcer_ReloadEnablesAnnounceButTableFails_StatusCarriesTheErrorAndLaterChangeRetries()
+    {
+        var failing = true;
+        var routes = new FakeRoutes();
+        using var announcer = new VipAnnouncer(
+            Config(false, ("web", Service("10.0.0.100", 80))), Snapshot(1, ("web", true)),
+            _ => failing ? throw new InvalidOperationException("no CAP_NET_ADMIN") : routes, NullLogger.Instance);
+
+        announcer.Update(Config(true, ("web", Service("10.0.0.100", 80))));
+        var vip = Assert.Single(announcer.Status);
+        Assert.False(vip.Announced);
+        Assert.Contains("CAP_NET_ADMIN", vip.Reason);
+
+        failing = false;
+        announcer.Update(Snapshot(2, ("web", true)));
+        Assert.True(Assert.Single(announcer.Status).Announced);
+        Assert.Equal(["10.0.0.100"], routes.Present);
+    }
+}
