@@ -41,7 +41,9 @@ public sealed class L4TunnelDataPathTests(ITestOutputHelper output)
         // Stop b2's decapsulator (the lab started it): its real address still answers TCP, tunnelled packets vanish.
         var decap = lab.Topology.Status().Processes.Single(p => p.Process.CommandWord == "decap" && p.Process.Namespace == b2).Process;
         ProcessRunner.Run("kill", ["-TERM", decap.Pid.ToString()]);
-        Poll.Until(() => !ProcessRunner.Run("kill", ["-0", decap.Pid.ToString()]).Ok, Deadline, "b2's decap stopped");
+        // The lab's processes are children of this test process (started detached, not reaped by anyone else): an exited
+        // one stays a zombie that `kill -0` still finds until it is reaped here.
+        Poll.Until(() => ProcessRunner.Reap(decap.Pid) || !ProcessRunner.Run("kill", ["-0", decap.Pid.ToString()]).Ok, Deadline, "b2's decap stopped");
         var down = Stopwatch.StartNew();
         Poll.Until(() => Health(lab, "b2") == "Unhealthy", Deadline, "b2 unhealthy without its decapsulator");
         output.WriteLine($"b2 unhealthy {down.ElapsedMilliseconds} ms after its decap stopped");

@@ -103,13 +103,15 @@ public sealed class HealthMetricsEndToEndTests
         var config = ConfigJson.Basic([f.Backends[0].Url]);
         await f.WriteConfigAsync(ConfigJson.Text(config));
 
-        // The file watcher applies the new file by itself; then an API reload applies it once more.
+        // The file watcher applies the new file by itself; then an API reload applies it once more. A scrape that runs
+        // while the watcher applies can read the gauges before the apply and the reload counter after it, so wait for a
+        // scrape that shows the reload counted and d1's series gone (the test fails if they never go).
         string text = "";
         await Poll.UntilAsync(async () =>
         {
             text = await f.Client.GetStringAsync(f.Host.AdminUrl + "/metrics");
-            return text.Contains("lb_config_reloads_total{result=\"ok\"} 1");
-        }, TimeSpan.FromSeconds(10), "the watcher's reload");
+            return text.Contains("lb_config_reloads_total{result=\"ok\"} 1") && !text.Contains("backend=\"d1\"");
+        }, TimeSpan.FromSeconds(10), "the watcher's reload, with d1's series gone");
         using var reload = await f.Client.PostAsync(f.Host.AdminUrl + "/api/reload", null);
         var after = await f.Client.GetStringAsync(f.Host.AdminUrl + "/metrics");
 
