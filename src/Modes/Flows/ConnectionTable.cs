@@ -102,9 +102,17 @@ public sealed class ConnectionTable
     /// <summary>Flows inserted (racy sum).</summary>
     public long Inserts => SumOf(static s => s.Inserts);
 
+    /// <summary>Tracked flows dropped because a SYN started a new connection on their 4-tuple (closed, or its backend takes no new flows), so that connection picks a backend afresh (racy sum).</summary>
+    public long Restarts => SumOf(static s => s.Restarts);
+
     /// <summary>Finds a flow by its client-to-VIP key, refreshing its idle time and TCP state.</summary>
+    /// <remarks>A SYN on a closing flow is a new connection on a reused 4-tuple: the old flow is removed and the lookup misses, so the caller selects a backend again.</remarks>
     public bool TryGetForward(in FlowKey key, long now, byte tcpFlags, out FlowEntry entry)
         => ShardOfClient(key.SourceAddress, key.SourcePort).TryGetForward(key, FlowHash.Hash(key), now, tcpFlags, out entry);
+
+    /// <summary>Removes a flow by its client-to-VIP key (with its reply entry, full-NAT port and backend count), counted as a restart: the caller is about to track a new connection on the same 4-tuple.</summary>
+    public bool TryRemoveForRestart(in FlowKey key)
+        => ShardOfClient(key.SourceAddress, key.SourcePort).RemoveForward(key, FlowHash.Hash(key));
 
     /// <summary>Finds the flow a backend reply belongs to (NAT: backend -> client; full NAT: backend -> source address:pooled port).</summary>
     public bool TryGetReverse(in FlowKey replyKey, bool fullNat, long now, byte tcpFlags, out FlowKey forwardKey, out FlowEntry entry)

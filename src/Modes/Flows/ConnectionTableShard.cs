@@ -33,6 +33,7 @@ internal sealed partial class ConnectionTableShard
     internal long Refusals;
     internal long Expirations;
     internal long Inserts;
+    internal long Restarts;
 
     internal ConnectionTableShard(int slots, int flowCapacity, long[] timeoutTicks, TableFullBehavior whenFull, FullNatPortPool ports, int[] flowCounters)
     {
@@ -61,7 +62,8 @@ internal sealed partial class ConnectionTableShard
             if (slot >= 0)
             {
                 ref FlowEntry e = ref _entries[slot];
-                if (!IsExpired(ref e, now))
+                bool expired = IsExpired(ref e, now);
+                if (!expired && !(e.State == FlowState.Closing && IsSynOnly(tcpFlags)))
                 {
                     SetState(ref e, NextState(e.State, tcpFlags, forward: true));
                     e.LastSeen = now;
@@ -69,8 +71,17 @@ internal sealed partial class ConnectionTableShard
                     return true;
                 }
 
+                // Expired, or the client reuses a closed 4-tuple for a new connection: that connection is a new flow
+                // and gets a backend like any other (the old one may be down or drained by now).
                 RemoveFlow(slot);
-                Expirations++;
+                if (expired)
+                {
+                    Expirations++;
+                }
+                else
+                {
+                    Restarts++;
+                }
             }
         }
         finally
@@ -116,6 +127,27 @@ internal sealed partial class ConnectionTableShard
         forwardKey = default;
         entry = default;
         return false;
+    }
+
+    internal bool RemoveForward(in FlowKey key, ulong hash)
+    {
+        Enter();
+        try
+        {
+            int slot = Find(key, hash, KindForward);
+            if (slot < 0)
+            {
+                return false;
+            }
+
+            RemoveFlow(slot);
+            Restarts++;
+            return true;
+        }
+        finally
+        {
+            Exit();
+        }
     }
 
     // Over 80 lines on purpose: one per-packet method keeps its locals in registers and its checks in wire order; a split
@@ -320,6 +352,9 @@ internal sealed partial class ConnectionTableShard
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool IsSynOnly(byte tcpFlags) => (tcpFlags & 0x12) == 0x02;
+
     private static FlowState NextState(FlowState state, byte tcpFlags, bool forward)
     {
         const byte fin = 0x01, syn = 0x02, rst = 0x04, ack = 0x10;
@@ -331,12 +366,6 @@ internal sealed partial class ConnectionTableShard
         if ((tcpFlags & (fin | rst)) != 0)
         {
             return FlowState.Closing;
-        }
-
-        if (forward && (tcpFlags & (syn | ack)) == syn && state == FlowState.Closing)
-        {
-            // The client reuses the 4-tuple for a new connection: keep the backend, restart the handshake.
-            return FlowState.SynSeen;
         }
 
         if (forward && state == FlowState.SynSeen && (tcpFlags & (syn | ack)) == ack)

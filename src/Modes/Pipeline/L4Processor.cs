@@ -137,12 +137,21 @@ public sealed partial class L4Processor
         }
 
         var key = new FlowKey(view.SourceAddress, view.DestinationAddress, view.SourcePort, view.DestinationPort, view.Protocol);
-        int backendIndex;
-        if (_table.TryGetForward(key, now, view.TcpFlags, out FlowEntry entry))
+        int backendIndex = -1;
+        bool tracked = _table.TryGetForward(key, now, view.TcpFlags, out FlowEntry entry);
+        if (tracked)
         {
             backendIndex = ResolveBackend(service, in entry);
+
+            // A SYN on a tracked flow whose backend takes no new flows (down, drained, removed) is a new connection on a
+            // reused 4-tuple (DSR and tunnel never see the backend's RST that ended the old one): select again.
+            if (view.IsTcpSynOnly && !TakesNewFlows(service.Backends, backendIndex) && _table.TryRemoveForRestart(key))
+            {
+                tracked = false;
+            }
         }
-        else
+
+        if (!tracked)
         {
             bool tcp = view.Protocol == Ipv4Header.ProtocolTcp;
             bool synOnly = view.IsTcpSynOnly;
@@ -289,6 +298,10 @@ public sealed partial class L4Processor
 
         return FindMovedBackend(backends, entry.BackendAddress, entry.BackendPort);
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool TakesNewFlows(L4Backend[] backends, int index)
+        => (uint)index < (uint)backends.Length && backends[index].Weight > 0;
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static int FindMovedBackend(L4Backend[] backends, uint address, ushort port)

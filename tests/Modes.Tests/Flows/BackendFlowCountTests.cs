@@ -76,9 +76,14 @@ public class BackendFlowCountTests
         Assert.True(table.TryGetReverse(reply, fullNat: false, time.GetTimestamp(), Rst, out _, out _));
         Assert.Equal(1, table.ActiveFlows(1));
 
-        // The client reuses the closed 4-tuple for a new connection: it is active again.
-        table.TryGetForward(Key(0), time.GetTimestamp(), Syn, out FlowEntry reused);
-        Assert.Equal(FlowState.SynSeen, reused.State);
+        // The client reuses the closed 4-tuple for a new connection: the closed flow goes, the new one counts once inserted.
+        Assert.False(table.TryGetForward(Key(0), time.GetTimestamp(), Syn, out _));
+        Assert.Equal(2, table.Count);
+        Assert.Equal(1, table.Restarts);
+        Assert.Equal(1, table.ActiveFlows(1));
+        FlowEntry reused = Entry(1);
+        reused.State = FlowState.SynSeen;
+        Assert.Equal(InsertOutcome.Inserted, table.TryInsert(Key(0), ref reused, ReverseKind.Nat, time.GetTimestamp()));
         Assert.Equal(2, table.ActiveFlows(1));
 
         // A closing flow that expires is not subtracted twice.

@@ -138,11 +138,71 @@ public class L4ProcessorTests
         Assert.Equal("02:00:00:00:00:fe", mac.ToString());
     }
 
-    private static L4Snapshot Snapshot(IBackendSelector selector, bool onlySecond = false)
+    [Fact]
+    public void Process_SynOnTrackedFlowWhoseBackendTakesNoNewFlows_SelectsAgain()
+    {
+        var table = new ConnectionTable(new ConnectionTableOptions { Capacity = 1024 }, new ManualTimeProvider());
+        var source = new L4SnapshotSource(Snapshot(new ConstantSelector(0)));
+        var processor = new L4Processor(source, table);
+        Send(processor, Frames.Tcp(ClientMac, BalancerMac, Client, Vip, ClientPort, 80, Frames.Syn), out _);
+
+        // Backend 0 is marked down (weight 0); its RST never reached us, and the client reuses the port for a new SYN.
+        source.Publish(Snapshot(new ConstantSelector(1), firstWeight: 0));
+        ForwardResult syn = Send(processor, Frames.Tcp(ClientMac, BalancerMac, Client, Vip, ClientPort, 80, Frames.Syn), out byte[] synOut);
+        ForwardResult ack = Send(processor, Frames.Tcp(ClientMac, BalancerMac, Client, Vip, ClientPort, 80, Frames.Ack), out byte[] ackOut);
+        ForwardResult oldReply = Send(processor, Frames.Tcp(BackendRouterMac, BalancerMac, "10.1.0.11", Client, 8080, ClientPort, Frames.Syn | Frames.Ack), out _);
+        ForwardResult newReply = Send(processor, Frames.Tcp(BackendRouterMac, BalancerMac, "10.1.0.12", Client, 8080, ClientPort, Frames.Syn | Frames.Ack), out _);
+
+        Assert.Equal(0x0A01000Cu, ReadDestination(synOut, syn));
+        Assert.Equal(0x0A01000Cu, ReadDestination(ackOut, ack));
+        Assert.Equal(DropReason.NotForVip, oldReply.Reason);
+        Assert.Equal(Verdict.Tx, newReply.Verdict);
+        Assert.Equal(1, table.Count);
+        Assert.Equal(1, table.Restarts);
+        Assert.Equal(2, processor.Counters.NewFlows);
+    }
+
+    [Fact]
+    public void Process_RetransmittedSynWhileBackendStillTakesFlows_KeepsItsBackend()
+    {
+        var table = new ConnectionTable(new ConnectionTableOptions { Capacity = 1024 }, new ManualTimeProvider());
+        var source = new L4SnapshotSource(Snapshot(new ConstantSelector(0)));
+        var processor = new L4Processor(source, table);
+        Send(processor, Frames.Tcp(ClientMac, BalancerMac, Client, Vip, ClientPort, 80, Frames.Syn), out _);
+        source.Publish(Snapshot(new ConstantSelector(1)));
+        ForwardResult retransmit = Send(processor, Frames.Tcp(ClientMac, BalancerMac, Client, Vip, ClientPort, 80, Frames.Syn), out byte[] output);
+
+        Assert.Equal(0x0A01000Bu, ReadDestination(output, retransmit));
+        Assert.Equal(0, table.Restarts);
+        Assert.Equal(1, processor.Counters.NewFlows);
+    }
+
+    [Fact]
+    public void Process_SynOnClosedTuple_IsANewFlowWithItsOwnSelection()
+    {
+        var table = new ConnectionTable(new ConnectionTableOptions { Capacity = 1024 }, new ManualTimeProvider());
+        var source = new L4SnapshotSource(Snapshot(new ConstantSelector(0)));
+        var processor = new L4Processor(source, table);
+        Send(processor, Frames.Tcp(ClientMac, BalancerMac, Client, Vip, ClientPort, 80, Frames.Syn), out _);
+        Send(processor, Frames.Tcp(ClientMac, BalancerMac, Client, Vip, ClientPort, 80, Frames.Ack), out _);
+        Send(processor, Frames.Tcp(ClientMac, BalancerMac, Client, Vip, ClientPort, 80, Frames.Fin | Frames.Ack), out _);
+        Assert.Equal(0, table.ActiveFlows(0));
+
+        // Both backends still take flows, but the selector now prefers backend 1 (e.g. least connections).
+        source.Publish(Snapshot(new ConstantSelector(1)));
+        ForwardResult syn = Send(processor, Frames.Tcp(ClientMac, BalancerMac, Client, Vip, ClientPort, 80, Frames.Syn), out byte[] output);
+
+        Assert.Equal(0x0A01000Cu, ReadDestination(output, syn));
+        Assert.Equal(1, table.Count);
+        Assert.Equal(1, table.Restarts);
+        Assert.Equal(2, processor.Counters.NewFlows);
+    }
+
+    private static L4Snapshot Snapshot(IBackendSelector selector, bool onlySecond = false, int firstWeight = 1)
     {
         EthernetAddress.TryParse("02:00:00:00:01:01", out EthernetAddress m1);
         EthernetAddress.TryParse("02:00:00:00:01:02", out EthernetAddress m2);
-        L4Backend b1 = new(0x0A01000B, 8080, m1, 2, 1);
+        L4Backend b1 = new(0x0A01000B, 8080, m1, 2, firstWeight);
         L4Backend b2 = new(0x0A01000C, 8080, m2, 2, 1);
         var service = new L4Service
         {
