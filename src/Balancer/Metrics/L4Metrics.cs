@@ -21,6 +21,7 @@ public sealed class L4Metrics
     private readonly Gauge _capacity;
     private readonly Counter _evictions;
     private readonly Counter _refusals;
+    private readonly Counter _restarts;
     private readonly Gauge _natPorts;
     private readonly Counter _arp;
     private readonly Counter _pcapReceived;
@@ -53,6 +54,7 @@ public sealed class L4Metrics
         _capacity = f.CreateGauge("lb_conntrack_capacity", "Most flows the connection table holds.");
         _evictions = f.CreateCounter("lb_conntrack_evictions_total", "Idle flows evicted to make room for new ones.");
         _refusals = f.CreateCounter("lb_conntrack_refusals_total", "New flows refused because the table was full (RefuseNew).");
+        _restarts = f.CreateCounter("lb_conntrack_restarts_total", "Tracked flows replaced by a new connection on the same 4-tuple (a SYN after the old one closed, or whose backend takes no new flows), which picks a backend again.");
         _natPorts = f.CreateGauge("lb_fullnat_ports_available", "Free full-NAT source ports per source address.", ["address"]);
         _arp = f.CreateCounter("lb_arp_total", "ARP activity: answered (requests for owned addresses), gratuitous, requests (sent to resolve neighbours), learnt, unresolved.", ["kind"]);
         _pcapReceived = f.CreateCounter("lb_pcap_received_total", "Frames libpcap received on the interface (pcap_stats ps_recv).", ["interface"]);
@@ -120,6 +122,7 @@ public sealed class L4Metrics
         _entries.Set(table.Count);
         _evictions.IncTo(table.Evictions);
         _refusals.IncTo(table.Refusals);
+        _restarts.IncTo(table.Restarts);
         foreach (var address in _engine.Config.Services.Values.SelectMany(x => x.FullNatSources).Distinct())
         {
             _natPorts.WithLabels(Ipv4Address.Format(address)).Set(table.AvailableNatPorts(address));
