@@ -87,6 +87,16 @@ public sealed class L4EngineInMemoryTests : IAsyncLifetime
         return new EthernetPacket(from ?? ClientMac, OwnMac, EthernetType.IPv4) { PayloadPacket = ip }.Bytes;
     }
 
+    /// <summary>The client's next segment of a tracked connection (ACK, no SYN).</summary>
+    private static byte[] Ack(IPAddress source, ushort sourcePort)
+    {
+        var tcp = new TcpPacket(sourcePort, 80) { Acknowledgment = true, SequenceNumber = 1001, AcknowledgmentNumber = 5001, WindowSize = 64240 };
+        var ip = new IPv4Packet(source, Vip) { TimeToLive = 64, PayloadPacket = tcp };
+        tcp.UpdateTcpChecksum();
+        ip.UpdateIPChecksum();
+        return new EthernetPacket(ClientMac, OwnMac, EthernetType.IPv4) { PayloadPacket = ip }.Bytes;
+    }
+
     private static byte[] SynAck(IPAddress backend, PhysicalAddress backendMac, ushort clientPort)
     {
         var tcp = new TcpPacket(80, clientPort) { Synchronize = true, Acknowledgment = true, SequenceNumber = 5000, AcknowledgmentNumber = 1001, WindowSize = 64240 };
@@ -190,7 +200,7 @@ public sealed class L4EngineInMemoryTests : IAsyncLifetime
 
         Assert.True(_control.Store.SetAdminState("web", id, LoadBalancer.Health.AdminState.Drain));
         _engine.Rebuild();
-        _device.Inject(Syn(Client, 41000));
+        _device.Inject(Ack(Client, 41000));
         var again = EthernetAddress.Read(Assert.Single(_device.TakeSent()));
         for (ushort p = 42000; p < 42050; p++)
         {
@@ -199,13 +209,32 @@ public sealed class L4EngineInMemoryTests : IAsyncLifetime
         var news = _device.TakeSent().Select(f => EthernetAddress.Read(f)).ToList();
         Assert.True(_control.Store.SetAdminState("web", id, LoadBalancer.Health.AdminState.Maint));
         _engine.Rebuild();
-        _device.Inject(Syn(Client, 41000));
+        _device.Inject(Ack(Client, 41000));
         var afterMaint = _device.TakeSent().Select(f => EthernetAddress.Read(f)).ToList();
 
         Assert.Equal(first, again);
         Assert.Equal(50, news.Count);
         Assert.DoesNotContain(first, news);
         Assert.DoesNotContain(first, afterMaint);
+    }
+
+    [Fact]
+    public void Drain_SynOnATupleTrackedToTheDrainedBackend_IsANewConnectionForAnotherBackend()
+    {
+        _device.Inject(Syn(Client, 41500));
+        var first = EthernetAddress.Read(Assert.Single(_device.TakeSent()));
+        var id = first == new EthernetAddress(0x0200_0000_0011) ? "b1" : "b2";
+
+        Assert.True(_control.Store.SetAdminState("web", id, LoadBalancer.Health.AdminState.Drain));
+        _engine.Rebuild();
+        // The client's old connection ended where the balancer could not see it (say a RST straight from the backend)
+        // and it reuses the port: that SYN is a new connection, and a drained backend takes none.
+        _device.Inject(Syn(Client, 41500));
+        var reused = EthernetAddress.Read(Assert.Single(_device.TakeSent()));
+
+        Assert.NotEqual(first, reused);
+        Assert.Equal(1, _engine.Table.Restarts);
+        Assert.Equal(1, _engine.Table.Count);
     }
 
     [Fact]
@@ -216,7 +245,7 @@ public sealed class L4EngineInMemoryTests : IAsyncLifetime
         var keep = first == new EthernetAddress(0x0200_0000_0011) ? "b2" : "b1";
 
         _engine.Apply(L4Settings.Parse(Config(keep) with { RetiredBackendGrace = TimeSpan.FromSeconds(30) }));
-        _device.Inject(Syn(Client, 43000));
+        _device.Inject(Ack(Client, 43000));
         var during = EthernetAddress.Read(Assert.Single(_device.TakeSent()));
         _time.Advance(TimeSpan.FromSeconds(31));
         _device.Inject(Syn(Client, 43000));
