@@ -65,7 +65,9 @@ internal sealed partial class ConfigReloader : IAsyncDisposable
             reloader._sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, ctx =>
             {
                 ctx.Cancel = true;
-                _ = reloader.ReloadAsync();
+                // Off the signal thread: the other SIGHUP handlers (the access log's reopen) run after this one returns,
+                // and must not wait for a whole reload to be read, validated and applied.
+                _ = Task.Run(reloader.ReloadAsync);
             });
         }
         return reloader;

@@ -14,7 +14,7 @@ public sealed partial class StatusPageTests(ITestOutputHelper output)
 {
     // Long enough in virtual time for the first fetch and at least one timed refresh; virtual time waits for pending fetches.
     private static readonly TimeSpan PageTime = TimeSpan.FromMilliseconds(2500);
-    private static readonly TimeSpan ChromiumLimit = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan ChromiumLimit = TimeSpan.FromSeconds(60);
 
     private static void FastChecks(JsonObject config) =>
         config["Health"] = new JsonObject

@@ -20,7 +20,7 @@ public sealed partial class StatusTrafficTests(ITestOutputHelper output)
     private const int PostBytes = 700;
     private const int DelayMs = 100;
     private static readonly TimeSpan PageTime = TimeSpan.FromMilliseconds(2500);
-    private static readonly TimeSpan ChromiumLimit = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan ChromiumLimit = TimeSpan.FromSeconds(60);
 
     /// <summary>What the client sent and got.</summary>
     private sealed record Sent(int Ok, int BadGateway, long BytesReceived, int PostsOk);

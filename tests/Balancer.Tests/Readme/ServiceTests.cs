@@ -104,7 +104,7 @@ public sealed class ServiceTests
 
             // What `systemctl reload` does (ExecReload=/bin/kill -HUP $MAINPID).
             ProcessRunner.RunChecked("kill", "-HUP", balancer.Pid.ToString(CultureInfo.InvariantCulture));
-            await balancer.WaitForLineAsync(l => l.Contains("balancer.json applied", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
+            await balancer.WaitForLineAsync(l => l.Contains("balancer.json applied", StringComparison.Ordinal), TimeSpan.FromSeconds(90));
         }
         finally
         {
