@@ -140,7 +140,9 @@ internal sealed class E2eRunner(E2eOptions options, CancellationToken cancel)
         var backendPids = lab.BackendPids;
         var self = Process.GetCurrentProcess();
         var cpu0 = CpuSample.Read();
-        long cont0 = ProcCpu.TreeTicks(c.Pids), back0 = ProcCpu.TreeTicks(backendPids);
+        // Each process on its own (the balancers behind the router), read together so they add up to the contender's.
+        var each0 = ProcCpu.TreeTicksEach(c.Pids);
+        long cont0 = each0.Sum(), back0 = ProcCpu.TreeTicks(backendPids);
         self.Refresh();
         var self0 = self.TotalProcessorTime;
         var sw = Stopwatch.StartNew();
@@ -189,7 +191,8 @@ internal sealed class E2eRunner(E2eOptions options, CancellationToken cancel)
 
         double seconds = sw.Elapsed.TotalSeconds;
         var cpu = CpuSample.Read() - cpu0;
-        long cont = ProcCpu.TreeTicks(c.Pids) - cont0, back = ProcCpu.TreeTicks(backendPids) - back0;
+        var each = ProcCpu.TreeTicksEach(c.Pids).Select((t, i) => t - each0[i]).ToList();
+        long cont = each.Sum(), back = ProcCpu.TreeTicks(backendPids) - back0;
         self.Refresh();
         long selfTicks = (long)((self.TotalProcessorTime - self0).TotalSeconds * CpuSample.TicksPerSecond);
         long contenderTicks = c.CpuIsSoftIrq ? cpu.SoftIrq : cont;
@@ -210,16 +213,16 @@ internal sealed class E2eRunner(E2eOptions options, CancellationToken cancel)
             ForeignCpuSeconds = foreignSec,
             Refused = foreignSec > options.ForeignCoreShare * seconds,
             CpuPerUnit = perUnit,
+            BalancerCpuSeconds = c.NeedsRouter ? each.Select(t => t / CpuSample.TicksPerSecond).ToList() : null,
         };
     }
 
     /// <summary>
-    /// <see cref="Measure"/> with each balancer's share: new flows from its metrics and CPU of its process, before
-    /// and after. A run in which a balancer started no flow fails: the router did not spread, so it is no figure.
+    /// <see cref="Measure"/> (which also takes each balancer's CPU) with each balancer's share of the new flows, from
+    /// its metrics before and after. A run in which a balancer started no flow fails: the router did not spread, so it is no figure.
     /// </summary>
     private RunRecord MeasureBehindRouter(BenchLab lab, RouterL4Contender c, Workload w, int round)
     {
-        var pids = c.Pids;
         IReadOnlyList<double> flows0;
         try
         {
@@ -230,13 +233,12 @@ internal sealed class E2eRunner(E2eOptions options, CancellationToken cancel)
             return new RunRecord { Round = round, Contender = c.Name, Workload = w.Id, Failure = ex.Message };
         }
 
-        var ticks0 = pids.Select(p => ProcCpu.TreeTicks([p])).ToList();
         var record = Measure(lab, c, w, round);
-        var cpu = pids.Select((p, i) => (ProcCpu.TreeTicks([p]) - ticks0[i]) / CpuSample.TicksPerSecond).ToList();
+        var cpu = record.BalancerCpuSeconds ?? [];
         try
         {
             var flows = c.NewFlows(lab).Select((f, i) => f - flows0[i]).ToList();
-            record = record with { BalancerFlows = flows, BalancerCpuSeconds = cpu };
+            record = record with { BalancerFlows = flows };
             AnsiConsole.MarkupLine(Markup.Escape(string.Format(CultureInfo.InvariantCulture, "    {0} {1}: new flows per balancer {2}, CPU s per balancer {3} (sum {4:0.00})",
                 c.Name, w.Id, RunRecord.Shares(flows), string.Join(" / ", cpu.Select(x => x.ToString("0.00", CultureInfo.InvariantCulture))), cpu.Sum())));
             int idle = flows.FindIndex(f => f <= 0);
