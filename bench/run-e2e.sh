@@ -3,7 +3,7 @@
 # packages start services in the root namespace), builds the balancer and the harness in Release, then runs
 #   dotnet run -c Release --project bench/LoadBalancer.Bench -- e2e "$@"
 # Examples: bench/run-e2e.sh --quick            (smoke: 1 round, 3 s per run, fewer contenders and search steps)
-#           bench/run-e2e.sh                    (3 rounds, every contender and workload, the worker series: estimated 26 min)
+#           bench/run-e2e.sh                    (3 rounds, every contender and workload, the worker series: estimated 30 min)
 #           bench/run-e2e.sh --plan             (prints contenders, workloads and the estimated time; runs nothing)
 #           bench/run-e2e.sh --workloads udp-zl --contenders direct,l4-nat,l4-nat-w1,l4-nat-w2,nftables
 #           bench/run-e2e.sh --workloads cold,overload --contenders l4-nat,nftables
