@@ -3,11 +3,12 @@
 # packages start services in the root namespace), builds the balancer and the harness in Release, then runs
 #   dotnet run -c Release --project bench/LoadBalancer.Bench -- e2e "$@"
 # Examples: bench/run-e2e.sh --quick            (smoke: 1 round, 3 s per run, fewer contenders and search steps)
-#           bench/run-e2e.sh                    (3 rounds, every contender and workload, the worker series: estimated 26 min)
+#           bench/run-e2e.sh                    (3 rounds, every contender and workload, the worker series: estimated 30 min)
 #           bench/run-e2e.sh --plan             (prints contenders, workloads and the estimated time; runs nothing)
 #           bench/run-e2e.sh --workloads udp-zl --contenders direct,l4-nat,l4-nat-w1,l4-nat-w2,nftables
 #           bench/run-e2e.sh --workloads cold,overload --contenders l4-nat,nftables
 #           bench/run-e2e.sh --rounds 5 --duration 10s --contenders direct,l4-dsr,nftables
+#           bench/run-e2e.sh --contenders direct,l4-dsr,l4-dsr-router1,l4-dsr-router2,nftables --workloads ka64,close,1mb,udp-zl
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "$(id -u)" != 0 ]; then echo "run as root (the harness creates network namespaces)" >&2; exit 2; fi
@@ -22,6 +23,7 @@ command -v conntrack >/dev/null || need+=(conntrack)
 command -v curl >/dev/null || need+=(curl)
 command -v ethtool >/dev/null || need+=(ethtool)
 command -v ip >/dev/null || need+=(iproute2)
+command -v bird >/dev/null || need+=(bird2)   # the router lab of the -router<N> contenders (BIRD per namespace, started by the lab)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   # Packages like nginx and haproxy start their service on install: forbid that for the duration, unless a
@@ -38,6 +40,6 @@ dotnet build src/Balancer -c Release -nologo -v q
 set +e
 dotnet run -c Release --project bench/LoadBalancer.Bench -- e2e "$@"
 rc=$?
-left=$(ip netns list | grep -E '^lbb[0-9]+-' || true)
+left=$(ip netns list | grep -E '^lbb[0-9]+r?-' || true)
 if [ -n "$left" ]; then echo "namespaces left behind:"; echo "$left"; exit 1; fi
 exit $rc

@@ -36,10 +36,11 @@ internal static partial class E2eCommand
         var coldDuration = new Option<string>("--cold-duration") { Description = "sending time of the cold-start row", DefaultValueFactory = _ => "3s" };
         var synRate = new Option<double>("--syn-rate") { Description = "SYNs per second of the overload row", DefaultValueFactory = _ => 55_000 };
         var synDuration = new Option<string>("--syn-duration") { Description = "flood length of the overload row (bounded by rate x length SYNs)", DefaultValueFactory = _ => "3s" };
+        var prefix = new Option<string?>("--prefix") { Description = "start of the lab's namespace names (default lbb<pid>; the router lab adds 'r'); 1 to 11 lowercase letters or digits" };
         var cmd = new Command("e2e", "Compare direct, our L4 modes and L7 front, kernel nftables DNAT, HAProxy and nginx on one namespace lab")
         {
             rounds, duration, quick, outDir, contenders, workloads, udpPackets, threshold, balancer, backends, warmup,
-            plan, series, udpThreads, zlTrial, zlSteps, zlLoss, coldRate, coldDuration, synRate, synDuration,
+            plan, series, udpThreads, zlTrial, zlSteps, zlLoss, coldRate, coldDuration, synRate, synDuration, prefix,
         };
         cmd.SetAction(p =>
         {
@@ -97,7 +98,7 @@ internal static partial class E2eCommand
                 q,
                 q ? TimeSpan.FromSeconds(1) : ParseDuration(p.GetValue(warmup)!),
                 traffic,
-                added), p.GetValue(backends), Environment.GetCommandLineArgs(), p.GetValue(plan));
+                added), p.GetValue(backends), Environment.GetCommandLineArgs(), p.GetValue(plan), LabPrefix(p.GetValue(prefix)));
         }
     }
 
@@ -108,7 +109,10 @@ internal static partial class E2eCommand
         where T : System.Numerics.INumber<T> =>
         value > T.Zero && value <= max ? value : throw new ArgumentException($"{option} {value}: use a number from 1 to {max}");
 
-    private static int Execute(E2eOptions options, int backends, string[] argv, bool planOnly)
+    private static string? LabPrefix(string? prefix) =>
+        prefix is null || PrefixPattern().IsMatch(prefix) ? prefix : throw new ArgumentException($"--prefix '{prefix}': use 1 to 11 lowercase letters or digits, starting with a letter");
+
+    private static int Execute(E2eOptions options, int backends, string[] argv, bool planOnly, string? labPrefix)
     {
         if (planOnly)
         {
@@ -153,7 +157,7 @@ internal static partial class E2eCommand
 
         options = options with { Contenders = options.Contenders.Where(n => skipped.All(s => s.n != n)).ToList() };
         var started = DateTimeOffset.UtcNow;
-        var prefix = $"lbb{Environment.ProcessId}";
+        var prefix = labPrefix ?? $"lbb{Environment.ProcessId}";
         var work = Path.Combine(Path.GetTempPath(), prefix);
         using var cancel = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>
@@ -165,15 +169,15 @@ internal static partial class E2eCommand
 
         PrintPlan(options, $"lab {prefix}");
         IReadOnlyList<RunRecord> records = [];
-        var lab = new BenchLab(prefix, backends, work, options.BalancerDll, new SpectreLog());
+        var labs = BenchLabs.For(options.Contenders.Select(ContenderCatalog.Create).ToList(), prefix, backends, work, options.BalancerDll, new SpectreLog());
         try
         {
-            lab.Up();
-            records = new E2eRunner(options, cancel.Token).Run(lab);
+            labs.Up();
+            records = new E2eRunner(options, cancel.Token).Run(labs);
         }
         finally
         {
-            lab.Dispose();
+            labs.Dispose();
             if (Directory.Exists(work))
             {
                 KeepLogs(work, Path.Combine(options.OutDir, "logs"));
@@ -187,7 +191,7 @@ internal static partial class E2eCommand
         Console.Out.WriteLine();
         Console.Out.WriteLine(md);
         AnsiConsole.MarkupLineInterpolated($"written: {options.OutDir}/results.md, results.json and plots");
-        var leftovers = Shell.Run("ip", ["netns", "list"]).StdOut.Split('\n').Where(l => l.StartsWith(prefix + "-", StringComparison.Ordinal)).ToList();
+        var leftovers = Shell.Run("ip", ["netns", "list"]).StdOut.Split('\n').Where(l => l.StartsWith(prefix + "-", StringComparison.Ordinal) || l.StartsWith(prefix + BenchLabs.RouterSuffix + "-", StringComparison.Ordinal)).ToList();
         if (leftovers.Count > 0)
         {
             AnsiConsole.MarkupLineInterpolated($"[red]namespaces left behind: {string.Join(' ', leftovers)}[/]");
@@ -204,6 +208,8 @@ internal static partial class E2eCommand
         int perRound = created.Sum(c => chosen.Count(w => E2eRunner.Applies(options, c, w)));
         var estimate = TimeSpan.FromSeconds(Math.Round(E2eRunner.EstimateSeconds(options, created, chosen)));
         AnsiConsole.MarkupLineInterpolated($"[bold]{what}[/]: {options.Contenders.Count} contenders ({string.Join(", ", options.Contenders)}), {chosen.Count} workloads ({string.Join(", ", chosen.Select(w => w.Id))}), {options.Rounds} round(s) x {options.Duration.TotalSeconds:0.#} s: {perRound * options.Rounds} runs, estimated [bold]{(int)estimate.TotalMinutes} min {estimate.Seconds:00} s[/]");
+        // Per contender (all rounds), so the cost of adding one (e.g. the router lab's l4-dsr-router2) shows before a run.
+        AnsiConsole.MarkupLineInterpolated($"  per contender: {string.Join(", ", created.Select(c => $"{c.Name} {E2eRunner.EstimateSeconds(options, [c], chosen):0} s" + (c.NeedsRouter ? " (router lab)" : "")))}");
     }
 
     private static void KeepLogs(string work, string logs)
@@ -259,6 +265,9 @@ internal static partial class E2eCommand
         return $"{Environment.ProcessorCount} x {cpu}, {mem} RAM, Linux {kernel}, .NET {Environment.Version}; "
             + $"{Version("nginx", "-v")}; {Version("haproxy", "-v")}; {Version("wrk", "-v")}";
     }
+
+    [GeneratedRegex("^[a-z][a-z0-9]{0,10}$")]
+    private static partial Regex PrefixPattern();
 
     [GeneratedRegex(@"^([\d.]+)\s*(ms|s|m)?$")]
     private static partial Regex DurationPattern();

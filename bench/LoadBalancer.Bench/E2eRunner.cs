@@ -15,7 +15,7 @@ internal sealed class E2eRunner(E2eOptions options, CancellationToken cancel)
     private readonly List<RunRecord> _records = [];
 
     /// <summary>Runs the benchmark and returns every record (also when cancelled part-way).</summary>
-    public IReadOnlyList<RunRecord> Run(BenchLab lab)
+    public IReadOnlyList<RunRecord> Run(BenchLabs labs)
     {
         var contenders = options.Contenders.Select(ContenderCatalog.Create).ToList();
         var workloads = Workload.All.Where(w => options.Workloads.Contains(w.Id)).ToList();
@@ -34,6 +34,7 @@ internal sealed class E2eRunner(E2eOptions options, CancellationToken cancel)
                             break;
                         }
 
+                        var lab = labs.LabOf(c);
                         var mine = workloads.Where(w => Applies(options, c, w) && w.Kind != WorkloadKind.ColdStart).ToList();
                         bool running = false;
                         if (workloads.FirstOrDefault(w => w.Kind == WorkloadKind.ColdStart) is { } cold && Applies(options, c, cold))
@@ -82,7 +83,7 @@ internal sealed class E2eRunner(E2eOptions options, CancellationToken cancel)
 
                                 task.Description = $"round {round}/{options.Rounds} {c.Name,-12} {w.Id}";
                                 var record = startFailure is null
-                                    ? Measure(lab, c, w, round)
+                                    ? c is RouterL4Contender rc ? MeasureBehindRouter(lab, rc, w, round) : Measure(lab, c, w, round)
                                     : new RunRecord { Round = round, Contender = c.Name, Workload = w.Id, Failure = startFailure };
                                 _records.Add(record);
                                 Announce(record, w);
@@ -139,7 +140,9 @@ internal sealed class E2eRunner(E2eOptions options, CancellationToken cancel)
         var backendPids = lab.BackendPids;
         var self = Process.GetCurrentProcess();
         var cpu0 = CpuSample.Read();
-        long cont0 = ProcCpu.TreeTicks(c.Pids), back0 = ProcCpu.TreeTicks(backendPids);
+        // Each process on its own (the balancers behind the router), read together so they add up to the contender's.
+        var each0 = ProcCpu.TreeTicksEach(c.Pids);
+        long cont0 = each0.Sum(), back0 = ProcCpu.TreeTicks(backendPids);
         self.Refresh();
         var self0 = self.TotalProcessorTime;
         var sw = Stopwatch.StartNew();
@@ -188,7 +191,8 @@ internal sealed class E2eRunner(E2eOptions options, CancellationToken cancel)
 
         double seconds = sw.Elapsed.TotalSeconds;
         var cpu = CpuSample.Read() - cpu0;
-        long cont = ProcCpu.TreeTicks(c.Pids) - cont0, back = ProcCpu.TreeTicks(backendPids) - back0;
+        var each = ProcCpu.TreeTicksEach(c.Pids).Select((t, i) => t - each0[i]).ToList();
+        long cont = each.Sum(), back = ProcCpu.TreeTicks(backendPids) - back0;
         self.Refresh();
         long selfTicks = (long)((self.TotalProcessorTime - self0).TotalSeconds * CpuSample.TicksPerSecond);
         long contenderTicks = c.CpuIsSoftIrq ? cpu.SoftIrq : cont;
@@ -209,7 +213,46 @@ internal sealed class E2eRunner(E2eOptions options, CancellationToken cancel)
             ForeignCpuSeconds = foreignSec,
             Refused = foreignSec > options.ForeignCoreShare * seconds,
             CpuPerUnit = perUnit,
+            BalancerCpuSeconds = c.NeedsRouter ? each.Select(t => t / CpuSample.TicksPerSecond).ToList() : null,
         };
+    }
+
+    /// <summary>
+    /// <see cref="Measure"/> (which also takes each balancer's CPU) with each balancer's share of the new flows, from
+    /// its metrics before and after. A run in which a balancer started no flow fails: the router did not spread, so it is no figure.
+    /// </summary>
+    private RunRecord MeasureBehindRouter(BenchLab lab, RouterL4Contender c, Workload w, int round)
+    {
+        IReadOnlyList<double> flows0;
+        try
+        {
+            flows0 = c.NewFlows(lab);
+        }
+        catch (TimeoutException ex)
+        {
+            return new RunRecord { Round = round, Contender = c.Name, Workload = w.Id, Failure = ex.Message };
+        }
+
+        var record = Measure(lab, c, w, round);
+        var cpu = record.BalancerCpuSeconds ?? [];
+        try
+        {
+            var flows = c.NewFlows(lab).Select((f, i) => f - flows0[i]).ToList();
+            record = record with { BalancerFlows = flows };
+            AnsiConsole.MarkupLine(Markup.Escape(string.Format(CultureInfo.InvariantCulture, "    {0} {1}: new flows per balancer {2}, CPU s per balancer {3} (sum {4:0.00})",
+                c.Name, w.Id, RunRecord.Shares(flows), string.Join(" / ", cpu.Select(x => x.ToString("0.00", CultureInfo.InvariantCulture))), cpu.Sum())));
+            int idle = flows.FindIndex(f => f <= 0);
+            if (record.Failure is null && idle >= 0)
+            {
+                record = record with { Value = double.NaN, Failure = $"lb{idle + 1} started no flow (new flows per balancer {RunRecord.Shares(flows)}): the router did not spread the flows" };
+            }
+        }
+        catch (TimeoutException ex)
+        {
+            record = record with { Value = double.NaN, Failure = ex.Message };
+        }
+
+        return record;
     }
 
     private RunRecord MeasureZeroLoss(BenchLab lab, Contender c, RunRecord record)

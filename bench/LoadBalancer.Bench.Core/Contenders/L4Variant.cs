@@ -7,13 +7,16 @@ namespace LoadBalancer.Bench.Contenders;
 /// The engine settings an L4 contender's name asks for, e.g. <c>l4-nat-w2</c> (L4:Workers = 2) or
 /// <c>l4-nat-sendmmsg-bypass-b32</c> (L4:Io:Transmit = sendmmsg, L4:Io:QdiscBypass = true, L4:Io:BatchSize = 32).
 /// A plain name (<c>l4-nat</c>) asks for nothing: the config then carries no Io or Workers key at all.
+/// <c>-router&lt;N&gt;</c> (dsr and tunnel) runs the engine on N balancers behind the lab's BIRD router instead of one
+/// balancer on the client's segment (<c>l4-dsr-router2</c>).
 /// </summary>
 /// <param name="Mode">nat, fullnat, tunnel or dsr.</param>
 /// <param name="Workers">L4:Workers (1..16), or null.</param>
 /// <param name="Transmit">L4:Io:Transmit (ring, sendmmsg or pcap), or null.</param>
 /// <param name="QdiscBypass">L4:Io:QdiscBypass, or null.</param>
 /// <param name="BatchSize">L4:Io:BatchSize, or null.</param>
-public sealed record L4Variant(string Mode, int? Workers = null, string? Transmit = null, bool? QdiscBypass = null, int? BatchSize = null)
+/// <param name="Router">Balancers behind the router (1..8), or null for the one balancer on the client's segment.</param>
+public sealed record L4Variant(string Mode, int? Workers = null, string? Transmit = null, bool? QdiscBypass = null, int? BatchSize = null, int? Router = null)
 {
     /// <summary>Forwarding modes.</summary>
     public static readonly IReadOnlyList<string> Modes = ["nat", "fullnat", "tunnel", "dsr"];
@@ -22,7 +25,10 @@ public sealed record L4Variant(string Mode, int? Workers = null, string? Transmi
     public static readonly IReadOnlyList<string> TransmitKinds = ["ring", "sendmmsg", "pcap"];
 
     /// <summary>The suffix grammar, for messages.</summary>
-    public const string Grammar = "l4-<nat|fullnat|tunnel|dsr>[-w<1..16>][-ring|-sendmmsg|-pcap][-bypass][-b<1..1024>]";
+    public const string Grammar = "l4-<nat|fullnat|tunnel|dsr>[-w<1..16>][-ring|-sendmmsg|-pcap][-bypass][-b<1..1024>][-router<1..8> (dsr, tunnel)]";
+
+    /// <summary>Modes that can run behind the router (their backends answer the client directly, so any balancer can take any flow).</summary>
+    public static readonly IReadOnlyList<string> RouterModes = ["dsr", "tunnel"];
 
     /// <summary>The forwarding mode <see cref="Mode"/> names.</summary>
     public ForwardingModeKind Kind => ForwardingModeRegistry.TryGet(Mode, out var mode) ? mode.Kind : throw new InvalidOperationException($"'{Mode}' is not a forwarding mode");
@@ -64,6 +70,12 @@ public sealed record L4Variant(string Mode, int? Workers = null, string? Transmi
             {
                 v = v with { BatchSize = b };
             }
+            else if (p.StartsWith("router", StringComparison.Ordinal) && v.Router is null && Digits(p.AsSpan("router".Length), 1, 8) is { } r)
+            {
+                v = RouterModes.Contains(v.Mode)
+                    ? v with { Router = r }
+                    : throw new ArgumentException($"contender '{name}': only {string.Join(" and ", RouterModes)} run behind the router here");
+            }
             else
             {
                 throw new ArgumentException($"contender '{name}': '{p}' is not a setting or is repeated (use {Grammar})");
@@ -73,6 +85,8 @@ public sealed record L4Variant(string Mode, int? Workers = null, string? Transmi
         return v;
     }
 
-    private static int? Number(string p, int min, int max) =>
-        int.TryParse(p.AsSpan(1), NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n >= min && n <= max ? n : null;
+    private static int? Number(string p, int min, int max) => Digits(p.AsSpan(1), min, max);
+
+    private static int? Digits(ReadOnlySpan<char> digits, int min, int max) =>
+        int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n >= min && n <= max ? n : null;
 }

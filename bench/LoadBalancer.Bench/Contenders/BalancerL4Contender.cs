@@ -42,6 +42,18 @@ internal sealed class BalancerL4Contender(string name, L4Variant variant) : Proc
     /// <inheritdoc/>
     protected override string[] Prepare(BenchLab lab, string dir)
     {
+        var path = Path.Combine(dir, "balancer.json");
+        File.WriteAllText(path, Config(lab, variant, FullNatSource, announce: false).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        return ["dotnet", lab.BalancerDll, "run", "--config", path];
+    }
+
+    /// <summary>
+    /// The config of an L4 contender: a TCP service on the HTTP port and a UDP service on the UDP port, every backend
+    /// of the lab, the engine settings <paramref name="variant"/> asks for; with <paramref name="announce"/> the VIP
+    /// is announced for BIRD (L4:Announce, table of the lab) and a flow the router moves is re-selected by hash.
+    /// </summary>
+    internal static JsonObject Config(BenchLab lab, L4Variant variant, string fullNatSource, bool announce)
+    {
         JsonObject Service(int port, string protocol)
         {
             var backends = new JsonObject();
@@ -60,7 +72,12 @@ internal sealed class BalancerL4Contender(string name, L4Variant variant) : Proc
             };
             if (variant.Kind == ForwardingModeKind.FullNat)
             {
-                s["FullNatSources"] = new JsonArray(FullNatSource);
+                s["FullNatSources"] = new JsonArray(fullNatSource);
+            }
+
+            if (announce)
+            {
+                s["NonSynMiss"] = "ReselectViaHash";
             }
 
             return s;
@@ -75,6 +92,11 @@ internal sealed class BalancerL4Contender(string name, L4Variant variant) : Proc
                 ["Services"] = new JsonObject { ["web"] = Service(BenchLab.HttpPort, "tcp"), ["udp"] = Service(BenchLab.UdpPort, "udp") },
             },
         };
+        if (announce)
+        {
+            config["L4"]!["Announce"] = new JsonObject { ["Enabled"] = true, ["Table"] = lab.Topology.Options.AnnounceTable };
+        }
+
         if (variant.Workers is { } workers)
         {
             config["L4"]!["Workers"] = workers;
@@ -101,8 +123,6 @@ internal sealed class BalancerL4Contender(string name, L4Variant variant) : Proc
             config["L4"]!["Io"] = io;
         }
 
-        var path = Path.Combine(dir, "balancer.json");
-        File.WriteAllText(path, config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-        return ["dotnet", lab.BalancerDll, "run", "--config", path];
+        return config;
     }
 }

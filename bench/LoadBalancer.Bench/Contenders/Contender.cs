@@ -24,6 +24,9 @@ internal abstract class Contender
     /// <summary>About how long a start takes (for the time estimate).</summary>
     public virtual double StartSeconds => 1;
 
+    /// <summary>Whether it runs in the router lab (balancers behind a BIRD router) instead of the one-balancer lab.</summary>
+    public virtual bool NeedsRouter => false;
+
     /// <summary>Whether the contender's CPU is the machine's softirq time rather than a process's.</summary>
     public virtual bool CpuIsSoftIrq => false;
 

@@ -7,7 +7,7 @@ internal static class ContenderCatalog
 {
     /// <summary>All names, in default run order.</summary>
     public static readonly IReadOnlyList<string> All =
-        ["direct", "l4-nat", "l4-fullnat", "l4-tunnel", "l4-dsr", "l7", "nftables", "haproxy-tcp", "haproxy-http", "nginx-http", "nginx-stream"];
+        ["direct", "l4-nat", "l4-fullnat", "l4-tunnel", "l4-dsr", "l4-dsr-router1", "l4-dsr-router2", "l7", "nftables", "haproxy-tcp", "haproxy-http", "nginx-http", "nginx-stream"];
 
     /// <summary>Named series of L4 engine variants that --series adds after their base contender.</summary>
     public static readonly IReadOnlyDictionary<string, IReadOnlyList<string>> Series = new Dictionary<string, IReadOnlyList<string>>
@@ -24,7 +24,7 @@ internal static class ContenderCatalog
     public static Contender Create(string name) => name switch
     {
         "direct" => new DirectContender(),
-        _ when L4Variant.Parse(name) is { } v => new BalancerL4Contender(name, v),
+        _ when L4Variant.Parse(name) is { } v => v.Router is null ? new BalancerL4Contender(name, v) : new RouterL4Contender(name, v),
         "l7" => new BalancerL7Contender(),
         "l7-inline" => new BalancerL7Contender("l7-inline", inline: true),
         "l7-notrace" => new BalancerL7Contender("l7-notrace", propagate: false),
@@ -58,7 +58,7 @@ internal static class ContenderCatalog
             foreach (var m in members.Where(m => !result.Contains(m)))
             {
                 var baseName = "l4-" + L4Variant.Parse(m)!.Mode;
-                int at = result.FindLastIndex(n => n == baseName || (n.StartsWith(baseName + "-", StringComparison.Ordinal) && L4Variant.Parse(n)?.Mode == L4Variant.Parse(m)!.Mode));
+                int at = result.FindLastIndex(n => n == baseName || (n.StartsWith(baseName + "-", StringComparison.Ordinal) && L4Variant.Parse(n) is { Router: null } v && v.Mode == L4Variant.Parse(m)!.Mode));
                 result.Insert(at < 0 ? result.Count : at + 1, m);
             }
         }
@@ -77,6 +77,11 @@ internal static class ContenderCatalog
         if (name == "nginx-stream" && !File.Exists(NginxContender.StreamModule))
         {
             return "nginx stream module (apt-get install libnginx-mod-stream)";
+        }
+
+        if (L4Variant.Parse(name) is { Router: not null } && !(Shell.Has("bird") && Shell.Has("birdc")))
+        {
+            return "BIRD 2 for the router lab (apt-get install bird2)";
         }
 
         if (name == "nftables" && !Shell.Has("nft"))

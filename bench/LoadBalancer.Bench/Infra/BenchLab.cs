@@ -43,7 +43,8 @@ internal sealed class BenchLab : IDisposable
     private RouteMode? _routes;
 
     /// <summary>Prepares (does not build) a lab named <paramref name="prefix"/> with its files under <paramref name="workDir"/>.</summary>
-    public BenchLab(string prefix, int backends, string workDir, string balancerDll, TextWriter log)
+    /// <remarks>With <paramref name="balancers"/> &gt;= 2 it is the lab's router topology: the client behind a BIRD router, that many balancer namespaces.</remarks>
+    public BenchLab(string prefix, int backends, string workDir, string balancerDll, TextWriter log, int balancers = 1)
     {
         WorkDir = workDir;
         BalancerDll = balancerDll;
@@ -52,6 +53,7 @@ internal sealed class BenchLab : IDisposable
         {
             StateDirectory = Path.Combine(workDir, "lab"),
             SelfCommand = ["dotnet", balancerDll],
+            Balancers = balancers,
         }, log);
     }
 
@@ -115,13 +117,15 @@ internal sealed class BenchLab : IDisposable
             return;
         }
 
+        // Behind a router the client net is reached through it, as the lab set it up.
+        string[] onLink = Layout.Router is { } router ? ["via", router.Address.ToString(), "dev", LabLayout.InterfaceName] : ["dev", LabLayout.InterfaceName];
         foreach (var b in Layout.Backends)
         {
             string[] route = mode switch
             {
                 RouteMode.ViaBalancer => ["via", Layout.Balancer.Address.ToString(), "dev", LabLayout.InterfaceName],
-                RouteMode.Tunnel => ["dev", LabLayout.InterfaceName, "advmss", "1440"],
-                _ => ["dev", LabLayout.InterfaceName],
+                RouteMode.Tunnel => [.. onLink, "advmss", "1440"],
+                _ => onLink,
             };
             Shell.Checked("ip", ["-n", b.Namespace, "route", "replace", LabLayout.ClientSubnet, .. route]);
         }

@@ -6,9 +6,17 @@ namespace LoadBalancer.Bench.Infra;
 internal static class ProcCpu
 {
     /// <summary>Sum of utime + stime over the given processes and all their live descendants.</summary>
-    public static long TreeTicks(IEnumerable<int> roots)
+    public static long TreeTicks(IEnumerable<int> roots) => Tree(ReadAll(), roots);
+
+    /// <summary>Like <see cref="TreeTicks"/> for each root on its own, from one read of /proc (so they add up to the whole).</summary>
+    public static IReadOnlyList<long> TreeTicksEach(IReadOnlyList<int> roots)
     {
         var all = ReadAll();
+        return roots.Select(r => Tree(all, [r])).ToList();
+    }
+
+    private static long Tree(Dictionary<int, (int Pid, int Ppid, long Ticks)> all, IEnumerable<int> roots)
+    {
         var children = all.Values.GroupBy(p => p.Ppid).ToDictionary(g => g.Key, g => g.Select(p => p.Pid).ToList());
         var seen = new HashSet<int>();
         var stack = new Stack<int>(roots);

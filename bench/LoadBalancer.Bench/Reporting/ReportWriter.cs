@@ -139,6 +139,7 @@ internal static class ReportWriter
             sb.AppendLine();
         }
 
+        BehindRouter(sb, records, workloads);
         var failures = summaries.Where(s => s.Failure is not null).ToList();
         if (failures.Count > 0)
         {
@@ -162,6 +163,33 @@ internal static class ReportWriter
         }
 
         return sb.ToString();
+    }
+
+    /// <summary>Every run of a contender behind the router: how the router split the flows and what each balancer's process cost.</summary>
+    private static void BehindRouter(StringBuilder sb, IReadOnlyList<RunRecord> records, IReadOnlyList<Workload> workloads)
+    {
+        var runs = records.Where(r => r.BalancerFlows is not null && r.BalancerCpuSeconds is not null).ToList();
+        if (runs.Count == 0)
+        {
+            return;
+        }
+
+        var inv = CultureInfo.InvariantCulture;
+        sb.AppendLine("## Balancers behind the router (ECMP over BGP)").AppendLine();
+        sb.AppendLine("Each run of an `-router<N>` contender: the new flows each balancer started during the run (`lb_l4_new_flows_total`, so the router's ECMP split), and the CPU of each balancer's process; the sum is the contender CPU of the tables above. Every process shares the machine's cores with the client, the backends and the router's softirq work, so two balancers cannot add capacity here: the figure is bounded by the cores, not by one balancer. A run in which a balancer started no flow is a failure.").AppendLine();
+        sb.AppendLine("| contender | workload | round | new flows per balancer (share) | CPU s per balancer | CPU s sum | cores (sum) | CPU per unit, per balancer | CPU per unit, sum |");
+        sb.AppendLine("| --- | --- | ---: | --- | --- | ---: | ---: | --- | ---: |");
+        foreach (var r in runs)
+        {
+            var w = workloads.FirstOrDefault(x => x.Id == r.Workload);
+            // The same unit as the tables above: ms per 1k requests (HTTP) or s per 1M packets (UDP), both CPU s / count x 1e6.
+            string unit = w is not null && w.IsUdp ? "s / 1M pkt" : "ms / 1k req";
+            string PerUnit(double cpu) => r.Count > 0 ? (cpu / r.Count * 1e6).ToString("0.00", inv) : "-";
+            var cpu = r.BalancerCpuSeconds!;
+            sb.AppendLine(inv, $"| {r.Contender} | {r.Workload} | {r.Round} | {RunRecord.Shares(r.BalancerFlows!)} | {string.Join(" / ", cpu.Select(c => c.ToString("0.00", inv)))} | {cpu.Sum():0.00} | {(r.Seconds > 0 ? cpu.Sum() / r.Seconds : double.NaN):0.00} | {string.Join(" / ", cpu.Select(PerUnit))} {unit} | {PerUnit(cpu.Sum())} {unit} |");
+        }
+
+        sb.AppendLine();
     }
 
     private static string Rounds(Summary s)

@@ -101,4 +101,17 @@ internal sealed record RunRecord
 
     /// <summary>Contender CPU per unit: ms per 1k requests (HTTP) or s per 1M packets (UDP).</summary>
     public double CpuPerUnit { get; init; } = double.NaN;
+
+    /// <summary>Behind the router: new flows each balancer started during the run (from its lb_l4_new_flows_total), in balancer order.</summary>
+    public IReadOnlyList<double>? BalancerFlows { get; init; }
+
+    /// <summary>Behind the router: CPU seconds of each balancer's process during the run (their sum is <see cref="ContenderCpuSeconds"/>).</summary>
+    public IReadOnlyList<double>? BalancerCpuSeconds { get; init; }
+
+    /// <summary>Counts with their share of the total, e.g. <c>120 (48%) / 130 (52%)</c>.</summary>
+    public static string Shares(IReadOnlyList<double> counts)
+    {
+        double total = counts.Sum();
+        return string.Join(" / ", counts.Select(c => string.Format(System.Globalization.CultureInfo.InvariantCulture, "{0:0} ({1:0}%)", c, total > 0 ? c * 100 / total : 0)));
+    }
 }

@@ -61,6 +61,37 @@ public sealed class BenchTrafficTests
         Assert.Contains(L4Variant.Grammar, ex.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("l4-dsr-router1", "dsr", null, 1)]
+    [InlineData("l4-dsr-router2", "dsr", null, 2)]
+    [InlineData("l4-tunnel-w1-router8", "tunnel", 1, 8)]
+    public void L4Variant_Parse_Router_BalancersBehindTheRouter(string name, string mode, int? workers, int router)
+    {
+        Assert.Equal(new L4Variant(mode, workers, Router: router), L4Variant.Parse(name));
+    }
+
+    [Theory]
+    [InlineData("l4-dsr-router0", "'router0'")]
+    [InlineData("l4-dsr-router9", "'router9'")]
+    [InlineData("l4-dsr-router2-router1", "'router1'")]
+    public void L4Variant_Parse_BadRouterCount_NamesItAndTheGrammar(string name, string part)
+    {
+        var ex = Assert.Throws<ArgumentException>(() => L4Variant.Parse(name));
+
+        Assert.Contains(part, ex.Message, StringComparison.Ordinal);
+        Assert.Contains(L4Variant.Grammar, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("l4-nat-router2")]
+    [InlineData("l4-fullnat-router2")]
+    public void L4Variant_Parse_RouterWithNatMode_IsRefusedWithTheModesThatCan(string name)
+    {
+        var ex = Assert.Throws<ArgumentException>(() => L4Variant.Parse(name));
+
+        Assert.Contains("only dsr and tunnel run behind the router", ex.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void L4Variant_Parse_OtherContender_IsNull() => Assert.Null(L4Variant.Parse("nftables"));
 }
