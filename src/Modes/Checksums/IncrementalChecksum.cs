@@ -29,4 +29,13 @@ public static class IncrementalChecksum
     /// <summary>Applies a 32-bit change to the big-endian checksum stored at <paramref name="checksumField"/>.</summary>
     public static void Apply32(Span<byte> checksumField, uint oldValue, uint newValue)
         => BinaryPrimitives.WriteUInt16BigEndian(checksumField, Update32(BinaryPrimitives.ReadUInt16BigEndian(checksumField), oldValue, newValue));
+
+    /// <summary>Returns the checksum after a 128-bit field (an IPv6 address) changed: eqn. 3 with the old and new words summed first.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ushort Update128(ushort checksum, UInt128 oldValue, UInt128 newValue)
+        => Update16(checksum, (ushort)InternetChecksum.Sum128(oldValue), (ushort)InternetChecksum.Sum128(newValue));
+
+    /// <summary>Applies a 128-bit change to the big-endian checksum stored at <paramref name="checksumField"/>.</summary>
+    public static void Apply128(Span<byte> checksumField, UInt128 oldValue, UInt128 newValue)
+        => BinaryPrimitives.WriteUInt16BigEndian(checksumField, Update128(BinaryPrimitives.ReadUInt16BigEndian(checksumField), oldValue, newValue));
 }

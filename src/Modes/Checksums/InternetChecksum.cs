@@ -61,6 +61,33 @@ public static class InternetChecksum
     public static uint PseudoHeaderSum(uint sourceAddress, uint destinationAddress, byte protocol, int transportLength)
         => Fold32((sourceAddress >> 16) + (sourceAddress & 0xFFFF) + (destinationAddress >> 16) + (destinationAddress & 0xFFFF) + protocol + (uint)transportLength);
 
+    /// <summary>Sum of the IPv6 pseudo-header (RFC 8200 section 8.1) for an upper-layer packet of the given length.</summary>
+    public static uint PseudoHeaderSum(UInt128 sourceAddress, UInt128 destinationAddress, byte nextHeader, int upperLayerLength)
+        => Fold32(Sum128(sourceAddress) + Sum128(destinationAddress) + nextHeader + ((uint)upperLayerLength >> 16) + ((uint)upperLayerLength & 0xFFFF));
+
+    /// <summary>The folded one's complement sum of the eight 16-bit words of a 128-bit value (an IPv6 address).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static uint Sum128(UInt128 value)
+    {
+        ulong high = (ulong)(value >> 64);
+        ulong low = (ulong)value;
+        return Fold64((high >> 32) + (high & 0xFFFFFFFF) + (low >> 32) + (low & 0xFFFFFFFF));
+    }
+
+    /// <summary>Recomputes and stores the TCP, UDP or ICMPv6 checksum of an IPv6 upper-layer packet; a UDP result of 0 is sent as 0xFFFF.</summary>
+    public static void WriteTransportChecksum(Span<byte> segment, UInt128 sourceAddress, UInt128 destinationAddress, byte nextHeader, int checksumOffset)
+    {
+        segment[checksumOffset] = 0;
+        segment[checksumOffset + 1] = 0;
+        ushort checksum = Finish(Sum(segment, PseudoHeaderSum(sourceAddress, destinationAddress, nextHeader, segment.Length)));
+        if (checksum == 0 && nextHeader == 17)
+        {
+            checksum = 0xFFFF;
+        }
+
+        BinaryPrimitives.WriteUInt16BigEndian(segment[checksumOffset..], checksum);
+    }
+
     /// <summary>Complements a folded sum into the checksum to store.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ushort Finish(uint sum) => (ushort)~Fold32(sum);

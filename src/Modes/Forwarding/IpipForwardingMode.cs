@@ -60,6 +60,12 @@ public sealed class IpipForwardingMode : IForwardingMode
             return DropReason.NotForVip;
         }
 
+        // IPv4-in-IPv4 only: an IPv6 frame keeps the answer it had before the parser learnt IPv6.
+        if (view.IsIpv6)
+        {
+            return DropReason.NotIpv4;
+        }
+
         if (view.L2Offset < Overhead)
         {
             return DropReason.NoHeadroom;

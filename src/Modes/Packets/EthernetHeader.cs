@@ -36,6 +36,9 @@ public static class EthernetHeader
     /// <summary>EtherType of IPv4.</summary>
     public const ushort EtherTypeIpv4BigEndianValue = 0x0800;
 
+    /// <summary>EtherType of IPv6.</summary>
+    public const ushort EtherTypeIpv6BigEndianValue = 0x86DD;
+
     /// <summary>EtherType of ARP.</summary>
     public const ushort EtherTypeArpBigEndianValue = 0x0806;
 

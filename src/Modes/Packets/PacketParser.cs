@@ -3,8 +3,8 @@ using LoadBalancer.Modes.Checksums;
 
 namespace LoadBalancer.Modes.Packets;
 
-/// <summary>Bounds-checked parser for Ethernet II (+ one 802.1Q tag), ARP, IPv4, TCP, UDP and ICMP; never throws.</summary>
-public static class PacketParser
+/// <summary>Bounds-checked parser for Ethernet II (+ one 802.1Q tag), ARP, IPv4, IPv6, TCP, UDP, ICMP and ICMPv6; never throws.</summary>
+public static partial class PacketParser
 {
     // Over 80 lines on purpose: one per-packet method keeps its locals in registers and its checks in wire order; a split
     // would have to be shown free by ForwardingBenchmarks first.
@@ -47,7 +47,7 @@ public static class PacketParser
 
         if (etherType != EthernetHeader.EtherTypeIpv4BigEndianValue)
         {
-            return DropReason.NotIpv4;
+            return etherType == EthernetHeader.EtherTypeIpv6BigEndianValue ? ParseIpv6(frame, l2, offset, ref view) : DropReason.NotIpv4;
         }
 
         ReadOnlySpan<byte> ip = frame[l2..];

@@ -1,6 +1,6 @@
 namespace LoadBalancer.Modes.Packets;
 
-/// <summary>Offsets and fields of a parsed Ethernet/IPv4 frame; offsets are absolute positions in the buffer.</summary>
+/// <summary>Offsets and fields of a parsed Ethernet/IPv4 or Ethernet/IPv6 frame; offsets are absolute positions in the buffer.</summary>
 public struct PacketView
 {
     /// <summary>Offset of the Ethernet header (the frame start).</summary>
@@ -12,25 +12,25 @@ public struct PacketView
     /// <summary>EtherType after any VLAN tag, in host numeric order.</summary>
     public ushort EtherType;
 
-    /// <summary>Offset of the IPv4 header.</summary>
+    /// <summary>Offset of the IPv4 (or IPv6) header.</summary>
     public int L3Offset;
 
-    /// <summary>IPv4 header length in bytes (IHL * 4).</summary>
+    /// <summary>IPv4 header length in bytes (IHL * 4); IPv6: the fixed header plus every extension header.</summary>
     public int IpHeaderLength;
 
-    /// <summary>IPv4 total length (header + payload) from the header, already checked against the captured length.</summary>
+    /// <summary>IPv4 total length (header + payload) from the header, already checked against the captured length; IPv6: 40 + payload length.</summary>
     public int IpTotalLength;
 
-    /// <summary>IP protocol number.</summary>
+    /// <summary>IP protocol number; IPv6: the upper-layer next header after the extension headers.</summary>
     public byte Protocol;
 
-    /// <summary>IPv4 time to live.</summary>
+    /// <summary>IPv4 time to live, or IPv6 hop limit.</summary>
     public byte Ttl;
 
-    /// <summary>Source address, host numeric order.</summary>
+    /// <summary>IPv4 source address, host numeric order (0 for IPv6).</summary>
     public uint SourceAddress;
 
-    /// <summary>Destination address, host numeric order.</summary>
+    /// <summary>IPv4 destination address, host numeric order (0 for IPv6).</summary>
     public uint DestinationAddress;
 
     /// <summary>Offset of the transport (or ICMP) header.</summary>
@@ -77,6 +77,15 @@ public struct PacketView
 
     /// <summary>Bytes of the ICMP message present in the frame (ICMP header + quote).</summary>
     public int IcmpLength;
+
+    /// <summary>IPv6 source address, host numeric order (0 for IPv4).</summary>
+    public UInt128 SourceAddress6;
+
+    /// <summary>IPv6 destination address, host numeric order (0 for IPv4).</summary>
+    public UInt128 DestinationAddress6;
+
+    /// <summary>Whether the frame is IPv6 (EtherType 0x86DD).</summary>
+    public readonly bool IsIpv6 => EtherType == EthernetHeader.EtherTypeIpv6BigEndianValue;
 
     /// <summary>Whether the L4 header is TCP with SYN set and ACK clear (a connection opening).</summary>
     public readonly bool IsTcpSynOnly => Protocol == Ipv4Header.ProtocolTcp && (TcpFlags & (TcpHeader.FlagSyn | TcpHeader.FlagAck)) == TcpHeader.FlagSyn;

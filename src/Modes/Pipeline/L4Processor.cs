@@ -85,9 +85,9 @@ public sealed partial class L4Processor
             return ForwardResult.Dropped(reason);
         }
 
-        if (view.EtherType == EthernetHeader.EtherTypeArpBigEndianValue)
+        if (view.EtherType != EthernetHeader.EtherTypeIpv4BigEndianValue)
         {
-            return new ForwardResult(Verdict.Pass, DropReason.None, offset, length, ingress);
+            return view.IsIpv6 ? ProcessIpv6(ref view) : new ForwardResult(Verdict.Pass, DropReason.None, offset, length, ingress);
         }
 
         if (Ipv4Address.IsMartianSource(view.SourceAddress))

@@ -123,6 +123,11 @@ internal static class PacketHarness
             throw new HarnessFailureException($"parser accepted a frame with L3 offset {view.L3Offset} of {frame.Length}");
         }
 
+        if (reason == DropReason.None && view.IsIpv6 && (view.L4Offset < view.L3Offset + Ipv6Header.Length || view.L4Offset + 8 > frame.Length || view.L3Offset + view.IpTotalLength > frame.Length))
+        {
+            throw new HarnessFailureException($"parser accepted an IPv6 frame with L4 offset {view.L4Offset}, total length {view.IpTotalLength} of {frame.Length}");
+        }
+
         if (frame.Length > 0)
         {
             CheckDefined(PacketParser.Parse(frame, 1, frame.Length - 1, out _));

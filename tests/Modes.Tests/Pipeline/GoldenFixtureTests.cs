@@ -14,6 +14,13 @@ public class GoldenFixtureTests
         Assert.True(GoldenFixtures.All.Count >= 40, $"only {GoldenFixtures.All.Count} fixtures");
     }
 
+    [Fact]
+    public void Catalogue_HasAtLeastThirtyIpv6Fixtures()
+    {
+        int count = GoldenFixtures.All.Keys.Count(n => n.StartsWith("v6-", StringComparison.Ordinal));
+        Assert.True(count >= 30, $"only {count} IPv6 fixtures");
+    }
+
     [Theory]
     [MemberData(nameof(FixtureNames))]
     public void Process_GoldenFixture_MatchesExpectedVerdictAndBytes(string name)

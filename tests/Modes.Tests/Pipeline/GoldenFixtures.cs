@@ -48,6 +48,7 @@ internal static class GoldenFixtures
         AddDsr(list);
         AddIcmp(list);
         AddMalformed(list);
+        Ipv6GoldenFixtures.Add(list);
         var map = new Dictionary<string, GoldenFixture>();
         foreach (GoldenFixture f in list)
         {
@@ -259,7 +260,7 @@ internal static class GoldenFixtures
         list.Add(Drop("fragment-offset", "Later fragment (offset 8)", PatchIp16(UdpFromClient(NatUdpPort), 6, 0x0001), DropReason.Fragment));
         list.Add(Drop("lying-udp-length", "UDP length larger than the IP payload", SetByte(UdpFromClient(NatUdpPort), 14 + 20 + 4, 0x02), DropReason.BadTotalLength));
         list.Add(Drop("lying-tcp-data-offset", "TCP data offset (60 bytes) beyond the segment", SetByte(syn, 14 + 20 + 12, 0xF0), DropReason.BadTotalLength));
-        list.Add(Drop("not-ipv4", "IPv6 EtherType", SetByte(SetByte(syn, 12, 0x86), 13, 0xDD), DropReason.NotIpv4));
+        list.Add(Drop("not-ipv4", "LLDP EtherType: neither IPv4, IPv6 nor ARP", SetByte(SetByte(syn, 12, 0x88), 13, 0xCC), DropReason.NotIpv4));
         list.Add(Drop("martian-source", "Source 127.0.0.1", FromClient(NatTcpPort, Syn, src: "127.0.0.1"), DropReason.MartianSource));
         list.Add(Drop("multicast-source", "Source 224.0.0.5", FromClient(NatTcpPort, Syn, src: "224.0.0.5"), DropReason.MartianSource));
         list.Add(Drop("source-is-vip", "Spoofed source equal to the VIP", FromClient(NatTcpPort, Syn, src: Vip), DropReason.SourceIsVip));

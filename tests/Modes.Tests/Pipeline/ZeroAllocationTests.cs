@@ -11,21 +11,25 @@ public class ZeroAllocationTests
     {
         (L4Processor processor, _, _) = TestEnvironment.BuildProcessor(capacity: 65_536);
         var frames = new List<(byte[] Frame, int Headroom)>();
+        int txFrames = 0;
         foreach (GoldenFixture f in GoldenFixtures.All.Values)
         {
             foreach (byte[] p in f.Prelude)
             {
                 frames.Add((p, 64));
+                txFrames++;
             }
 
             frames.Add((f.Input, f.Headroom));
+            txFrames += f.Verdict == Verdict.Tx ? 1 : 0;
         }
 
         byte[] buffer = new byte[4096];
         long transmitted = 0;
+        long processed = 0;
         void RunAll(int count)
         {
-            for (int i = 0; i < count; i++)
+            for (int i = 0; i < count; i++, processed++)
             {
                 (byte[] frame, int headroom) = frames[i % frames.Count];
                 frame.CopyTo(buffer, headroom);
@@ -39,6 +43,9 @@ public class ZeroAllocationTests
         RunAll(frames.Count * 3);
         IReadOnlyList<long> rounds = Allocations.UntilSteady(() => RunAll(10_000));
         Assert.True(Allocations.Settled(rounds), Allocations.Describe(rounds));
-        Assert.True(transmitted > 5_000, $"only {transmitted} packets were transmitted: the loop did not exercise the modes");
+        // Most Tx fixtures must still be sent when replayed out of order (their flow may have changed state in between).
+        long expectedTx = processed * txFrames / frames.Count;
+        Assert.True(transmitted > expectedTx * 8 / 10, $"only {transmitted} of {processed} packets were transmitted ({expectedTx} expected): the loop did not exercise the modes");
+        Assert.True(processor.Counters.GetDrops(DropReason.Ipv6FragmentWithoutL4Header) > 0, "the IPv6 fixtures did not run");
     }
 }
