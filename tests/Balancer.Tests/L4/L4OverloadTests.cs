@@ -79,7 +79,11 @@ public sealed class L4OverloadTests(ITestOutputHelper output)
                 + $"NoFlow +{Delta("lb_l4_drops_total{reason=\"NoFlow\"}")}, TableFull +{Delta("lb_l4_drops_total{reason=\"TableFull\"}")}, tx drops +{Delta("lb_l4_send_failures_total{interface=\"eth0\"}")}");
             output.WriteLine($"download bytes during the flood: {string.Join(", ", sizesAtEnd.Zip(sizesAtStart, (e, s) => e - s))} (at its start: {string.Join(", ", sizesAtStart)})");
 
-            Assert.True(sent >= Syns / 2, $"generator sent only {sent}");
+            // The point is a flood the engine cannot keep up with: on a loaded machine the generator is slower, so the
+            // precondition is that the engine shed work (kernel queue drops, shed SYNs or evictions), not a fixed rate.
+            var shed = Delta("lb_pcap_dropped_total{interface=\"eth0\"}") + Delta("lb_l4_drops_total{reason=\"SynShed\"}") + Delta("lb_conntrack_evictions_total");
+            Assert.True(sent >= Syns / 4, $"generator sent only {sent}");
+            Assert.True(shed > 0, $"the flood ({sent} SYNs) never overloaded the engine: nothing shed, dropped or evicted");
             Assert.All(results, r => Assert.True(r.Ok, r.StdErr));
             var expected = Convert.ToHexStringLower(SHA256.HashData(DemoBytes(Bytes)));
             Assert.All(files, f => Assert.Equal(expected, Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(f)))));
