@@ -14,13 +14,13 @@ public sealed class KernelVipRoutes : IVipRoutes
 {
     private readonly string _device;
     private readonly string _table;
-    private int _tunFd;
+    private readonly TunDevice _tun;
 
-    private KernelVipRoutes(string device, int table, int tunFd)
+    private KernelVipRoutes(TunDevice tun, int table)
     {
-        _device = device;
+        _device = tun.Name;
         _table = table.ToString(CultureInfo.InvariantCulture);
-        _tunFd = tunFd;
+        _tun = tun;
     }
 
     /// <summary>Creates the device, brings it up and removes routes a previous run left in the table.</summary>
@@ -28,18 +28,26 @@ public sealed class KernelVipRoutes : IVipRoutes
     public static KernelVipRoutes Open(L4AnnounceConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
-        var fd = TunDevice.Open(config.Device);
+        TunDevice tun;
         try
         {
-            TunDevice.BringUp(config.Device);
-            var routes = new KernelVipRoutes(config.Device, config.Table, fd);
+            tun = TunDevice.Open(config.Device);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new InvalidOperationException("L4:Announce:Device: " + e.Message, e);
+        }
+
+        try
+        {
+            var routes = new KernelVipRoutes(tun, config.Table);
             // Only the balancer's own protocol number: other routes in that table are not ours to remove.
             ProcessRunner.Run("ip", ["route", "flush", "table", routes._table, "proto", L4AnnounceConfig.RouteProtocol.ToString(CultureInfo.InvariantCulture)]);
             return routes;
         }
         catch
         {
-            Libc.Close(fd);
+            tun.Dispose();
             throw;
         }
     }
@@ -66,12 +74,5 @@ public sealed class KernelVipRoutes : IVipRoutes
         [$"{vip}/32", "dev", _device, "table", _table, "proto", L4AnnounceConfig.RouteProtocol.ToString(CultureInfo.InvariantCulture)];
 
     /// <summary>Closes the device: the kernel removes it and every route through it.</summary>
-    public void Dispose()
-    {
-        if (_tunFd >= 0)
-        {
-            Libc.Close(_tunFd);
-            _tunFd = -1;
-        }
-    }
+    public void Dispose() => _tun.Dispose();
 }

@@ -1,6 +1,8 @@
+using System.Buffers.Binary;
 using System.Net;
 using LoadBalancer.Balancer.Configuration;
 using LoadBalancer.Health;
+using LoadBalancer.Modes.Packets;
 using Microsoft.Extensions.Logging;
 
 namespace LoadBalancer.Balancer.Announce;
@@ -26,17 +28,17 @@ public sealed partial class VipAnnouncer : IDisposable
     private readonly object _lock = new();
     private readonly Func<L4AnnounceConfig, IVipRoutes> _open;
     private readonly ILogger _logger;
-    private readonly HashSet<string> _announced = new(StringComparer.Ordinal);
+    private readonly HashSet<uint> _announced = [];
     private IVipRoutes? _routes;
     private L4AnnounceConfig? _routesConfig;
-    private L4Config _config;
+    private L4Settings _config;
     private HealthSnapshot _snapshot;
     private bool _draining;
     private IReadOnlyList<VipStatus> _status = [];
 
     /// <summary>Creates the announcer and applies the first state; opens the routes at once when anything is to be announced, so a missing capability stops the start.</summary>
     /// <exception cref="InvalidOperationException">The announce table or device cannot be set up.</exception>
-    public VipAnnouncer(L4Config config, HealthSnapshot snapshot, Func<L4AnnounceConfig, IVipRoutes> open, ILogger logger)
+    public VipAnnouncer(L4Settings config, HealthSnapshot snapshot, Func<L4AnnounceConfig, IVipRoutes> open, ILogger logger)
     {
         _config = config;
         _snapshot = snapshot;
@@ -60,7 +62,7 @@ public sealed partial class VipAnnouncer : IDisposable
     public IReadOnlyList<VipStatus> Status => Volatile.Read(ref _status);
 
     /// <summary>Applies a reloaded config.</summary>
-    public void Update(L4Config config) => Change(() => _config = config);
+    public void Update(L4Settings config) => Change(() => _config = config);
 
     /// <summary>Applies a new backend snapshot.</summary>
     public void Update(HealthSnapshot snapshot) => Change(() => _snapshot = snapshot);
@@ -69,23 +71,30 @@ public sealed partial class VipAnnouncer : IDisposable
     public void SetDraining(bool draining) => Change(() => Volatile.Write(ref _draining, draining));
 
     /// <summary>What should be announced for a config, a snapshot and a drain flag (no side effects).</summary>
-    public static IReadOnlyList<VipStatus> Plan(L4Config config, HealthSnapshot snapshot, bool draining)
+    public static IReadOnlyList<VipStatus> Plan(L4Settings config, HealthSnapshot snapshot, bool draining) =>
+        PlanByVip(config, snapshot, draining).Select(p => p.Status).ToList();
+
+    /// <summary>The plan with each VIP as parsed (host order), ordered by the VIP's text as the status lists it.</summary>
+    private static List<(uint Vip, VipStatus Status)> PlanByVip(L4Settings config, HealthSnapshot snapshot, bool draining)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(snapshot);
-        var result = new List<VipStatus>();
-        foreach (var group in config.Services.GroupBy(s => s.Value.Vip, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
+        var result = new List<(uint, VipStatus)>();
+        foreach (var group in config.Services.Values.GroupBy(s => s.Vip).Select(g => (Text: Ipv4Address.Format(g.Key), Services: g)).OrderBy(g => g.Text, StringComparer.Ordinal))
         {
-            var announced = group.Where(s => s.Value.Announce ?? config.Announce.Enabled).ToList();
-            var usable = announced.Any(s => snapshot.GetPool(s.Key).Any(b => b.AcceptsNewFlows));
+            var announced = group.Services.Where(s => s.Announce).ToList();
+            var usable = announced.Any(s => snapshot.GetPool(s.Name).Any(b => b.AcceptsNewFlows));
             var reason = announced.Count == 0 ? OffReason : draining ? DrainingReason : usable ? AnnouncedReason : NoBackendReason;
-            result.Add(new VipStatus(group.Key, reason == AnnouncedReason, reason, group.Select(s => s.Key).Order(StringComparer.Ordinal).ToList()));
+            var services = group.Services.Select(s => s.Name).Order(StringComparer.Ordinal).ToList();
+            result.Add((group.Services.Key, new VipStatus(group.Text, reason == AnnouncedReason, reason, services)));
         }
 
         return result;
     }
 
-    private static bool AnyAnnounced(L4Config config) => config.Services.Values.Any(s => s.Announce ?? config.Announce.Enabled);
+    private static bool AnyAnnounced(L4Settings config) => config.Services.Values.Any(s => s.Announce);
+
+    private static IPAddress Address(uint vip) => new(BinaryPrimitives.ReverseEndianness(vip));
 
     private void Change(Action change)
     {
@@ -110,23 +119,23 @@ public sealed partial class VipAnnouncer : IDisposable
 
     private void Reconcile()
     {
-        var plan = Plan(_config, _snapshot, _draining);
-        var wanted = plan.Where(v => v.Announced).Select(v => v.Vip).ToHashSet(StringComparer.Ordinal);
+        var plan = PlanByVip(_config, _snapshot, _draining);
+        var wanted = plan.Where(p => p.Status.Announced).Select(p => p.Vip).ToHashSet();
         foreach (var vip in _announced.Where(v => !wanted.Contains(v)).ToList())
         {
-            _routes?.Remove(IPAddress.Parse(vip));
+            _routes?.Remove(Address(vip));
             _announced.Remove(vip);
-            LogWithdrawn(_logger, vip, plan.FirstOrDefault(p => p.Vip == vip)?.Reason ?? "service removed");
+            LogWithdrawn(_logger, Ipv4Address.Format(vip), plan.FirstOrDefault(p => p.Vip == vip).Status?.Reason ?? "service removed");
         }
 
-        var errors = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var vip in wanted.Where(v => !_announced.Contains(v)).Order(StringComparer.Ordinal))
+        var errors = new Dictionary<uint, string>();
+        foreach (var (vip, status) in plan.Where(p => p.Status.Announced && !_announced.Contains(p.Vip)))
         {
             try
             {
-                (_routes ?? OpenRoutes(_config.Announce)).Add(IPAddress.Parse(vip));
+                (_routes ?? OpenRoutes(_config.Announce)).Add(Address(vip));
                 _announced.Add(vip);
-                LogAnnounced(_logger, vip);
+                LogAnnounced(_logger, status.Vip);
             }
             catch (InvalidOperationException e)
             {
@@ -135,7 +144,7 @@ public sealed partial class VipAnnouncer : IDisposable
             }
         }
 
-        Volatile.Write(ref _status, plan.Select(v => errors.TryGetValue(v.Vip, out var error) ? v with { Announced = false, Reason = error } : v).ToList());
+        Volatile.Write(ref _status, plan.Select(p => errors.TryGetValue(p.Vip, out var error) ? p.Status with { Announced = false, Reason = error } : p.Status).ToList());
     }
 
     private IVipRoutes OpenRoutes(L4AnnounceConfig config)
@@ -149,7 +158,7 @@ public sealed partial class VipAnnouncer : IDisposable
     {
         foreach (var vip in _announced)
         {
-            _routes?.Remove(IPAddress.Parse(vip));
+            _routes?.Remove(Address(vip));
         }
 
         _announced.Clear();

@@ -23,6 +23,7 @@ public static class L4ConfigValidator
             ConnectionTable = l4.ConnectionTable.ToOptions(),
             Workers = l4.EffectiveWorkers,
             Io = l4.Io ?? new L4IoConfig(),
+            Announce = l4.Announce,
         };
         if (l4.Services.Count == 0)
         {
@@ -33,7 +34,7 @@ public static class L4ConfigValidator
         var services = new Dictionary<string, L4ServiceSettings>(StringComparer.Ordinal);
         foreach (var (name, s) in l4.Services)
         {
-            services[name] = ValidateService(name, s, endpoints, errors);
+            services[name] = ValidateService(name, s, endpoints, errors) with { Announce = s.Announce ?? l4.Announce.Enabled };
         }
         // A backend address that is also a VIP would loop packets through the engine.
         var vips = services.Values.Select(s => s.Vip).Where(v => v != 0).ToHashSet();

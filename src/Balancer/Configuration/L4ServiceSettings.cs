@@ -45,6 +45,9 @@ public sealed record L4ServiceSettings
     /// <summary>L4 checksum handling after a rewrite.</summary>
     public ChecksumMode Checksum { get; init; } = ChecksumMode.Full;
 
+    /// <summary>Whether the VIP is announced for this service: its own <c>Announce</c>, else <c>L4:Announce:Enabled</c>.</summary>
+    public bool Announce { get; init; }
+
     /// <summary>Backends keyed by id, in config order.</summary>
     public IReadOnlyDictionary<string, L4BackendSettings> Backends { get; init; } = new Dictionary<string, L4BackendSettings>();
 }

@@ -29,6 +29,9 @@ public sealed record L4Settings
     /// <summary>Transmit path and batching.</summary>
     public L4IoConfig Io { get; init; } = new();
 
+    /// <summary>VIP announcement: the table and device (each service's own choice is <see cref="L4ServiceSettings.Announce"/>).</summary>
+    public L4AnnounceConfig Announce { get; init; } = new();
+
     /// <summary>Services keyed by name, in config order.</summary>
     public IReadOnlyDictionary<string, L4ServiceSettings> Services { get; init; } = new Dictionary<string, L4ServiceSettings>();
 

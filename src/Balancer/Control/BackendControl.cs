@@ -22,7 +22,7 @@ public sealed partial class BackendControl : IAsyncDisposable
     {
         Loggers = loggers;
         _logger = loggers.CreateLogger("LoadBalancer.Health");
-        Probes = HealthProbeRegistry.CreateDefault();
+        Probes = HealthProbeRegistry.CreateDefault(ProxyProtocolProbePreamble.Instance);
         Store = new BackendStateStore(time, loggers.CreateLogger<BackendStateStore>());
         Monitor = new HealthMonitor(Probes, time, loggers.CreateLogger<HealthMonitor>());
         Monitor.Transition += Store.ApplyTransition;

@@ -121,7 +121,7 @@ public sealed partial class BalancerHost : IBalancerRuntime, IAsyncDisposable
             _dataPath?.AttachEngine(_l4.SendProbeFrame);
             L4Metrics.Register(Metrics, _l4);
             // After the engine is up: a VIP is announced only once this balancer can forward its packets.
-            _announcer = new VipAnnouncer(config.L4, Control.Store.Current, KernelVipRoutes.Open, loggers.CreateLogger("LoadBalancer.Announce"));
+            _announcer = new VipAnnouncer(config.L4Settings, Control.Store.Current, KernelVipRoutes.Open, loggers.CreateLogger("LoadBalancer.Announce"));
             AnnounceMetrics.Register(Metrics, _announcer);
         }
         Traffic = new TrafficHistory(_front?.Services.GetRequiredService<TrafficRecorder>(), () => _l4);
@@ -219,7 +219,7 @@ public sealed partial class BalancerHost : IBalancerRuntime, IAsyncDisposable
         if (_l4 is not null)
         {
             _l4.Apply(next.L4Settings);
-            _announcer?.Update(next.L4);
+            _announcer?.Update(next.L4Settings);
         }
         else if (next.L4Settings.Services.Count > 0)
         {

@@ -16,7 +16,7 @@ public sealed class Decapsulator : IDisposable
 
     private readonly DecapOptions _options;
     private Socket? _socket;
-    private int _tunFd = -1;
+    private TunDevice? _tun;
     private Thread? _thread;
     private volatile bool _stopping;
     private long _received;
@@ -52,8 +52,7 @@ public sealed class Decapsulator : IDisposable
 
         try
         {
-            _tunFd = OpenTun(_options.TunName);
-            BringUp(_options.TunName);
+            _tun = TunDevice.Open(_options.TunName);
             DisableReversePathFilter(_options.TunName);
 
             // .NET refuses SocketType.Raw with protocol 4; libc does not, and Socket can wrap the descriptor.
@@ -154,7 +153,7 @@ public sealed class Decapsulator : IDisposable
             nint written;
             fixed (byte* p = inner)
             {
-                written = Libc.Write(_tunFd, p, inner.Length);
+                written = Libc.Write(_tun!.Fd, p, inner.Length);
             }
 
             if (written == inner.Length)
@@ -165,56 +164,6 @@ public sealed class Decapsulator : IDisposable
             {
                 Interlocked.Increment(ref _writeErrors);
             }
-        }
-    }
-
-    /// <summary>Opens (creates) a TUN device without packet information headers; it disappears when the descriptor is closed.</summary>
-    internal static int OpenTun(string name)
-    {
-        int fd = Libc.Open("/dev/net/tun", Libc.ORdWr | Libc.OCloExec);
-        if (fd < 0)
-        {
-            throw new InvalidOperationException($"open /dev/net/tun failed: {Libc.LastErrorText()}");
-        }
-
-        var request = IfReq.ForName(name);
-        request.Flags = Libc.IffTun | Libc.IffNoPi;
-        if (Libc.Ioctl(fd, Libc.TunSetIff, ref request) < 0)
-        {
-            string error = Libc.LastErrorText();
-            Libc.Close(fd);
-            throw new InvalidOperationException($"TUNSETIFF {name} failed: {error}");
-        }
-
-        return fd;
-    }
-
-    /// <summary>Sets a device up (SIOCSIFFLAGS).</summary>
-    internal static void BringUp(string name)
-    {
-        int fd = Libc.Socket(Libc.AfInet, Libc.SockDgram, 0);
-        if (fd < 0)
-        {
-            throw new InvalidOperationException($"socket for SIOCSIFFLAGS failed: {Libc.LastErrorText()}");
-        }
-
-        try
-        {
-            var request = IfReq.ForName(name);
-            if (Libc.Ioctl(fd, Libc.SiocGIfFlags, ref request) < 0)
-            {
-                throw new InvalidOperationException($"SIOCGIFFLAGS {name} failed: {Libc.LastErrorText()}");
-            }
-
-            request.Flags |= Libc.IffUp;
-            if (Libc.Ioctl(fd, Libc.SiocSIfFlags, ref request) < 0)
-            {
-                throw new InvalidOperationException($"SIOCSIFFLAGS {name} up failed: {Libc.LastErrorText()}");
-            }
-        }
-        finally
-        {
-            Libc.Close(fd);
         }
     }
 
@@ -229,10 +178,7 @@ public sealed class Decapsulator : IDisposable
     {
         _socket?.Dispose();
         _socket = null;
-        if (_tunFd >= 0)
-        {
-            Libc.Close(_tunFd);
-            _tunFd = -1;
-        }
+        _tun?.Dispose();
+        _tun = null;
     }
 }

@@ -15,12 +15,13 @@ public sealed class HealthProbeRegistry : IHealthProbeFactory, IDisposable
     public static IReadOnlyList<string> KnownNames { get; } = ["tcp", "http", "https", DataPathProbeName];
 
     /// <summary>Creates a registry holding the built-in "tcp", "http" and "https" probes.</summary>
-    public static HealthProbeRegistry CreateDefault()
+    /// <param name="preamble">Builds the PROXY header the probes send to backends that expect one (the host supplies it).</param>
+    public static HealthProbeRegistry CreateDefault(IProbePreamble? preamble = null)
     {
         var registry = new HealthProbeRegistry();
-        registry.Register(new TcpHealthProbe());
-        registry.Register(new HttpHealthProbe(Uri.UriSchemeHttp));
-        registry.Register(new HttpHealthProbe(Uri.UriSchemeHttps));
+        registry.Register(new TcpHealthProbe(preamble));
+        registry.Register(new HttpHealthProbe(Uri.UriSchemeHttp, preamble));
+        registry.Register(new HttpHealthProbe(Uri.UriSchemeHttps, preamble));
         return registry;
     }
 

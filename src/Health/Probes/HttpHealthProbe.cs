@@ -14,6 +14,7 @@ internal sealed class HttpHealthProbe : IHealthProbe, IDisposable
     private const int MaxBodyBytes = 64 * 1024;
 
     private readonly string _scheme;
+    private readonly IProbePreamble? _preamble;
     private readonly HttpMessageInvoker _verifying;
 
     // Separate handler (and so separate connection pool) for backends that skip certificate checks,
@@ -23,10 +24,11 @@ internal sealed class HttpHealthProbe : IHealthProbe, IDisposable
     // Backends that expect a PROXY header get handlers of their own (by version and certificate checking), created on first use.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(int Version, bool Insecure), HttpMessageInvoker> _proxied = new();
 
-    /// <summary>Creates the probe for "http" or "https".</summary>
-    public HttpHealthProbe(string scheme)
+    /// <summary>Creates the probe for "http" or "https"; <paramref name="preamble"/> builds the PROXY header for backends that expect one.</summary>
+    public HttpHealthProbe(string scheme, IProbePreamble? preamble = null)
     {
         _scheme = scheme;
+        _preamble = preamble;
         _verifying = new HttpMessageInvoker(CreateHandler(insecure: false), disposeHandler: true);
         _insecure = scheme == Uri.UriSchemeHttps ? new HttpMessageInvoker(CreateHandler(insecure: true), disposeHandler: true) : _verifying;
     }
@@ -61,12 +63,12 @@ internal sealed class HttpHealthProbe : IHealthProbe, IDisposable
             }
 
             var invoker = http.ProxyProtocol == 0 ? (http.InsecureSkipVerify ? _insecure : _verifying)
-                : _proxied.GetOrAdd((http.ProxyProtocol, http.InsecureSkipVerify), static k =>
+                : _proxied.GetOrAdd((http.ProxyProtocol, http.InsecureSkipVerify), static (k, preamble) =>
                 {
                     var handler = CreateHandler(k.Insecure);
-                    handler.ConnectCallback = ProxyProtocolProbeConnection.ConnectCallback(k.Version);
+                    handler.ConnectCallback = ProxyProtocolProbeConnection.ConnectCallback(preamble, k.Version);
                     return new HttpMessageInvoker(handler, disposeHandler: true);
-                });
+                }, _preamble);
             using var response = await invoker.SendAsync(request, ct).ConfigureAwait(false);
             var status = (int)response.StatusCode;
             var statusText = "status " + status.ToString(CultureInfo.InvariantCulture);

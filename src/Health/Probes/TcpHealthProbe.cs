@@ -4,7 +4,8 @@ using System.Net.Sockets;
 namespace LoadBalancer.Health.Probes;
 
 /// <summary>Passes when a TCP connect to the backend completes (keepalived TCP_CHECK); the connection is closed at once.</summary>
-internal sealed class TcpHealthProbe : IHealthProbe
+/// <param name="preamble">Builds the PROXY header for backends that expect one; without it such probes fail with an error.</param>
+internal sealed class TcpHealthProbe(IProbePreamble? preamble = null) : IHealthProbe
 {
     /// <inheritdoc />
     public string Name => "tcp";
@@ -20,7 +21,7 @@ internal sealed class TcpHealthProbe : IHealthProbe
             await socket.ConnectAsync(target.EndPoint, ct).ConfigureAwait(false);
             if (target.Http.ProxyProtocol != 0)
             {
-                await ProxyProtocolProbeConnection.SendHeaderAsync(socket, target.Http.ProxyProtocol, ct).ConfigureAwait(false);
+                await ProxyProtocolProbeConnection.SendHeaderAsync(socket, preamble, target.Http.ProxyProtocol, ct).ConfigureAwait(false);
             }
 
             // Linger 0 sends RST on close so thousands of probes leave no TIME_WAIT sockets behind on the balancer.

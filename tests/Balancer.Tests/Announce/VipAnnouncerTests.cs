@@ -37,12 +37,12 @@ public sealed class VipAnnouncerTests
         Backends = new Dictionary<string, L4BackendConfig> { ["b1"] = new() { Address = "10.0.0.11" } },
     };
 
-    private static L4Config Config(bool enabled, params (string Name, L4ServiceConfig Service)[] services) => new()
+    private static L4Settings Config(bool enabled, params (string Name, L4ServiceConfig Service)[] services) => L4Settings.Parse(new L4Config
     {
         Interface = "eth0",
         Announce = new L4AnnounceConfig { Enabled = enabled },
         Services = services.ToDictionary(s => s.Name, s => s.Service),
-    };
+    });
 
     private static BackendView Backend(string id, bool acceptsNew) =>
         new(id, "10.0.0.11:80", acceptsNew ? HealthState.Healthy : HealthState.Unhealthy, AdminState.Ready, 1, null, acceptsNew ? 1 : 0, acceptsNew, null);

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using LoadBalancer.Balancer.L7;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Yarp.ReverseProxy.Forwarder;
@@ -29,6 +30,7 @@ public sealed class TrafficRecorder
     public async Task RecordAsync(HttpContext context, Func<Task> next)
     {
         var started = Stopwatch.GetTimestamp();
+        // The access log (when on) or an earlier attempt already wrapped the bodies: read those counts, wrap nothing again.
         var request = context.Request.Body as CountingStream;
         if (request is null && context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true)
         {

@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using LoadBalancer.Balancer.L4.Interop;
-using LoadBalancer.Balancer.Tools;
 using Microsoft.Extensions.Logging;
 
 namespace LoadBalancer.Balancer.L4.Engine;
@@ -28,6 +27,7 @@ public sealed partial class TunnelProbeTap : IDisposable
     private const int EthernetLength = 14;
     private static readonly long RegistrationTicks = TimeSpan.FromSeconds(30).Ticks;
     private readonly ConcurrentDictionary<ushort, (uint Backend, long Until)> _ports = new();
+    private readonly TunDevice _device;
     private readonly int _fd;
     private readonly Thread _thread;
     private volatile bool _stopping;
@@ -36,9 +36,10 @@ public sealed partial class TunnelProbeTap : IDisposable
     private long _unmatched;
     private long _unsent;
 
-    private TunnelProbeTap(int fd)
+    private TunnelProbeTap(TunDevice device)
     {
-        _fd = fd;
+        _device = device;
+        _fd = device.Fd;
         _thread = new Thread(ReadLoop) { IsBackground = true, Name = "datapath tap" };
         _thread.Start();
     }
@@ -52,17 +53,7 @@ public sealed partial class TunnelProbeTap : IDisposable
     {
         try
         {
-            int fd = Decapsulator.OpenTun(DeviceName);
-            try
-            {
-                Decapsulator.BringUp(DeviceName);
-            }
-            catch
-            {
-                Libc.Close(fd);
-                throw;
-            }
-            return new TunnelProbeTap(fd);
+            return new TunnelProbeTap(TunDevice.Open(DeviceName));
         }
         catch (InvalidOperationException e)
         {
@@ -138,7 +129,7 @@ public sealed partial class TunnelProbeTap : IDisposable
     {
         _stopping = true;
         _thread.Join(TimeSpan.FromSeconds(2));
-        Libc.Close(_fd);
+        _device.Dispose();
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Cannot create the tunnel data-path probe device {Device}: {Error}; tunnel data-path checks will fail")]

@@ -1,14 +1,25 @@
 using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
+using LoadBalancer.Balancer.Control;
 using LoadBalancer.Health.Probes;
 using LoadBalancer.Modes.ProxyProtocol;
+using Microsoft.Extensions.Logging.Abstractions;
 
-namespace LoadBalancer.Health.Tests.Probes;
+namespace LoadBalancer.Balancer.Tests.Control;
 
-/// <summary>Probes of backends that expect a PROXY header send one first, with the probe connection's own addresses.</summary>
+/// <summary>
+/// Probes of backends that expect a PROXY header send one first, with the probe connection's own addresses. The probes
+/// come from the balancer's own registry (<see cref="BackendControl.Probes"/>), which supplies the data plane's header writer.
+/// </summary>
 public sealed class ProxyProtocolProbeTests
 {
+    private static IHealthProbe Probe(BackendControl control, string name)
+    {
+        Assert.True(control.Probes.TryGetProbe(name, out var probe), name);
+        return probe;
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
@@ -21,7 +32,8 @@ public sealed class ProxyProtocolProbeTests
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
 
         var accept = listener.AcceptSocketAsync(cts.Token);
-        var result = await new TcpHealthProbe().ProbeAsync(new ProbeTarget("web", "b1", endPoint, settings), cts.Token);
+        await using var control = new BackendControl(TimeProvider.System, NullLoggerFactory.Instance);
+        var result = await Probe(control, "tcp").ProbeAsync(new ProbeTarget("web", "b1", endPoint, settings), cts.Token);
         using var server = await accept;
         var received = new MemoryStream();
         var buffer = new byte[256];
@@ -70,7 +82,8 @@ public sealed class ProxyProtocolProbeTests
             await s.SendAsync("HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"u8.ToArray(), SocketFlags.None, cts.Token);
             return received.ToArray();
         });
-        using var probe = new HttpHealthProbe(Uri.UriSchemeHttp);
+        await using var control = new BackendControl(TimeProvider.System, NullLoggerFactory.Instance);
+        var probe = Probe(control, "http");
 
         var result = await probe.ProbeAsync(new ProbeTarget("web", "b1", endPoint, HttpProbeSettings.Default with { ProxyProtocol = 1 }), cts.Token);
         var bytes = await server;

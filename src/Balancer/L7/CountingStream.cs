@@ -1,9 +1,22 @@
-namespace LoadBalancer.Balancer.L7.AccessLog;
+namespace LoadBalancer.Balancer.L7;
 
-/// <summary>A pass-through stream that counts the bytes read from and written to the stream it wraps; reused across requests.</summary>
+/// <summary>
+/// A pass-through stream that counts the bytes read from and written to the stream it wraps (one request's body; not
+/// thread-safe, like the body itself). The access log's pooled scope reuses its pair across requests; the traffic
+/// recorder reads the count of the wrapper it finds on the body and only wraps a body when the access log is off, so
+/// each body is wrapped once per request.
+/// </summary>
 internal sealed class CountingStream : Stream
 {
     private Stream _inner = Null;
+
+    /// <summary>Creates a stream wrapping nothing yet (see <see cref="Reset"/>).</summary>
+    public CountingStream()
+    {
+    }
+
+    /// <summary>Creates a stream wrapping <paramref name="inner"/>.</summary>
+    public CountingStream(Stream inner) => _inner = inner;
 
     /// <summary>Bytes read plus bytes written since <see cref="Reset"/>.</summary>
     public long Count { get; private set; }
@@ -11,6 +24,7 @@ internal sealed class CountingStream : Stream
     /// <summary>The wrapped stream.</summary>
     public Stream Inner => _inner;
 
+    /// <summary>Wraps <paramref name="inner"/> and starts counting from 0.</summary>
     public CountingStream Reset(Stream inner)
     {
         _inner = inner;
