@@ -33,20 +33,24 @@ public static class ClientAddressOptionWriter
         }
 
         Span<byte> ip = buffer.Slice(view.L3Offset, view.IpTotalLength);
-        if (OverwriteExisting(ip.Slice(ihl + TcpHeader.MinLength, tcpLength - TcpHeader.MinLength), view.SourceAddress, view.SourcePort))
+        Existing existing = OverwriteExisting(ip.Slice(ihl + TcpHeader.MinLength, tcpLength - TcpHeader.MinLength), view.SourceAddress, view.SourcePort);
+        if (existing == Existing.Replaced)
         {
             PacketRewriter.RecomputeTransport(ip, ihl, view.IpTotalLength, Ipv4Header.ProtocolTcp);
             return ClientAddressOptionOutcome.Replaced;
         }
 
-        if (tcpLength + Grow > ClientAddressOption.MaxTcpHeaderLength)
+        ClientAddressOptionOutcome cannot = tcpLength + Grow > ClientAddressOption.MaxTcpHeaderLength ? ClientAddressOptionOutcome.NoOptionSpace
+            : view.L2Offset < Grow ? ClientAddressOptionOutcome.NoHeadroom
+            : ClientAddressOptionOutcome.Added;
+        if (cannot != ClientAddressOptionOutcome.Added)
         {
-            return ClientAddressOptionOutcome.NoOptionSpace;
-        }
+            if (existing == Existing.Blanked)
+            {
+                PacketRewriter.RecomputeTransport(ip, ihl, view.IpTotalLength, Ipv4Header.ProtocolTcp);
+            }
 
-        if (view.L2Offset < Grow)
-        {
-            return ClientAddressOptionOutcome.NoHeadroom;
+            return cannot;
         }
 
         int fixedEnd = view.L4Offset + TcpHeader.MinLength;
@@ -77,11 +81,18 @@ public static class ClientAddressOptionWriter
         BinaryPrimitives.WriteUInt32BigEndian(option[ClientAddressOption.AddressOffset..], address);
     }
 
-    // A client may send the option itself to claim another address: every copy is overwritten with the real one, which
-    // also needs no room. An option of ours with a wrong length is left for the reader to reject.
-    private static bool OverwriteExisting(Span<byte> options, uint address, ushort port)
+    private enum Existing
     {
-        bool found = false;
+        None,
+        Blanked,
+        Replaced,
+    }
+
+    // A client may send the option itself to claim another address: every copy is overwritten with the real one, which
+    // also needs no room; one of ours with a wrong length becomes NOPs, so the reader never stops at it.
+    private static Existing OverwriteExisting(Span<byte> options, uint address, ushort port)
+    {
+        Existing found = Existing.None;
         int i = 0;
         while (i < options.Length)
         {
@@ -108,11 +119,19 @@ public static class ClientAddressOptionWriter
                 break;
             }
 
-            if (kind == ClientAddressOption.Kind && optionLength == ClientAddressOption.OptionLength
+            if (kind == ClientAddressOption.Kind && optionLength >= 4
                 && BinaryPrimitives.ReadUInt16BigEndian(options[(i + ClientAddressOption.ExperimentIdOffset)..]) == ClientAddressOption.ExperimentId)
             {
-                WriteOption(options.Slice(i, optionLength), address, port);
-                found = true;
+                if (optionLength == ClientAddressOption.OptionLength)
+                {
+                    WriteOption(options.Slice(i, optionLength), address, port);
+                    found = Existing.Replaced;
+                }
+                else
+                {
+                    options.Slice(i, optionLength).Fill(TcpHeader.OptionNop);
+                    found = found == Existing.None ? Existing.Blanked : found;
+                }
             }
 
             i += optionLength;
