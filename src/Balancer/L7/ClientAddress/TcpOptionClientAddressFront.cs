@@ -20,6 +20,8 @@ internal static class TcpOptionClientAddressFront
     /// <summary>Adds the reader first on the listener (before PROXY, TLS and HTTP) when the listener takes the address from the TCP option.</summary>
     public static void Use(ListenOptions options, ListenerConfig listener, ClientAddressOptionMetrics metrics)
     {
+        // Every listener's series exist (as 0 where the option is not read), like the PROXY protocol counters.
+        var results = metrics.ForListener(listener.Url);
         if (!ClientAddressSettings.TryParse(listener.ClientAddressFrom, out var source) || source != ClientAddressSource.TcpOption)
         {
             return;
@@ -29,6 +31,6 @@ internal static class TcpOptionClientAddressFront
             ProxyProtocolSettings.TryParseNetwork(t, out var network);
             return network;
         }).ToArray();
-        options.Use(new TcpOptionClientAddressMiddleware(trusted, metrics.ForListener(listener.Url)).Wrap);
+        options.Use(new TcpOptionClientAddressMiddleware(trusted, results).Wrap);
     }
 }
