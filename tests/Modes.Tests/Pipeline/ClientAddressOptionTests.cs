@@ -18,6 +18,7 @@ public class ClientAddressOptionTests
     [InlineData("fullnat-option-syn-payload", ClientAddressOptionOutcome.SynPayload)]
     [InlineData("fullnat-option-syn-forged", ClientAddressOptionOutcome.Replaced)]
     [InlineData("fullnat-option-syn-no-headroom", ClientAddressOptionOutcome.NoHeadroom)]
+    [InlineData("fullnat-option-syn-bad-own-option", ClientAddressOptionOutcome.Added)]
     public void Process_OptionSyn_CountsOneOutcomeAndNoDrop(string name, ClientAddressOptionOutcome expected)
     {
         (ForwardResult result, L4Processor processor, _) = Run(name);
@@ -34,6 +35,7 @@ public class ClientAddressOptionTests
     [InlineData("fullnat-option-syn-incremental")]
     [InlineData("fullnat-option-syn-fills-60")]
     [InlineData("fullnat-option-syn-forged")]
+    [InlineData("fullnat-option-syn-bad-own-option")]
     public void Process_OptionSyn_ChecksumsValidAndReaderFindsTheClient(string name)
     {
         (ForwardResult result, _, byte[] buffer) = Run(name);

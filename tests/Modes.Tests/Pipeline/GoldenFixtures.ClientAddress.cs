@@ -36,6 +36,9 @@ internal static partial class GoldenFixtures
         byte[] forged = [1, 1, 254, 10, 0x4C, 0x42, 0x00, 0x50, 1, 2, 3, 4, .. s_mss1460];
         list.Add(Tx("fullnat-option-syn-forged", "Full NAT with ClientAddressOption: an option the client sent itself is overwritten with its real address, the header does not grow",
             FromClient(FullNatOptionPort, Syn, options: forged), Out(Syn, options: [.. ClientAddressOptionBytes, .. s_mss1460]), BackendInterface));
+        byte[] badOwn = [254, 8, 0x4C, 0x42, 0x00, 0x50, 1, 2, .. s_mss1460];
+        list.Add(Tx("fullnat-option-syn-bad-own-option", "Full NAT with ClientAddressOption: an option with our ExID but a wrong length becomes NOPs (the reader would stop at it), then the option is added",
+            FromClient(FullNatOptionPort, Syn, options: badOwn), Out(Syn, options: [.. ClientAddressOptionBytes, .. Nops(8), .. s_mss1460]), BackendInterface));
         list.Add(new GoldenFixture("fullnat-option-syn-no-headroom", "Full NAT with ClientAddressOption: a frame at the start of its buffer is forwarded without the option (counted)",
             [], syn, Verdict.Tx, DropReason.None, Out(Syn, options: s_mss1460), BackendInterface, Headroom: 0));
         list.Add(Tx("fullnat-option-ack", "Full NAT with ClientAddressOption: only the SYN carries the option",
