@@ -24,11 +24,13 @@ public static class ClientAddressOptionParser
         {
             return ClientAddressParseStatus.Malformed;
         }
+
         int headerLength = (tcp[TcpHeader.DataOffsetOffset] >> 4) * 4;
         if (headerLength < TcpHeader.MinLength || headerLength > tcp.Length)
         {
             return ClientAddressParseStatus.Malformed;
         }
+
         return FindOption(tcp[TcpHeader.MinLength..headerLength], out address, out port);
     }
 
@@ -45,20 +47,24 @@ public static class ClientAddressOptionParser
             {
                 return ClientAddressParseStatus.Absent;
             }
+
             if (kind == TcpHeader.OptionNop)
             {
                 i++;
                 continue;
             }
+
             if (i + 1 >= options.Length)
             {
                 return ClientAddressParseStatus.Malformed;
             }
+
             int length = options[i + 1];
             if (length < 2 || i + length > options.Length)
             {
                 return ClientAddressParseStatus.Malformed;
             }
+
             if (kind == ClientAddressOption.Kind && length >= 4
                 && BinaryPrimitives.ReadUInt16BigEndian(options[(i + ClientAddressOption.ExperimentIdOffset)..]) == ClientAddressOption.ExperimentId)
             {
@@ -66,13 +72,16 @@ public static class ClientAddressOptionParser
                 {
                     return ClientAddressParseStatus.Malformed;
                 }
+
                 var option = options.Slice(i, length);
                 port = BinaryPrimitives.ReadUInt16BigEndian(option[ClientAddressOption.PortOffset..]);
                 address = BinaryPrimitives.ReadUInt32BigEndian(option[ClientAddressOption.AddressOffset..]);
                 return ClientAddressParseStatus.Found;
             }
+
             i += length;
         }
+
         return ClientAddressParseStatus.Absent;
     }
 
@@ -83,6 +92,7 @@ public static class ClientAddressOptionParser
         {
             return false;
         }
+
         int version = syn[0] >> 4;
         int ipLength;
         byte protocol;
@@ -93,6 +103,7 @@ public static class ClientAddressOptionParser
             {
                 return false;
             }
+
             protocol = syn[Ipv4Header.ProtocolOffset];
         }
         else if (version == 6)
@@ -103,16 +114,19 @@ public static class ClientAddressOptionParser
             {
                 return false;
             }
+
             protocol = syn[Ipv6NextHeaderOffset];
         }
         else
         {
             return false;
         }
+
         if (protocol != Ipv4Header.ProtocolTcp || syn.Length < ipLength + TcpHeader.MinLength)
         {
             return false;
         }
+
         tcp = syn[ipLength..];
         return true;
     }
