@@ -10,8 +10,9 @@ namespace LoadBalancer.Fuzz;
 internal static class Program
 {
     private const string Usage = """
-        usage: LoadBalancer.Fuzz packet | config | proxy         run one target under afl-fuzz (input on stdin)
-               LoadBalancer.Fuzz seed OUT_DIR CONFIGS_DIR        write the seed corpus (OUT_DIR/packet, config, proxy)
+        usage: LoadBalancer.Fuzz packet | config | proxy | client-address
+                                                                 run one target under afl-fuzz (input on stdin)
+               LoadBalancer.Fuzz seed OUT_DIR CONFIGS_DIR        write the seed corpus (OUT_DIR/packet, config, proxy, client-address)
                LoadBalancer.Fuzz replay TARGET PATH...           run files (or every file of directories); exit 1 on a crash
                LoadBalancer.Fuzz loop TARGET CORPUS SECONDS CRASH_DIR [RNG_SEED]
                                                                  in-process mutation loop (no AFL); exit 1 on a crash
@@ -27,7 +28,7 @@ internal static class Program
 
         switch (args[0])
         {
-            case "packet" or "config" or "proxy" when args.Length == 1:
+            case "packet" or "config" or "proxy" or "client-address" when args.Length == 1:
                 Action<byte[]> target = Target(args[0]);
                 Fuzzer.Run(stream =>
                 {
@@ -56,7 +57,8 @@ internal static class Program
         "packet" => data => PacketHarness.Run(data),
         "config" => data => ConfigHarness.Run(data),
         "proxy" => data => ProxyHeaderHarness.Run(data),
-        _ => throw new ArgumentException($"unknown target '{name}' (packet, config, proxy)"),
+        "client-address" => data => ClientAddressOptionHarness.Run(data),
+        _ => throw new ArgumentException($"unknown target '{name}' (packet, config, proxy, client-address)"),
     };
 
     private static int Replay(string targetName, string[] paths)
@@ -73,6 +75,16 @@ internal static class Program
                     string key = r.Verdict == Verdict.Drop ? $"Drop/{r.Reason}" : r.Verdict.ToString();
                     outcomes[key] = outcomes.GetValueOrDefault(key) + 1;
                 }
+            };
+        }
+
+        if (targetName == "client-address")
+        {
+            // Tally parser/writer outcomes: shows which results the corpus reaches.
+            target = data =>
+            {
+                string key = ClientAddressOptionHarness.Run(data);
+                outcomes[key] = outcomes.GetValueOrDefault(key) + 1;
             };
         }
 

@@ -94,6 +94,29 @@ internal static class SeedWriter
         }
     }
 
+    /// <summary>Writes the `client-address` seeds: the IP part of the golden client SYNs (with the option, without, full, with data, forged) and of the frames the balancer sent for them.</summary>
+    private static void WriteClientAddressSeeds(string dir)
+    {
+        Directory.CreateDirectory(dir);
+        foreach (string old in Directory.GetFiles(dir, "seed-*"))
+        {
+            File.Delete(old);
+        }
+        foreach (GoldenFixture f in GoldenFixtures.All.Values.Where(f => f.Name.StartsWith("fullnat-option-", StringComparison.Ordinal) || f.Name == "nat-tcp-syn"))
+        {
+            File.WriteAllBytes(Path.Combine(dir, $"seed-{f.Name}-in.bin"), f.Input[14..]);
+            if (f.Expected is not null)
+            {
+                File.WriteAllBytes(Path.Combine(dir, $"seed-{f.Name}-out.bin"), f.Expected[14..]);
+            }
+        }
+        byte[] syn = GoldenFixtures.All["fullnat-option-syn"].Expected![14..];
+        File.WriteAllBytes(Path.Combine(dir, "seed-truncated.bin"), syn[..30]);
+        byte[] badLength = [.. syn];
+        badLength[20 + 20 + 3] = 8;
+        File.WriteAllBytes(Path.Combine(dir, "seed-bad-length.bin"), badLength);
+    }
+
     /// <summary>Writes OUT_DIR/packet and OUT_DIR/config (clearing seed-*.bin / seed-*.json written before; crash-* files stay).</summary>
     public static void Write(string outDirectory, string configsDirectory)
     {
@@ -145,6 +168,7 @@ internal static class SeedWriter
         }
 
         WriteProxySeeds(Path.Combine(outDirectory, "proxy"));
+        WriteClientAddressSeeds(Path.Combine(outDirectory, "client-address"));
         File.WriteAllBytes(Path.Combine(configDir, "seed-broken-utf8.json"), [(byte)'{', 0xC3, 0x28, 0xFF, (byte)'"', 0xED, 0xA0, 0x80, (byte)'"', (byte)'}']);
         Console.WriteLine($"wrote {Directory.GetFiles(packetDir).Length} packet and {Directory.GetFiles(configDir).Length} config corpus files");
     }

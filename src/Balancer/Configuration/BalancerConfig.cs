@@ -83,6 +83,12 @@ public sealed record ListenerConfig
     /// <summary>Networks (CIDR, or single addresses) allowed to send a PROXY header; connections from elsewhere are closed. Required when <see cref="ProxyProtocol"/> is on.</summary>
     public EquatableList<string> ProxyProtocolTrusted { get; init; } = [];
 
+    /// <summary>Where the client's address comes from: connection (default: the peer, or the PROXY header) or tcp-option (the TCP option this project's L4 full NAT writes into each SYN, honoured only from <see cref="ClientAddressTrusted"/>).</summary>
+    public string? ClientAddressFrom { get; init; }
+
+    /// <summary>Peers (CIDR, or single addresses: the full-NAT sources in front) whose client-address TCP option is believed. Required with <c>ClientAddressFrom: tcp-option</c>.</summary>
+    public EquatableList<string> ClientAddressTrusted { get; init; } = [];
+
     /// <summary>Access log on (true) or off (false) for this listener; null follows <c>Balancer:AccessLog:Enabled</c>.</summary>
     public bool? AccessLog { get; init; }
 }

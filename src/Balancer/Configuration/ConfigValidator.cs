@@ -92,6 +92,7 @@ public static class ConfigValidator
                 ValidateCertificate(l.Certificate, $"{path}:Certificate", errors);
             }
             ProxyProtocolSettings.ValidateListener(l, path, errors);
+            ClientAddressSettings.ValidateListener(l, path, errors);
         }
 
         if (!ListenerUrl.TryParse(b.Admin.Url, out var admin, out var adminError))

@@ -108,6 +108,9 @@ public sealed record L4ServiceConfig
     /// <summary>Full NAT: the balancer-side source addresses flows are rewritten to (not owned by the kernel; the engine answers ARP for them).</summary>
     public IReadOnlyList<string> FullNatSources { get; init; } = [];
 
+    /// <summary>Full NAT over TCP only: write the client's IPv4 address and port into each client SYN as a TCP option (kind 254, ExID 0x4C42), so a backend that reads it (the L7 front with <c>ClientAddressFrom: tcp-option</c>) sees the client instead of the full-NAT source.</summary>
+    public bool ClientAddressOption { get; init; }
+
     /// <summary>L4 checksum handling after a rewrite: Full (recompute; safe with partial checksums from veth/NIC offloads) or Incremental (RFC 1624).</summary>
     public ChecksumMode Checksum { get; init; } = ChecksumMode.Full;
 

@@ -96,6 +96,10 @@ public static class L4ConfigValidator
         }
         CheckOptionalAddress(s.TunnelSource, $"{path}:TunnelSource", errors);
         var fullNat = ValidateFullNatSources(path, s, mode, errors);
+        if (s.ClientAddressOption && (mode != ForwardingModeKind.FullNat || protocol != L4Protocol.Tcp))
+        {
+            errors.Add(new ConfigError($"{path}:ClientAddressOption", "true", $"needs Mode fullnat and Protocol tcp (this service: {s.Mode}, {s.Protocol}): only full NAT hides the client, and only TCP has options"));
+        }
         if (s.Backends.Count == 0)
         {
             errors.Add(new ConfigError($"{path}:Backends", null, "must list at least one backend"));
@@ -122,6 +126,7 @@ public static class L4ConfigValidator
             Mss = (ushort)(s.Mss ?? 0),
             TunnelSource = TryUnicast(s.TunnelSource, out var tunnelSource) ? tunnelSource : 0,
             FullNatSources = fullNat,
+            ClientAddressOption = s.ClientAddressOption,
             Checksum = s.Checksum,
             Backends = backends,
         };

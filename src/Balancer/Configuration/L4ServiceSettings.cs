@@ -42,6 +42,9 @@ public sealed record L4ServiceSettings
     /// <summary>Full NAT source addresses.</summary>
     public IReadOnlyList<uint> FullNatSources { get; init; } = [];
 
+    /// <summary>Full NAT over TCP: the client's address and port go to the backend in a TCP option of each SYN.</summary>
+    public bool ClientAddressOption { get; init; }
+
     /// <summary>L4 checksum handling after a rewrite.</summary>
     public ChecksumMode Checksum { get; init; } = ChecksumMode.Full;
 

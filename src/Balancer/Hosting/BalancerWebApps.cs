@@ -1,6 +1,7 @@
 using LoadBalancer.Balancer.Configuration;
 using LoadBalancer.Balancer.Control;
 using LoadBalancer.Balancer.L7;
+using LoadBalancer.Balancer.L7.ClientAddress;
 using LoadBalancer.Balancer.L7.ProxyProtocol;
 using LoadBalancer.Balancer.L7.RateLimiting;
 using LoadBalancer.Balancer.Metrics;
@@ -46,8 +47,9 @@ internal static class BalancerWebApps
         var builder = NewBuilder(options);
         var limits = config.Balancer.Limits;
         var proxyProtocolMetrics = new ProxyProtocolMetrics(metrics);
+        var clientAddressMetrics = new ClientAddressOptionMetrics(metrics);
         var drain = new ConnectionDrain();
-        UseReusePort(builder);
+        UseReusePort(builder, TcpOptionClientAddressFront.SaveSynEndpoints(config.Balancer.Listeners));
         builder.Services.AddSingleton(drain);
         builder.WebHost.ConfigureKestrel(k =>
         {
@@ -66,6 +68,7 @@ internal static class BalancerWebApps
                     o.Use(drain.Track);
                     o.Protocols = listener.Protocols is { } p ? Enum.Parse<HttpProtocols>(p, ignoreCase: true)
                         : url.IsHttps ? HttpProtocols.Http1AndHttp2 : HttpProtocols.Http1;
+                    TcpOptionClientAddressFront.Use(o, listener, clientAddressMetrics);
                     ProxyProtocolFront.Use(o, listener, limits.RequestHeadersTimeout, proxyProtocolMetrics);
                     FrontOperations.MarkAccessLog(o, config, listener);
                     if (url.IsHttps && listener.Certificate is not null)
@@ -141,9 +144,9 @@ internal static class BalancerWebApps
     }
 
     /// <summary>Listen sockets with SO_REUSEPORT (see <see cref="ReusePortListeners"/>), kept in the app's services so the host can close them first at shutdown.</summary>
-    private static void UseReusePort(WebApplicationBuilder builder)
+    private static void UseReusePort(WebApplicationBuilder builder, IReadOnlyCollection<System.Net.IPEndPoint>? saveSyn = null)
     {
-        var listeners = new ReusePortListeners();
+        var listeners = new ReusePortListeners(saveSyn ?? []);
         builder.Services.AddSingleton(listeners);
         builder.WebHost.UseSockets(o => o.CreateBoundListenSocket = listeners.CreateBoundListenSocket);
     }

@@ -17,8 +17,10 @@ namespace LoadBalancer.Balancer.Hosting;
 /// new connection; alone in the group, the index is out of range and the kernel falls back to its hash (the only
 /// socket). Linux only; elsewhere Kestrel's default socket is used.
 /// </remarks>
-internal sealed class ReusePortListeners
+internal sealed class ReusePortListeners(IReadOnlyCollection<IPEndPoint> saveSyn)
 {
+    private const int IpProtoTcp = 6;
+    private const int TcpSaveSyn = 27;
     private const int SolSocket = 1;
     private const int SoReusePort = 15;
     private const int SoAttachReusePortCbpf = 51;
@@ -42,6 +44,11 @@ internal sealed class ReusePortListeners
                 socket.DualMode = true;
             }
             socket.SetRawSocketOption(SolSocket, SoReusePort, BitConverter.GetBytes(1));
+            if (saveSyn.Contains(ip))
+            {
+                // The kernel keeps each accepted connection's SYN headers until read once (ClientAddressFrom: tcp-option).
+                socket.SetRawSocketOption(IpProtoTcp, TcpSaveSyn, BitConverter.GetBytes(1));
+            }
             socket.Bind(ip);
             // The group program is attached after listen(): before it the socket is in no group yet and the program
             // would be dropped when it joins one. Kestrel calls Listen again; a second listen() only sets the backlog.

@@ -1,5 +1,6 @@
 using LoadBalancer.Balancer.L4.Engine;
 using LoadBalancer.Balancer.L4.Interop;
+using LoadBalancer.Modes.ClientAddress;
 using LoadBalancer.Modes.Packets;
 using LoadBalancer.Modes.Pipeline;
 using Prometheus;
@@ -11,11 +12,18 @@ public sealed class L4Metrics
 {
     private static readonly DropReason[] Reasons = Enum.GetValues<DropReason>().Where(r => r != DropReason.None).ToArray();
     private static readonly TransmitDropReason[] TxReasons = Enum.GetValues<TransmitDropReason>();
+    private static readonly (ClientAddressOptionOutcome Outcome, string Label)[] OptionOutcomes =
+    [
+        (ClientAddressOptionOutcome.Added, "added"), (ClientAddressOptionOutcome.Replaced, "replaced"),
+        (ClientAddressOptionOutcome.NoOptionSpace, "no_option_space"), (ClientAddressOptionOutcome.SynPayload, "syn_payload"),
+        (ClientAddressOptionOutcome.NoHeadroom, "no_headroom"),
+    ];
     private readonly L4Engine _engine;
     private readonly Counter _packets;
     private readonly Counter _bytes;
     private readonly Counter _drops;
     private readonly Counter _newFlows;
+    private readonly Counter _clientAddressOptions;
     private readonly Gauge _entries;
     private readonly Gauge _backendFlows;
     private readonly Gauge _capacity;
@@ -49,6 +57,8 @@ public sealed class L4Metrics
         _bytes = f.CreateCounter("lb_l4_bytes_total", "Bytes (Ethernet frames) forwarded by the L4 engine, by service, backend and direction.", ["service", "backend", "direction"]);
         _drops = f.CreateCounter("lb_l4_drops_total", "Frames the L4 data plane dropped, by reason.", ["reason"]);
         _newFlows = f.CreateCounter("lb_l4_new_flows_total", "Flows the L4 engine started tracking.");
+        _clientAddressOptions = f.CreateCounter("lb_l4_client_address_option_total",
+            "Client SYNs of full-NAT services with ClientAddressOption, by outcome: added, replaced (the client sent one), or forwarded without it (no_option_space, syn_payload, no_headroom).", ["outcome"]);
         _entries = f.CreateGauge("lb_conntrack_entries", "Flows in the connection table now.");
         _backendFlows = f.CreateGauge("lb_l4_backend_flows", "Active tracked flows per L4 backend (opened, not yet closing, expired or evicted); what leastconn compares.", ["service", "backend"]);
         _capacity = f.CreateGauge("lb_conntrack_capacity", "Most flows the connection table holds.");
@@ -100,6 +110,10 @@ public sealed class L4Metrics
             _drops.WithLabels(reason.ToString()).IncTo(workers.Sum(w => w.Counters.GetDrops(reason)));
         }
         _newFlows.IncTo(workers.Sum(w => w.Counters.NewFlows));
+        foreach (var (outcome, label) in OptionOutcomes)
+        {
+            _clientAddressOptions.WithLabels(label).IncTo(workers.Sum(w => w.Counters.GetClientAddressOptions(outcome)));
+        }
         foreach (var reason in TxReasons)
         {
             _txDrops.WithLabels(reason.ToString()).IncTo(workers.Sum(w => w.Transmitter.Counters.GetDrops(reason)));

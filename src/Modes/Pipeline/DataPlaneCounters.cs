@@ -1,3 +1,4 @@
+using LoadBalancer.Modes.ClientAddress;
 using LoadBalancer.Modes.Packets;
 
 namespace LoadBalancer.Modes.Pipeline;
@@ -9,6 +10,7 @@ public sealed class DataPlaneCounters
     private readonly long[] _packets;
     private readonly long[] _bytes;
     private readonly long[] _drops;
+    private readonly long[] _clientAddressOptions = new long[Enum.GetValues<ClientAddressOptionOutcome>().Length];
     private long _passed;
     private long _newFlows;
     private long _unattributedPackets;
@@ -64,6 +66,12 @@ public sealed class DataPlaneCounters
             _unattributedPackets++;
         }
     }
+
+    /// <summary>Client SYNs of services with the client-address option, by what happened to the option.</summary>
+    public long GetClientAddressOptions(ClientAddressOptionOutcome outcome)
+        => (uint)outcome < (uint)_clientAddressOptions.Length ? Volatile.Read(ref _clientAddressOptions[(int)outcome]) : 0;
+
+    internal void CountClientAddressOption(ClientAddressOptionOutcome outcome) => _clientAddressOptions[(int)outcome]++;
 
     internal void CountDrop(DropReason reason) => _drops[(int)reason]++;
 

@@ -231,6 +231,11 @@ public sealed partial class L4Processor
                 break;
             case ForwardingModeKind.FullNat:
                 FullNatForwardingMode.ToBackend(buffer, in view, entry.NatAddress, entry.NatPort, backend.Address, backend.Port, backend.Mac, snapshot.BalancerMac, service.ChecksumMode);
+                if (service.ClientAddressOption && view.IsTcpSynOnly)
+                {
+                    Counters.CountClientAddressOption(ClientAddressOptionWriter.Insert(buffer, in view, length, out outOffset, out outLength));
+                }
+
                 break;
             case ForwardingModeKind.Tunnel:
                 if (view.L2Offset < IpipForwardingMode.Overhead)

@@ -38,6 +38,9 @@ public sealed class L4Service
     /// <summary>Full NAT: the balancer's source addresses toward backends (one is picked per flow by hash).</summary>
     public uint[] FullNatSources { get; init; } = [];
 
+    /// <summary>Full NAT, TCP: write the client's address and port into each SYN as a TCP option (<see cref="ClientAddress.ClientAddressOption"/>).</summary>
+    public bool ClientAddressOption { get; init; }
+
     /// <summary>How transport checksums are fixed after a rewrite.</summary>
     public ChecksumMode ChecksumMode { get; init; } = ChecksumMode.Full;
 

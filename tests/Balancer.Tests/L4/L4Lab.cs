@@ -161,6 +161,12 @@ public sealed class L4Lab : IDisposable
     public static ProcessResult Exec(string ns, params string[] args) =>
         ProcessRunner.Run("ip", ["netns", "exec", ns, .. args], TimeSpan.FromSeconds(60));
 
+    /// <summary>Starts a process in a lab namespace (logged to <paramref name="log"/> in the lab's directory, stopped with the lab).</summary>
+    public Process StartIn(string ns, string log, params string[] args) => Start(ns, log, args);
+
+    /// <summary>A file in the lab's directory (for configs of extra processes).</summary>
+    public string FilePath(string name) => Path.Combine(_dir.Path, name);
+
     private Process Start(string ns, string log, params string[] args)
     {
         var logPath = Path.Combine(_dir.Path, log);

@@ -6,7 +6,7 @@ using static LoadBalancer.Modes.Tests.TestSupport.Frames;
 namespace LoadBalancer.Modes.Tests.Pipeline;
 
 /// <summary>The fixture catalogue. Inputs and expected outputs are both built with PacketDotNet from the fields each should have.</summary>
-internal static class GoldenFixtures
+internal static partial class GoldenFixtures
 {
     private const byte Tcp6 = 6;
     private const byte Udp17 = 17;
@@ -49,6 +49,7 @@ internal static class GoldenFixtures
         AddIcmp(list);
         AddMalformed(list);
         Ipv6GoldenFixtures.Add(list);
+        AddClientAddressOption(list);
         var map = new Dictionary<string, GoldenFixture>();
         foreach (GoldenFixture f in list)
         {

@@ -37,6 +37,8 @@ internal static class TestEnvironment
     public const ushort NatTcpIncrementalPort = 85;
     public const ushort TunnelFixedMssPort = 86;
     public const ushort EmptyPort = 87;
+    public const ushort FullNatOptionPort = 88;
+    public const ushort FullNatOptionIncrementalPort = 89;
 
     public static readonly string[] NatBackends = ["10.1.0.11", "10.1.0.12"];
     public static readonly string[] TunnelBackends = ["10.2.0.11", "10.2.0.12"];
@@ -76,6 +78,8 @@ internal static class TestEnvironment
             Service(NatTcpIncrementalPort, 6, NatForwardingMode.Instance, NatBackends, 8080, checksum: ChecksumMode.Incremental),
             Service(TunnelFixedMssPort, 6, IpipForwardingMode.Instance, TunnelBackends, TunnelFixedMssPort, mss: MssClampMode.Fixed),
             Service(EmptyPort, 6, NatForwardingMode.Instance, [], 8080),
+            Service(FullNatOptionPort, 6, FullNatForwardingMode.Instance, NatBackends, 8080, clientAddressOption: true),
+            Service(FullNatOptionIncrementalPort, 6, FullNatForwardingMode.Instance, NatBackends, 8080, checksum: ChecksumMode.Incremental, clientAddressOption: true),
         };
         EthernetAddress.TryParse(BalancerMac, out EthernetAddress mac);
         return new L4Snapshot(services, mac);
@@ -91,7 +95,8 @@ internal static class TestEnvironment
 
     private static L4Service Service(
         ushort port, byte protocol, IForwardingMode mode, string[] backends, ushort backendPort,
-        MssClampMode mss = MssClampMode.Off, NonSynMissPolicy nonSyn = NonSynMissPolicy.ReselectViaHash, ChecksumMode checksum = ChecksumMode.Full)
+        MssClampMode mss = MssClampMode.Off, NonSynMissPolicy nonSyn = NonSynMissPolicy.ReselectViaHash, ChecksumMode checksum = ChecksumMode.Full,
+        bool clientAddressOption = false)
     {
         var list = new L4Backend[backends.Length];
         for (int i = 0; i < backends.Length; i++)
@@ -114,6 +119,7 @@ internal static class TestEnvironment
             FullNatSources = [Ipv4Address.Parse(FullNatSource)],
             ChecksumMode = checksum,
             NonSynMiss = nonSyn,
+            ClientAddressOption = clientAddressOption,
         };
     }
 }

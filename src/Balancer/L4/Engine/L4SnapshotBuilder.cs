@@ -212,6 +212,7 @@ public sealed class L4SnapshotBuilder
                     FullNatSources = fullNat,
                     ChecksumMode = s.Checksum,
                     NonSynMiss = s.NonSynMiss,
+                    ClientAddressOption = s.ClientAddressOption,
                 });
                 names.Add(name);
                 ownedSet.Add(s.Vip);
