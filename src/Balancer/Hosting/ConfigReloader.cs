@@ -62,6 +62,10 @@ internal sealed partial class ConfigReloader : IAsyncDisposable
         }
         if (options.ReloadOnSighup && !OperatingSystem.IsWindows())
         {
+            if (InheritedSignals.Unignore(InheritedSignals.Hangup))
+            {
+                LogSighupTakenBack(logger);
+            }
             reloader._sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, ctx =>
             {
                 ctx.Cancel = true;
@@ -243,6 +247,9 @@ internal sealed partial class ConfigReloader : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Config reload from {Path} rejected with {Count} problem(s); the running config stays")]
     private static partial void LogReloadRejected(ILogger logger, string path, int count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "SIGHUP was ignored by the parent process (nohup?); the balancer takes it back to reload its config")]
+    private static partial void LogSighupTakenBack(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "  {Error}")]
     private static partial void LogConfigError(ILogger logger, string error);

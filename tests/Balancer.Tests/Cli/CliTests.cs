@@ -113,6 +113,39 @@ public sealed class CliTests
         }
     }
 
+    [SkippableFact]
+    public async Task Run_StartedUnderNohup_StillReloadsOnSighup()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux() && File.Exists("/usr/bin/nohup"), "needs Linux and nohup");
+        using var dir = new TempDir();
+        var path = dir.File("c.json", ConfigJson.Text(ConfigJson.Basic(["http://127.0.0.1:1/"])));
+        // nohup sets SIGHUP to SIG_IGN before exec, which .NET would keep: the balancer must take it back.
+        using var p = ProcessRunner.Start("nohup", ["dotnet", BalancerProcess.DllPath, "run", "--config", path]);
+        try
+        {
+            string? line;
+            while ((line = await p.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60))) is not null && !line.StartsWith("balancer running", StringComparison.Ordinal))
+            {
+            }
+            Assert.NotNull(line);
+
+            Assert.True((await ProcessRunner.RunAsync("kill", ["-HUP", p.Id.ToString()])).Ok);
+            while ((line = await p.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60))) is not null && !line.Contains("applied", StringComparison.Ordinal))
+            {
+            }
+
+            Assert.NotNull(line);
+            Assert.False(p.HasExited, "a hangup must not end the balancer");
+        }
+        finally
+        {
+            if (!p.HasExited)
+            {
+                p.Kill();
+            }
+        }
+    }
+
     [Fact]
     public async Task UnknownOption_Exit1()
     {

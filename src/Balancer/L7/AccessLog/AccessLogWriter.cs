@@ -66,6 +66,7 @@ public sealed partial class AccessLogWriter : IAsyncDisposable
         // SIGUSR1 has no PosixSignal member; raw signal numbers are accepted on Unix.
         foreach (var signal in new[] { PosixSignal.SIGHUP, (PosixSignal)10 })
         {
+            Hosting.InheritedSignals.Unignore(signal == PosixSignal.SIGHUP ? Hosting.InheritedSignals.Hangup : Hosting.InheritedSignals.User1);
             _signals.Add(PosixSignalRegistration.Create(signal, ctx =>
             {
                 ctx.Cancel = true;
