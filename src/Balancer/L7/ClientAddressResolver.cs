@@ -30,18 +30,7 @@ public sealed class ClientAddressResolver
         {
             return false;
         }
-        if (peer.IsIPv4MappedToIPv6)
-        {
-            peer = peer.MapToIPv4();
-        }
-        foreach (var n in Volatile.Read(ref _trusted))
-        {
-            if (n.Contains(peer))
-            {
-                return true;
-            }
-        }
-        return false;
+        return TrustedNetworks.Contain(Volatile.Read(ref _trusted), peer);
     }
 
     /// <summary>The forwarded-for header value to use for this request, or null when the peer is not trusted or sent none.</summary>

@@ -69,19 +69,5 @@ internal sealed class TcpOptionClientAddressMiddleware(IPNetwork[] trusted, Coun
         return ClientAddressOptionResult.Applied;
     }
 
-    private bool IsTrusted(IPAddress address)
-    {
-        if (address.IsIPv4MappedToIPv6)
-        {
-            address = address.MapToIPv4();
-        }
-        foreach (var network in trusted)
-        {
-            if (network.Contains(address))
-            {
-                return true;
-            }
-        }
-        return false;
-    }
+    private bool IsTrusted(IPAddress address) => TrustedNetworks.Contain(trusted, address);
 }

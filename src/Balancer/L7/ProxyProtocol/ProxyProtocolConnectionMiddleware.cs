@@ -37,21 +37,7 @@ internal sealed class ProxyProtocolConnectionMiddleware(ProxyProtocolVersions ve
         await next(connection);
     }
 
-    private bool IsTrusted(IPAddress address)
-    {
-        if (address.IsIPv4MappedToIPv6)
-        {
-            address = address.MapToIPv4();
-        }
-        foreach (var network in trusted)
-        {
-            if (network.Contains(address))
-            {
-                return true;
-            }
-        }
-        return false;
-    }
+    private bool IsTrusted(IPAddress address) => TrustedNetworks.Contain(trusted, address);
 
     /// <summary>Reads until a whole header is there; consumes exactly its bytes, so what follows stays in the pipe for TLS or HTTP.</summary>
     private async Task<ProxyHeader?> ReadHeaderAsync(ConnectionContext connection)
