@@ -35,7 +35,7 @@ internal sealed class E2eRunner(E2eOptions options, CancellationToken cancel)
                         }
 
                         var lab = labs.LabOf(c);
-                        var mine = workloads.Where(w => Applies(options, c, w) && w.Kind != WorkloadKind.ColdStart).ToList();
+                        var mine = workloads.Where(w => Applies(options, c, w) && w.Kind is not (WorkloadKind.ColdStart or WorkloadKind.WarmUp)).ToList();
                         bool running = false;
                         if (workloads.FirstOrDefault(w => w.Kind == WorkloadKind.ColdStart) is { } cold && Applies(options, c, cold))
                         {
@@ -50,6 +50,7 @@ internal sealed class E2eRunner(E2eOptions options, CancellationToken cancel)
 
                         task.Description = $"round {round}/{options.Rounds} {c.Name}: starting";
                         string? startFailure = null;
+                        RunRecord? warmRecord = null;
                         try
                         {
                             if (!running)
@@ -59,6 +60,14 @@ internal sealed class E2eRunner(E2eOptions options, CancellationToken cancel)
                             }
 
                             var warmup = options.Warmup > c.MinimumWarmup ? options.Warmup : c.MinimumWarmup;
+                            if (workloads.FirstOrDefault(w => w.Kind == WorkloadKind.WarmUp) is { } warm && Applies(options, c, warm))
+                            {
+                                // Measured from the first second after the start answers; it counts as warm-up too.
+                                task.Description = $"round {round}/{options.Rounds} {c.Name,-12} warm (from start)";
+                                warmRecord = WarmUpRecord.Measure(lab, c, warm, round, WarmSlices, afterColdRow: running);
+                                warmup -= TimeSpan.FromSeconds(WarmSlices);
+                            }
+
                             if (warmup > TimeSpan.Zero)
                             {
                                 // Unmeasured traffic first: JIT tiering, connection pools and caches settle for every contender alike.
@@ -94,6 +103,14 @@ internal sealed class E2eRunner(E2eOptions options, CancellationToken cancel)
                         {
                             c.Stop(lab);
                         }
+
+                        if (warmRecord is not null)
+                        {
+                            warmRecord = WarmUpRecord.Complete(warmRecord, _records.FirstOrDefault(r => r.Contender == c.Name && r.Round == round && r.Workload == "ka64" && r.Failure is null));
+                            _records.Add(warmRecord);
+                            Announce(warmRecord, workloads.First(w => w.Kind == WorkloadKind.WarmUp));
+                            task.Increment(1);
+                        }
                     }
                 }
 
@@ -127,6 +144,8 @@ internal sealed class E2eRunner(E2eOptions options, CancellationToken cancel)
                     WorkloadKind.UdpZeroLoss => (t.Steps + 1) * (t.TrialLength.TotalSeconds + 0.4) + 1,
                     // The contender's start is counted above: the row reuses it.
                     WorkloadKind.ColdStart => t.ColdLength.TotalSeconds + 2,
+                    // Part of the warm-up, unless the warm-up is shorter.
+                    WorkloadKind.WarmUp => Math.Max(0, WarmSlices - warmup.TotalSeconds) + 2,
                     _ => t.SynLength.TotalSeconds + 4,
                 };
             }
@@ -213,6 +232,7 @@ internal sealed class E2eRunner(E2eOptions options, CancellationToken cancel)
             ForeignCpuSeconds = foreignSec,
             Refused = foreignSec > options.ForeignCoreShare * seconds,
             CpuPerUnit = perUnit,
+            RssPeakMb = ProcMemory.PeakResidentMegabytes(c.Pids),
             BalancerCpuSeconds = c.NeedsRouter ? each.Select(t => t / CpuSample.TicksPerSecond).ToList() : null,
         };
     }
@@ -292,6 +312,9 @@ internal sealed class E2eRunner(E2eOptions options, CancellationToken cancel)
     }
 
     /// <summary>Starts <paramref name="c"/> and measures the cold-start row; leaves it running when the start succeeded.</summary>
+    /// <summary>One-second slices of the warm-up row (it replaces that much of the unmeasured warm-up).</summary>
+    public const int WarmSlices = 20;
+
     private RunRecord MeasureColdStart(BenchLab lab, Contender c, Workload w, int round, out bool running)
     {
         running = false;

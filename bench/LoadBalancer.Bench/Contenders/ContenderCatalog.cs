@@ -33,13 +33,26 @@ internal static class ContenderCatalog
         "l7-nopgo" => new BalancerL7Contender("l7-nopgo", null, null, "DOTNET_TieredPGO=0"),
         "l7-stock" => new BalancerL7Contender("l7-stock", inline: false, propagate: true),
         "l7-accesslog" => new BalancerL7Contender("l7-accesslog") { AccessLog = true },
+        _ when name.StartsWith("l7+", StringComparison.Ordinal) => new BalancerL7Contender(name, null, null, EnvironmentOf(name)),
         "nftables" => new NftablesContender(),
         "haproxy-tcp" => new HaproxyContender("tcp"),
         "haproxy-http" => new HaproxyContender("http"),
         "nginx-http" => new NginxContender("http"),
         "nginx-stream" => new NginxContender("stream"),
-        _ => throw new ArgumentException($"unknown contender '{name}' (known: {string.Join(", ", All)}, the L4 engine variants {L4Variant.Grammar}, and the L7 variants l7-inline, l7-notrace, l7-servergc, l7-stock, l7-accesslog)"),
+        _ => throw new ArgumentException($"unknown contender '{name}' (known: {string.Join(", ", All)}, the L4 engine variants {L4Variant.Grammar}, and the L7 variants l7-inline, l7-notrace, l7-servergc, l7-stock, l7-accesslog, l7+NAME=VALUE[+NAME=VALUE...])"),
     };
+
+    /// <summary>The environment of an <c>l7+NAME=VALUE+...</c> variant: the balancer with those runtime settings, to A/B one setting in one run.</summary>
+    private static string[] EnvironmentOf(string name)
+    {
+        string[] settings = name["l7+".Length..].Split('+', StringSplitOptions.RemoveEmptyEntries);
+        if (settings.Length == 0 || settings.Any(s => s.IndexOf('=') <= 0))
+        {
+            throw new ArgumentException($"contender '{name}': expected l7+NAME=VALUE[+NAME=VALUE...]");
+        }
+
+        return settings;
+    }
 
     /// <summary>
     /// Inserts the contenders of each named series after its base contender (l4-nat-w1 after l4-nat), or at the end

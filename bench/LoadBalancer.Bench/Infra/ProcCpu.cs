@@ -15,28 +15,35 @@ internal static class ProcCpu
         return roots.Select(r => Tree(all, [r])).ToList();
     }
 
+    /// <summary>The given processes and all their live descendants.</summary>
+    public static IReadOnlyList<int> TreePids(IEnumerable<int> roots)
+    {
+        var all = ReadAll();
+        return Walk(all, roots).ToList();
+    }
+
     private static long Tree(Dictionary<int, (int Pid, int Ppid, long Ticks)> all, IEnumerable<int> roots)
+        => Walk(all, roots).Sum(pid => all[pid].Ticks);
+
+    private static IEnumerable<int> Walk(Dictionary<int, (int Pid, int Ppid, long Ticks)> all, IEnumerable<int> roots)
     {
         var children = all.Values.GroupBy(p => p.Ppid).ToDictionary(g => g.Key, g => g.Select(p => p.Pid).ToList());
         var seen = new HashSet<int>();
         var stack = new Stack<int>(roots);
-        long total = 0;
         while (stack.Count > 0)
         {
             int pid = stack.Pop();
-            if (!seen.Add(pid) || !all.TryGetValue(pid, out var p))
+            if (!seen.Add(pid) || !all.ContainsKey(pid))
             {
                 continue;
             }
 
-            total += p.Ticks;
+            yield return pid;
             foreach (var c in children.GetValueOrDefault(pid) ?? [])
             {
                 stack.Push(c);
             }
         }
-
-        return total;
     }
 
     private static Dictionary<int, (int Pid, int Ppid, long Ticks)> ReadAll()

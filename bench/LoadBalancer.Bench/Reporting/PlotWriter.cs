@@ -6,7 +6,7 @@ namespace LoadBalancer.Bench.Reporting;
 internal static class PlotWriter
 {
     /// <summary>Writes the plots that have data and returns their file names.</summary>
-    public static IReadOnlyList<string> Write(string dir, IReadOnlyList<Summary> summaries, IReadOnlyList<string> contenders)
+    public static IReadOnlyList<string> Write(string dir, IReadOnlyList<Summary> summaries, IReadOnlyList<string> contenders, IReadOnlyList<RunRecord>? records = null)
     {
         var files = new List<string>();
         void Add(string file, string title, string yLabel, IReadOnlyList<(string Label, string Workload)> series, Func<Summary, Stat> pick)
@@ -26,8 +26,50 @@ internal static class PlotWriter
         Add("zeroloss.png", "64-byte UDP zero-loss throughput (at most 0.1% lost)" + (bound.Count > 0 ? $"\nlower bounds (the generator's rate, nothing lost): {string.Join(", ", bound)}" : ""),
             "packets/s", [("zero-loss", "udp-zl")], s => s.Value);
         Add("coldstart.png", "Cold start: UDP lost in the first second after ready", "% lost", [("1st second", "cold")], s => s.Value);
+        if (records is not null && WarmUp(Path.Combine(dir, "warmup.png"), records, contenders))
+        {
+            files.Add("warmup.png");
+        }
+
         Add("overload.png", "Real client's requests that succeeded during a SYN flood", "% ok", [("during the flood", "overload")], s => s.Value);
         return files;
+    }
+
+    /// <summary>Lines of req/s per second after start (median over rounds), one per contender with a warm-up row.</summary>
+    private static bool WarmUp(string path, IReadOnlyList<RunRecord> records, IReadOnlyList<string> contenders)
+    {
+        var plot = new Plot();
+        var palette = new ScottPlot.Palettes.Category10();
+        int drawn = 0;
+        double top = 0;
+        foreach (var c in contenders)
+        {
+            var runs = records.Where(r => r.Contender == c && r.Workload == "warm" && r.WarmSeries is { Count: > 0 }).Select(r => r.WarmSeries!).ToList();
+            if (runs.Count == 0)
+            {
+                continue;
+            }
+
+            int length = runs.Min(r => r.Count);
+            double[] xs = Enumerable.Range(1, length).Select(i => (double)i).ToArray();
+            double[] ys = Enumerable.Range(0, length).Select(i => Stat.Of(runs.Select(r => r[i])).Median).ToArray();
+            top = Math.Max(top, ys.Where(y => !double.IsNaN(y)).DefaultIfEmpty(0).Max());
+            var line = plot.Add.Scatter(xs, ys, palette.GetColor(drawn++));
+            line.LegendText = c;
+        }
+
+        if (drawn == 0)
+        {
+            return false;
+        }
+
+        plot.Title("Warm-up: keep-alive req/s in each second after a fresh start (median over rounds)");
+        plot.XLabel("seconds after the start answered");
+        plot.YLabel("requests/s");
+        plot.Axes.SetLimitsY(0, top * 1.1);
+        plot.ShowLegend(Alignment.LowerRight);
+        plot.SavePng(path, 1000, 560);
+        return true;
     }
 
     private static bool Chart(

@@ -22,7 +22,7 @@ internal static class ReportWriter
         Directory.CreateDirectory(options.OutDir);
         var workloads = Workload.All.Where(w => options.Workloads.Contains(w.Id)).ToList();
         var summaries = Summary.From(records, options.Contenders, workloads.Select(w => w.Id));
-        var plots = PlotWriter.Write(options.OutDir, summaries, options.Contenders);
+        var plots = PlotWriter.Write(options.OutDir, summaries, options.Contenders, records);
         var md = Markdown(options, machine, command, started, workloads, summaries, records, plots);
         File.WriteAllText(Path.Combine(options.OutDir, "results.md"), md);
         var json = new
@@ -126,13 +126,28 @@ internal static class ReportWriter
                     sb.AppendLine(inv, $"| {s.Contender} | {s.Value.Format("0.0")} | {s.ClientOk} / {s.ClientTried} | {s.ClientOkPerSecond.Format("0")} | {s.DownloadsIntact} / {s.Downloads} | {s.FloodPps.Format("0")} | {s.SynsPassedPercent.Format("0")} | {Rounds(s)} |");
                 }
             }
-            else
+            else if (w.Kind == WorkloadKind.WarmUp)
             {
-                sb.AppendLine(inv, $"| contender | {w.Unit} | p50 ms | p99 ms | × direct | × nftables | CPU ms / 1k req | backend cores | wrk cores | errors | rounds |");
-                sb.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+                int slices = E2eRunner.WarmSlices;
+                sb.AppendLine(inv, $"A fresh start of the contender; from the moment the harness's readiness probe answers, {slices} back-to-back one-second wrk runs ({w.Connections} keep-alive connections, each run connecting again). Time to {WarmUpRecord.Threshold * 100:0}% = end of the first second whose rate reached {WarmUpRecord.Threshold * 100:0}% of the steady rate (the same round's ka64 run after the full warm-up, else the best of the last three seconds); \"> {slices}\" = not within {slices} s. Idle RSS = resident memory right after start, before any load.").AppendLine();
+                sb.AppendLine(inv, $"| contender | s to {WarmUpRecord.Threshold * 100:0}% of steady | req/s in the 1st s | mean req/s, first 5 s | steady req/s | idle RSS MB | rounds |");
+                sb.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | --- |");
                 foreach (var s in rows)
                 {
-                    sb.AppendLine(inv, $"| {s.Contender} | {s.Value.Format(fmt)} | {s.P50Ms.Format("0.00")} | {s.P99Ms.Format("0.00")} | {s.VsDirect.Format("0.00")} | {s.VsNftables.Format("0.00")} | {s.CpuPerUnit.Format("0.0")} | {s.BackendCores.Format("0.00")} | {s.GeneratorCores.Format("0.00")} | {s.Errors} | {Rounds(s)} |");
+                    var to = s.Value.Median > slices ? $"> {slices}" : s.Value.Format("0");
+                    sb.AppendLine(inv, $"| {s.Contender} | {to} | {s.FirstSecondRps.Format("0")} | {s.FirstFiveSecondsRps.Format("0")} | {s.SteadyRps.Format("0")} | {s.RssIdleMb.Format("0")} | {Rounds(s)} |");
+                }
+            }
+            else
+            {
+                bool haproxy = summaries.Any(x => x.Contender == "haproxy-http" && x.Workload == w.Id);
+                string vsHaproxy = haproxy ? " × haproxy-http |" : "";
+                sb.AppendLine(inv, $"| contender | {w.Unit} | p50 ms | p99 ms | × direct | × nftables |{vsHaproxy} CPU ms / 1k req | peak RSS MB | backend cores | wrk cores | errors | rounds |");
+                sb.AppendLine(haproxy ? "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |" : "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+                foreach (var s in rows)
+                {
+                    string ratio = haproxy ? $" {s.VsHaproxyHttp.Format("0.00")} |" : "";
+                    sb.AppendLine(inv, $"| {s.Contender} | {s.Value.Format(fmt)} | {s.P50Ms.Format("0.00")} | {s.P99Ms.Format("0.00")} | {s.VsDirect.Format("0.00")} | {s.VsNftables.Format("0.00")} |{ratio} {s.CpuPerUnit.Format("0.0")} | {s.RssPeakMb.Format("0")} | {s.BackendCores.Format("0.00")} | {s.GeneratorCores.Format("0.00")} | {s.Errors} | {Rounds(s)} |");
                 }
             }
 

@@ -108,6 +108,18 @@ internal sealed record RunRecord
     /// <summary>Behind the router: CPU seconds of each balancer's process during the run (their sum is <see cref="ContenderCpuSeconds"/>).</summary>
     public IReadOnlyList<double>? BalancerCpuSeconds { get; init; }
 
+    /// <summary>Highest resident memory of the contender's processes so far (VmHWM summed over its process tree), in MB, read at the end of the run.</summary>
+    public double RssPeakMb { get; init; } = double.NaN;
+
+    /// <summary>Warm-up row: resident memory of the contender's processes right after start, before any load, in MB.</summary>
+    public double RssIdleMb { get; init; } = double.NaN;
+
+    /// <summary>Warm-up row: req/s of each one-second slice from the moment the fresh start answered.</summary>
+    public IReadOnlyList<double>? WarmSeries { get; init; }
+
+    /// <summary>Warm-up row: the steady req/s the slices are compared with.</summary>
+    public double SteadyRps { get; init; } = double.NaN;
+
     /// <summary>Counts with their share of the total, e.g. <c>120 (48%) / 130 (52%)</c>.</summary>
     public static string Shares(IReadOnlyList<double> counts)
     {

@@ -78,6 +78,24 @@ internal sealed record Summary
     /// <summary>Overload: share of the flood's SYNs that reached the backends, in percent.</summary>
     public Stat SynsPassedPercent { get; init; }
 
+    /// <summary>Value divided by HAProxy (http mode)'s value in the same round.</summary>
+    public Stat VsHaproxyHttp { get; init; }
+
+    /// <summary>Peak resident memory of the contender's processes (MB).</summary>
+    public Stat RssPeakMb { get; init; }
+
+    /// <summary>Warm-up: resident memory right after start (MB).</summary>
+    public Stat RssIdleMb { get; init; }
+
+    /// <summary>Warm-up: req/s in the first second after start.</summary>
+    public Stat FirstSecondRps { get; init; }
+
+    /// <summary>Warm-up: mean req/s over the first five seconds after start.</summary>
+    public Stat FirstFiveSecondsRps { get; init; }
+
+    /// <summary>Warm-up: the steady req/s the slices were compared with.</summary>
+    public Stat SteadyRps { get; init; }
+
     /// <summary>Errors summed over rounds.</summary>
     public long Errors { get; init; }
 
@@ -120,6 +138,12 @@ internal sealed record Summary
                     P99Ms = Stat.Of(use.Select(r => r.P99Ms)),
                     VsDirect = Ratio("direct"),
                     VsNftables = Ratio("nftables"),
+                    VsHaproxyHttp = Ratio("haproxy-http"),
+                    RssPeakMb = Stat.Of(use.Select(r => r.RssPeakMb)),
+                    RssIdleMb = Stat.Of(use.Select(r => r.RssIdleMb)),
+                    FirstSecondRps = Stat.Of(use.Select(r => r.WarmSeries is { Count: > 0 } ws ? ws[0] : double.NaN)),
+                    FirstFiveSecondsRps = Stat.Of(use.Select(r => r.WarmSeries is { Count: >= 5 } ws ? ws.Take(5).Average() : double.NaN)),
+                    SteadyRps = Stat.Of(use.Select(r => r.SteadyRps)),
                     CpuPerUnit = Stat.Of(use.Select(r => r.CpuPerUnit)),
                     BackendCores = Stat.Of(use.Select(r => r.BackendCpuSeconds / r.Seconds)),
                     GeneratorCores = Stat.Of(use.Select(r => r.GeneratorCpuSeconds / r.Seconds)),

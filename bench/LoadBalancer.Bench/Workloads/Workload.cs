@@ -22,6 +22,7 @@ internal sealed record Workload(string Id, string Title, string Unit, WorkloadKi
     /// <summary>Every workload, in run order (overload last: a flood leaves half-open state behind).</summary>
     public static readonly IReadOnlyList<Workload> All =
     [
+        new("warm", "Warm-up: keep-alive small requests, 64 connections, one-second slices from the moment a fresh start answers", "s to 90% of steady", WorkloadKind.WarmUp, 64, "/small"),
         new("ka64", "Keep-alive small requests, 64 connections", "req/s", WorkloadKind.Http, 64, "/small"),
         new("ka256", "Keep-alive small requests, 256 connections", "req/s", WorkloadKind.Http, 256, "/small"),
         new("close", "New connection per request (Connection: close), 32 connections", "conn/s", WorkloadKind.Http, 32, "/small", Close: true),

@@ -15,6 +15,9 @@ internal enum WorkloadKind
     /// <summary>UDP at a fixed rate from the moment a freshly started contender is ready; loss per second.</summary>
     ColdStart,
 
+    /// <summary>One-second wrk slices from the moment a freshly started contender is ready: how soon it reaches its steady rate.</summary>
+    WarmUp,
+
     /// <summary>A spoofed-SYN flood while a real client connects and two downloads run.</summary>
     Overload,
 }

@@ -24,6 +24,35 @@ internal static partial class WrkRunner
         return Parse(r.StdOut);
     }
 
+    /// <summary>Runs <paramref name="slices"/> back-to-back one-second wrk runs and returns each one's req/s (0 for a slice that completed nothing).</summary>
+    /// <remarks>Each slice opens its connections again, as a client fleet reconnecting to a restarted balancer would.</remarks>
+    public static IReadOnlyList<double> RunSlices(string clientNs, string url, int connections, int slices)
+    {
+        var threads = Math.Min(connections, 2);
+        var script = $"for i in $(seq {slices}); do ip netns exec {clientNs} wrk -t{threads} -c{connections} -d1s --timeout 2s '{url}'; echo '#SLICE'; done";
+        var r = Shell.Run("bash", ["-c", script], TimeSpan.FromSeconds((slices * 4) + 30));
+        if (!r.Ok)
+        {
+            throw new InvalidOperationException($"wrk slices failed ({r.ExitCode}): {r.StdErr.Trim()}");
+        }
+
+        return ParseSlices(r.StdOut, slices);
+    }
+
+    /// <summary>Parses the output of <see cref="RunSlices"/>: one req/s per slice.</summary>
+    internal static IReadOnlyList<double> ParseSlices(string output, int slices)
+    {
+        var result = new List<double>();
+        foreach (var chunk in output.Split("#SLICE").Take(slices))
+        {
+            var m = Summary().Match(chunk);
+            double seconds = m.Success ? Duration(m.Groups[2].Value + m.Groups[3].Value) : 0;
+            result.Add(seconds > 0 ? long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) / seconds : 0);
+        }
+
+        return result;
+    }
+
     /// <summary>Parses wrk's report (and the trailing `times` output).</summary>
     internal static WrkResult Parse(string output)
     {

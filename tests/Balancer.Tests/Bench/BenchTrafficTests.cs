@@ -17,6 +17,27 @@ public sealed class BenchTrafficTests
     }
 
     [Fact]
+    public void WarmUpCurve_SecondsTo_EndOfFirstSliceAtTheShare()
+    {
+        double[] series = [2_000, 6_000, 8_900, 9_000, 10_000];
+
+        Assert.Equal(4, WarmUpCurve.SecondsTo(series, 10_000, 0.9));
+        Assert.Equal(1, WarmUpCurve.SecondsTo(series, 2_000, 0.9));
+        Assert.True(double.IsNaN(WarmUpCurve.SecondsTo(series, 20_000, 0.9)));
+        Assert.True(double.IsNaN(WarmUpCurve.SecondsTo(series, double.NaN, 0.9)));
+    }
+
+    [Fact]
+    public void WarmUpCurve_Steady_MeasuredElseBestOfLastThree()
+    {
+        double[] series = [1_000, 9_000, 7_000, 8_000, 6_000];
+
+        Assert.Equal(12_345, WarmUpCurve.Steady(series, 12_345));
+        Assert.Equal(8_000, WarmUpCurve.Steady(series, double.NaN));
+        Assert.True(double.IsNaN(WarmUpCurve.Steady([], double.NaN)));
+    }
+
+    [Fact]
     public void SynPacket_Write_MatchesChecksumsComputedIndependently()
     {
         var p = new byte[SynPacket.Length];
