@@ -80,6 +80,12 @@ internal static class RunCommands
             PrintErrors(configPath ?? "embedded:demo.json", result.Errors);
             return ExitCodes.BadInput;
         }
+        // Before the first socket: .NET reads the socket engine's settings once.
+        var sockets = Hosting.SocketEngineTuning.Apply(result.Config!.Balancer.Tuning);
+        if (!demo)
+        {
+            Console.WriteLine(sockets);
+        }
         // Signals are caught before anything starts, so a stop request never finds the process without its handler.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });

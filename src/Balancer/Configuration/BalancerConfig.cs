@@ -58,8 +58,8 @@ public sealed record BalancerOptions
 /// <summary>Throughput settings of the L7 front; each was measured with the benchmark harness (see the README for which are on by default).</summary>
 public sealed record TuningConfig
 {
-    /// <summary>Run socket continuations inline on the I/O thread instead of the thread pool (Kestrel's UnsafePreferInlineScheduling): fewer thread hops; safe because the proxy never blocks.</summary>
-    public bool InlineSocketCompletions { get; init; }
+    /// <summary>Run socket continuations inline on the socket engine's threads instead of the thread pool, on the client side (Kestrel's UnsafePreferInlineScheduling) and, under <c>balancer run</c>, the backend side too: fewer thread hops; safe because the proxy never blocks.</summary>
+    public bool InlineSocketCompletions { get; init; } = true;
 
     /// <summary>Add W3C trace headers (traceparent) to proxied requests; off removes the diagnostics handler from every request.</summary>
     public bool PropagateTraceHeaders { get; init; } = true;

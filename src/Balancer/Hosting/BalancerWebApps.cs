@@ -104,11 +104,13 @@ internal static class BalancerWebApps
         var traffic = app.Services.GetRequiredService<Control.Traffic.TrafficRecorder>();
         app.MapReverseProxy(proxy =>
         {
-            proxy.Use(l7Metrics.RecordAsync);
-            proxy.Use(app.Services.GetRequiredService<RouteRateLimits>().InvokeAsync);
-            proxy.Use(RequestTimeoutAs504);
-            proxy.Use(retry.InvokeAsync);
-            proxy.Use(traffic.RecordAsync);
+            // The (context, RequestDelegate) form: the (context, Func<Task>) one allocates a closure per step per request.
+            var limits = app.Services.GetRequiredService<RouteRateLimits>();
+            proxy.Use((RequestDelegate next) => context => l7Metrics.RecordAsync(context, next));
+            proxy.Use((RequestDelegate next) => context => limits.InvokeAsync(context, next));
+            proxy.Use((RequestDelegate next) => context => RequestTimeoutAs504(context, next));
+            proxy.Use((RequestDelegate next) => context => retry.InvokeAsync(context, next));
+            proxy.Use((RequestDelegate next) => context => traffic.RecordAsync(context, next));
             proxy.UseSessionAffinity();
             proxy.UseLoadBalancing();
             proxy.UsePassiveHealthChecks();
@@ -117,11 +119,16 @@ internal static class BalancerWebApps
     }
 
     /// <summary>YARP reports a request cut off by a route's Timeout as a client cancel (400); the client deserves 504.</summary>
-    private static async Task RequestTimeoutAs504(HttpContext context, Func<Task> next)
+    /// <remarks>Only a request with a timeout (the feature is there) pays for an awaiting step.</remarks>
+    private static Task RequestTimeoutAs504(HttpContext context, RequestDelegate next) =>
+        context.Features.Get<Microsoft.AspNetCore.Http.Timeouts.IHttpRequestTimeoutFeature>() is { } timeout
+            ? Within(context, next, timeout)
+            : next(context);
+
+    private static async Task Within(HttpContext context, RequestDelegate next, Microsoft.AspNetCore.Http.Timeouts.IHttpRequestTimeoutFeature timeout)
     {
-        await next();
-        var timeout = context.Features.Get<Microsoft.AspNetCore.Http.Timeouts.IHttpRequestTimeoutFeature>();
-        if (timeout is not null && timeout.RequestTimeoutToken.IsCancellationRequested && !context.Response.HasStarted)
+        await next(context);
+        if (timeout.RequestTimeoutToken.IsCancellationRequested && !context.Response.HasStarted)
         {
             context.Response.StatusCode = StatusCodes.Status504GatewayTimeout;
         }

@@ -9,18 +9,16 @@ namespace LoadBalancer.Balancer.L7;
 /// <remarks>A refused or failed connect means the backend never saw the request, so a retry cannot run it twice.</remarks>
 internal sealed class ConnectFailureRetry(int retries)
 {
-    public async Task InvokeAsync(HttpContext context, Func<Task> next)
+    public Task InvokeAsync(HttpContext context, RequestDelegate next) =>
+        retries <= 0 || !IsRetryable(context.Request) ? next(context) : WithRetriesAsync(context, next);
+
+    private async Task WithRetriesAsync(HttpContext context, RequestDelegate next)
     {
         var proxy = context.GetReverseProxyFeature();
-        if (retries <= 0 || !IsRetryable(context.Request))
-        {
-            await next();
-            return;
-        }
         var remaining = proxy.AvailableDestinations;
         for (var attempt = 0; ; attempt++)
         {
-            await next();
+            await next(context);
             var error = context.Features.Get<IForwarderErrorFeature>();
             if (error is null || attempt >= retries || context.Response.HasStarted || !IsConnectFailure(error)
                 || proxy.ProxiedDestination is not { } failed)

@@ -37,7 +37,7 @@ public sealed class L7Metrics
     }
 
     /// <summary>The middleware to put first in YARP's proxy pipeline.</summary>
-    public async Task RecordAsync(HttpContext context, Func<Task> next)
+    public async Task RecordAsync(HttpContext context, RequestDelegate next)
     {
         var proxy = context.GetReverseProxyFeature();
         var route = proxy.Route.Config.RouteId;
@@ -48,7 +48,7 @@ public sealed class L7Metrics
         children.Active.Inc();
         try
         {
-            await next();
+            await next(context);
         }
         finally
         {

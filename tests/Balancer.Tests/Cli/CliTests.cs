@@ -146,6 +146,44 @@ public sealed class CliTests
         }
     }
 
+    [SkippableTheory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Run_InlineSocketCompletions_OneSocketEngineThreadPerCoreOnlyWhenOn(bool inline)
+    {
+        Skip.IfNot(OperatingSystem.IsLinux(), "reads the balancer's threads from /proc (Linux)");
+        Skip.If(Environment.ProcessorCount < 2, "with one core the runtime runs one socket engine either way");
+        Skip.If(Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") is not null, "the test process sets the switch itself");
+        using var dir = new TempDir();
+        var config = ConfigJson.Basic(["http://127.0.0.1:1/"]);
+        config["Balancer"]!["Tuning"] = new System.Text.Json.Nodes.JsonObject { ["InlineSocketCompletions"] = inline };
+        var path = dir.File("c.json", ConfigJson.Text(config));
+        using var p = ProcessRunner.Start("dotnet", [BalancerProcess.DllPath, "run", "--config", path]);
+        try
+        {
+            var lines = new List<string>();
+            string? line;
+            while ((line = await p.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60))) is not null && !line.StartsWith("balancer running", StringComparison.Ordinal))
+            {
+                lines.Add(line);
+            }
+            Assert.NotNull(line);
+
+            // The engine threads exist once the listen sockets do; the runtime names them ".NET Sockets".
+            var engines = Directory.GetDirectories($"/proc/{p.Id}/task")
+                .Count(t => File.ReadAllText(Path.Combine(t, "comm")).Trim() == ".NET Sockets");
+            Assert.Equal(inline ? Environment.ProcessorCount : 1, engines);
+            Assert.Contains(lines, l => l.StartsWith("socket completions: " + (inline ? "inline" : "on the thread pool"), StringComparison.Ordinal));
+        }
+        finally
+        {
+            if (!p.HasExited)
+            {
+                p.Kill();
+            }
+        }
+    }
+
     [Fact]
     public async Task UnknownOption_Exit1()
     {

@@ -66,7 +66,7 @@ public sealed partial class StatusPageTests(ITestOutputHelper output)
         Assert.Equal(HttpStatusCode.OK, drain.StatusCode);
         using var slowClient = BalancerFixture.NewClient();
         using var cancelSlow = new CancellationTokenSource();
-        var slow = slowClient.GetAsync(f.Front + "/delay/20000", cancelSlow.Token);
+        var slow = slowClient.GetAsync(f.Front + "/delay/120000", cancelSlow.Token);
         await Poll.UntilAsync(() => f.Host.ActiveRequests().GetValueOrDefault(("web", "d0")) == 1, TimeSpan.FromSeconds(5), "request in flight on d0");
         var reason = Backend(f, "d1").LastTransition?.Reason;
         Assert.False(string.IsNullOrEmpty(reason));

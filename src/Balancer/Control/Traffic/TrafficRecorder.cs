@@ -27,7 +27,7 @@ public sealed class TrafficRecorder
         _destinations.GetOrAdd((cluster, destination), static _ => new DestinationTraffic());
 
     /// <summary>The middleware.</summary>
-    public async Task RecordAsync(HttpContext context, Func<Task> next)
+    public async Task RecordAsync(HttpContext context, RequestDelegate next)
     {
         var started = Stopwatch.GetTimestamp();
         // The access log (when on) or an earlier attempt already wrapped the bodies: read those counts, wrap nothing again.
@@ -43,7 +43,7 @@ public sealed class TrafficRecorder
         var (readBefore, writtenBefore) = (request?.Count ?? 0, response.Count);
         try
         {
-            await next();
+            await next(context);
         }
         finally
         {

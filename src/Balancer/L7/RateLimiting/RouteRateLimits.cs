@@ -58,14 +58,16 @@ public sealed class RouteRateLimits
     }
 
     /// <summary>The middleware for YARP's proxy pipeline.</summary>
-    public async Task InvokeAsync(HttpContext context, Func<Task> next)
+    public Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
         var state = Volatile.Read(ref _state);
-        if (state.Routes.Count == 0 || !state.Routes.TryGetValue(context.GetReverseProxyFeature().Route.Config.RouteId, out var limit))
-        {
-            await next();
-            return;
-        }
+        return state.Routes.Count == 0 || !state.Routes.TryGetValue(context.GetReverseProxyFeature().Route.Config.RouteId, out var limit)
+            ? next(context)
+            : LimitedAsync(context, next, limit);
+    }
+
+    private static async Task LimitedAsync(HttpContext context, RequestDelegate next, RouteLimit limit)
+    {
         RateLimitLease lease;
         try
         {
@@ -79,7 +81,7 @@ public sealed class RouteRateLimits
         {
             if (lease.IsAcquired)
             {
-                await next();
+                await next(context);
                 return;
             }
             limit.Rejected.Inc();

@@ -74,7 +74,7 @@ public sealed class BodyByteCountTests
         var recorder = new TrafficRecorder();
         Stream? seenRequest = null, seenResponse = null;
 
-        await recorder.RecordAsync(context, async () =>
+        await recorder.RecordAsync(context, async _ =>
         {
             (seenRequest, seenResponse) = (context.Request.Body, context.Response.Body);
             var buffer = new byte[64];
