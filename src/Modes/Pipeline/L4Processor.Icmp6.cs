@@ -30,6 +30,11 @@ public sealed partial class L4Processor
         }
 
         byte protocol = quote[Ipv6Header.NextHeaderOffset];
+        if (protocol == Ip6ip6Tunnel.NextHeaderIpv6)
+        {
+            return HandleTunnelPacketTooBig(buffer, ref view, snapshot, now);
+        }
+
         if (protocol is not (Ipv4Header.ProtocolTcp or Ipv4Header.ProtocolUdp))
         {
             return ForwardResult.Dropped(DropReason.UnsupportedProtocol);
@@ -71,6 +76,11 @@ public sealed partial class L4Processor
                     PacketRewriter.SetMacs(buffer[offset..], backend.Mac, snapshot.BalancerMac);
                     break;
                 case ForwardingModeKind.Tunnel:
+                    if (view.IpTotalLength > Ip6ip6Tunnel.MaxInnerLength)
+                    {
+                        return ForwardResult.Dropped(DropReason.Ipv6TunnelTooLong);
+                    }
+
                     if (!Ip6ip6Tunnel.TryEncapsulate(buffer, in view, length, service.TunnelSource6, backend.Address6, backend.Mac, snapshot.BalancerMac, out outOffset, out outLength))
                     {
                         return ForwardResult.Dropped(DropReason.NoHeadroom);

@@ -144,6 +144,12 @@ internal static class Ipv6ModeGoldenFixtures
             F6.Icmp(BackendRouterMac, BalancerMac, u, Client6, 1, 4, [0, 0, 0, 0, .. udpForwarded[..48]], 64),
             F6.Icmp(BalancerMac, ClientMac, u, Client6, 1, 4, [0, 0, 0, 0, .. Ip(F6.Udp(ClientMac, BalancerMac, Client6, Vip6, ClientPort, NatUdpPort, 24, hopLimit: 63))[..48]], 63),
             ClientInterface, Datagram(NatUdpPort)));
+        string t = BackendFor6(TunnelBackends6, ClientPort, TunnelTcpPort, 6);
+        byte[] tunnelled = Ip(Outer(t, SynTo(TunnelTcpPort, options: s_mss1400)));
+        list.Add(Tx("tunnel-packet-too-big", "Packet Too Big (MTU 1400) about a tunnelled SYN, sent to the tunnel source: becomes one from the VIP6 to the client, MTU 1360, quoting the client's own packet",
+            F6.Icmp(BackendRouterMac, BalancerMac, "2001:db8:20::fe", TunnelSource6, 2, 0, [0, 0, 0x05, 0x78, .. tunnelled], 64),
+            F6.Icmp(BalancerMac, ClientMac, Vip6, Client6, 2, 0, [0, 0, 0x05, 0x50, .. Ip(SynTo(TunnelTcpPort, options: s_mss1400))], 64),
+            ClientInterface, SynTo(TunnelTcpPort)));
         list.Add(new("v6-packet-too-big-no-flow", "Packet Too Big quoting a packet of no tracked flow",
             [], F6.Icmp(BackendRouterMac, BalancerMac, BackendRouter6, Client6, 2, 0, [.. s_mtu1280, .. forwarded], 64), Verdict.Drop, DropReason.NotForVip));
         list.Add(new("v6-packet-too-big-short-quote", "Packet Too Big whose quote ends inside the IPv6 header",
