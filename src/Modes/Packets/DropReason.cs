@@ -86,4 +86,7 @@ public enum DropReason : byte
 
     /// <summary>A UDP datagram over IPv6 with checksum 0, which RFC 8200 section 8.1 requires receivers to discard.</summary>
     Ipv6UdpZeroChecksum,
+
+    /// <summary>An IPv6 packet for the tunnel mode too long for the outer header's 16-bit payload length (only a GRO-merged capture can be).</summary>
+    Ipv6TunnelTooLong,
 }
