@@ -43,7 +43,16 @@ internal sealed class BalancerL7Contender(string name = "l7", bool? inline = nul
             ["ReverseProxy"] = new JsonObject
             {
                 ["Routes"] = new JsonObject { ["all"] = new JsonObject { ["ClusterId"] = "web", ["Match"] = new JsonObject { ["Path"] = "{**catch-all}" } } },
-                ["Clusters"] = new JsonObject { ["web"] = new JsonObject { ["LoadBalancingPolicy"] = "RoundRobin", ["Destinations"] = destinations } },
+                // Passive health on, as in configs/l7.json; metrics and X-Forwarded-* are always on.
+                ["Clusters"] = new JsonObject
+                {
+                    ["web"] = new JsonObject
+                    {
+                        ["LoadBalancingPolicy"] = "RoundRobin",
+                        ["HealthCheck"] = new JsonObject { ["Passive"] = new JsonObject { ["Enabled"] = true, ["Policy"] = "TransportFailureRate", ["ReactivationPeriod"] = "00:00:30" } },
+                        ["Destinations"] = destinations,
+                    },
+                },
             },
         };
         var tuning = new JsonObject();

@@ -32,6 +32,8 @@ internal static class ContenderCatalog
         "l7-notiered" => new BalancerL7Contender("l7-notiered", null, null, "DOTNET_TieredCompilation=0"),
         "l7-nopgo" => new BalancerL7Contender("l7-nopgo", null, null, "DOTNET_TieredPGO=0"),
         "l7-stock" => new BalancerL7Contender("l7-stock", inline: false, propagate: true),
+        // The defaults before the throughput and warm-up work: thread-pool socket completions, tiered PGO on.
+        "l7-before" => new BalancerL7Contender("l7-before", false, null, "DOTNET_TieredPGO=1"),
         "l7-accesslog" => new BalancerL7Contender("l7-accesslog") { AccessLog = true },
         _ when name.StartsWith("l7+", StringComparison.Ordinal) => new BalancerL7Contender(name, null, null, EnvironmentOf(name)),
         "nftables" => new NftablesContender(),
@@ -39,7 +41,7 @@ internal static class ContenderCatalog
         "haproxy-http" => new HaproxyContender("http"),
         "nginx-http" => new NginxContender("http"),
         "nginx-stream" => new NginxContender("stream"),
-        _ => throw new ArgumentException($"unknown contender '{name}' (known: {string.Join(", ", All)}, the L4 engine variants {L4Variant.Grammar}, and the L7 variants l7-inline, l7-notrace, l7-servergc, l7-stock, l7-accesslog, l7+NAME=VALUE[+NAME=VALUE...])"),
+        _ => throw new ArgumentException($"unknown contender '{name}' (known: {string.Join(", ", All)}, the L4 engine variants {L4Variant.Grammar}, and the L7 variants l7-inline, l7-notrace, l7-servergc, l7-stock, l7-before, l7-accesslog, l7+NAME=VALUE[+NAME=VALUE...])"),
     };
 
     /// <summary>The environment of an <c>l7+NAME=VALUE+...</c> variant: the balancer with those runtime settings, to A/B one setting in one run.</summary>
