@@ -79,13 +79,7 @@ public static class InternetChecksum
     {
         segment[checksumOffset] = 0;
         segment[checksumOffset + 1] = 0;
-        ushort checksum = Finish(Sum(segment, PseudoHeaderSum(sourceAddress, destinationAddress, nextHeader, segment.Length)));
-        if (checksum == 0 && nextHeader == 17)
-        {
-            checksum = 0xFFFF;
-        }
-
-        BinaryPrimitives.WriteUInt16BigEndian(segment[checksumOffset..], checksum);
+        StoreTransportChecksum(segment, PseudoHeaderSum(sourceAddress, destinationAddress, nextHeader, segment.Length), nextHeader, checksumOffset);
     }
 
     /// <summary>Complements a folded sum into the checksum to store.</summary>
@@ -105,7 +99,13 @@ public static class InternetChecksum
     {
         segment[checksumOffset] = 0;
         segment[checksumOffset + 1] = 0;
-        ushort checksum = Finish(Sum(segment, PseudoHeaderSum(sourceAddress, destinationAddress, protocol, segment.Length)));
+        StoreTransportChecksum(segment, PseudoHeaderSum(sourceAddress, destinationAddress, protocol, segment.Length), protocol, checksumOffset);
+    }
+
+    /// <summary>Sums the segment (its checksum field already zero) onto the pseudo-header sum and stores the result; UDP's 0 is sent as 0xFFFF.</summary>
+    private static void StoreTransportChecksum(Span<byte> segment, uint pseudoHeaderSum, byte protocol, int checksumOffset)
+    {
+        ushort checksum = Finish(Sum(segment, pseudoHeaderSum));
         if (checksum == 0 && protocol == 17)
         {
             checksum = 0xFFFF;
