@@ -86,4 +86,22 @@ public enum DropReason : byte
 
     /// <summary>A UDP datagram over IPv6 with checksum 0, which RFC 8200 section 8.1 requires receivers to discard.</summary>
     Ipv6UdpZeroChecksum,
+
+    /// <summary>A neighbour discovery message (NS or NA) whose IPv6 hop limit is not 255, so it may come from off-link (RFC 4861 section 7.1).</summary>
+    NdpBadHopLimit,
+
+    /// <summary>A neighbour discovery message shorter than its 24 fixed bytes, with a non-zero code, a multicast target, or a multicast source.</summary>
+    NdpMalformed,
+
+    /// <summary>A neighbour discovery message whose ICMPv6 checksum does not verify.</summary>
+    NdpBadChecksum,
+
+    /// <summary>A neighbour discovery option of length 0 or running past the message, or a link-layer option that is not 8 bytes.</summary>
+    NdpBadOption,
+
+    /// <summary>A neighbour solicitation from the unspecified address (duplicate address detection) that carries a source link-layer option or is not sent to a solicited-node address.</summary>
+    NdpUnspecifiedSourceWithLinkLayerOption,
+
+    /// <summary>A neighbour discovery message solicitation whose target is not an address this balancer owns (only VIPs and full-NAT sources are answered).</summary>
+    NdpTargetNotOwned,
 }
