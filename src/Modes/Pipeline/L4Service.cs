@@ -8,8 +8,14 @@ namespace LoadBalancer.Modes.Pipeline;
 /// <summary>One L4 virtual service (VIP, port, protocol) with its mode, backends and selector; immutable once in a snapshot.</summary>
 public sealed class L4Service
 {
-    /// <summary>Virtual IP, host numeric order.</summary>
-    public required uint Vip { get; init; }
+    /// <summary>Virtual IPv4 address, host numeric order (0 for an IPv6 service).</summary>
+    public uint Vip { get; init; }
+
+    /// <summary>Virtual IPv6 address, host numeric order; non-zero makes this an IPv6 service (then <see cref="Vip"/> is 0).</summary>
+    public UInt128 Vip6 { get; init; }
+
+    /// <summary>Whether this is an IPv6 service.</summary>
+    public bool IsIpv6 => Vip6 != UInt128.Zero;
 
     /// <summary>Virtual port.</summary>
     public required ushort Port { get; init; }
@@ -29,6 +35,9 @@ public sealed class L4Service
     /// <summary>Tunnel: outer source address.</summary>
     public uint TunnelSource { get; init; }
 
+    /// <summary>Tunnel of an IPv6 service (IPv6-in-IPv6): outer source address.</summary>
+    public UInt128 TunnelSource6 { get; init; }
+
     /// <summary>Tunnel: how to clamp the MSS of client SYNs.</summary>
     public MssClampMode MssClamp { get; init; }
 
@@ -37,6 +46,9 @@ public sealed class L4Service
 
     /// <summary>Full NAT: the balancer's source addresses toward backends (one is picked per flow by hash).</summary>
     public uint[] FullNatSources { get; init; } = [];
+
+    /// <summary>Full NAT66: the balancer's IPv6 source addresses toward backends (one is picked per flow by hash).</summary>
+    public UInt128[] FullNatSources6 { get; init; } = [];
 
     /// <summary>Full NAT, TCP: write the client's address and port into each SYN as a TCP option (<see cref="ClientAddress.ClientAddressOption"/>).</summary>
     public bool ClientAddressOption { get; init; }
@@ -57,5 +69,7 @@ public sealed class L4Service
     internal bool DecrementsTtl { get; set; }
 
     internal static string Describe(L4Service service)
-        => $"{Ipv4Address.Format(service.Vip)}:{service.Port}/{service.Protocol}";
+        => service.IsIpv6
+            ? $"[{Ipv6Address.Format(service.Vip6)}]:{service.Port}/{service.Protocol}"
+            : $"{Ipv4Address.Format(service.Vip)}:{service.Port}/{service.Protocol}";
 }
