@@ -112,6 +112,47 @@ public static class NdpResponder
         return EthernetHeader.Length + WriteMessage(frame[EthernetHeader.Length..], TypeSolicitation, 0, source, group, target, OptionSourceLinkLayer, ownMac);
     }
 
+    /// <summary>The receive path's handling of an NS or NA: answers an NS for an owned address in place, reads the neighbour an NA (or an NS's source link-layer option) tells about, counts every drop.</summary>
+    /// <param name="frame">The frame at its start, with room for <see cref="FrameLength"/> bytes plus a VLAN tag.</param>
+    /// <param name="length">The received frame's length.</param>
+    /// <param name="ownMac">The balancer's MAC.</param>
+    /// <param name="owned">The addresses answered for.</param>
+    /// <param name="counters">The receiving worker's counters (drops are counted there, by reason).</param>
+    /// <param name="replyLength">The NA to send (0: nothing to send).</param>
+    /// <param name="neighbour">An address whose MAC the frame tells (0: none).</param>
+    /// <param name="neighbourMac">That MAC.</param>
+    public static void Handle(
+        Span<byte> frame, int length, EthernetAddress ownMac, ReadOnlySpan<UInt128> owned, DataPlaneCounters counters,
+        out int replyLength, out UInt128 neighbour, out EthernetAddress neighbourMac)
+    {
+        ArgumentNullException.ThrowIfNull(counters);
+        replyLength = 0;
+        DropReason reason;
+        if (frame.Length > EthernetHeader.Length + Ipv6Header.Length && length > EthernetHeader.Length + Ipv6Header.Length && IsAdvertisementAt(frame[..length]))
+        {
+            reason = TryReadAdvertisement(frame[..length], out neighbour, out neighbourMac);
+        }
+        else
+        {
+            neighbour = TryReadSolicitationSender(frame[..length], out UInt128 sender, out neighbourMac) ? sender : UInt128.Zero;
+            reason = TryBuildAdvertisement(frame, length, ownMac, owned, out replyLength);
+        }
+
+        if (reason != DropReason.None)
+        {
+            neighbour = reason == DropReason.NdpTargetNotOwned ? neighbour : UInt128.Zero;
+            counters.CountDrop(reason);
+        }
+    }
+
+    private static bool IsAdvertisementAt(ReadOnlySpan<byte> frame)
+    {
+        int l3 = BinaryPrimitives.ReadUInt16BigEndian(frame[EthernetHeader.EtherTypeOffset..]) == EthernetHeader.EtherTypeVlanBigEndianValue
+            ? EthernetHeader.Length + EthernetHeader.VlanTagLength
+            : EthernetHeader.Length;
+        return frame.Length > l3 + Ipv6Header.Length && frame[l3 + Ipv6Header.Length] == TypeAdvertisement;
+    }
+
     /// <summary>Reads a valid NA: its target and the target's MAC (the target link-layer option, else the frame's Ethernet source).</summary>
     /// <returns>None when valid; otherwise the drop reason (<see cref="DropReason.UnsupportedProtocol"/> when it is not an NA at all).</returns>
     public static DropReason TryReadAdvertisement(ReadOnlySpan<byte> frame, out UInt128 target, out EthernetAddress mac)
