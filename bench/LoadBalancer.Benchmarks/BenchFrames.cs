@@ -41,4 +41,33 @@ internal static class BenchFrames
         InternetChecksum.WriteTransportChecksum(tcp, src, dst, 6, 16);
         return frame;
     }
+
+    /// <summary>Writes an Ethernet/IPv6/TCP frame of exactly <paramref name="frameSize"/> bytes (>= 74) with a valid TCP checksum.</summary>
+    public static byte[] Tcp6(int frameSize, UInt128 src, UInt128 dst, ushort sport, ushort dport, byte flags)
+    {
+        var frame = new byte[frameSize];
+        ClientMac.CopyTo(frame, 6);
+        BalancerMac.CopyTo(frame, 0);
+        BinaryPrimitives.WriteUInt16BigEndian(frame.AsSpan(12), 0x86DD);
+        Span<byte> ip = frame.AsSpan(14);
+        ip[0] = 0x60;
+        BinaryPrimitives.WriteUInt16BigEndian(ip[4..], (ushort)(frameSize - 14 - 40));
+        ip[6] = 6;
+        ip[7] = 64;
+        BinaryPrimitives.WriteUInt128BigEndian(ip[8..], src);
+        BinaryPrimitives.WriteUInt128BigEndian(ip[24..], dst);
+        Span<byte> tcp = ip[40..];
+        BinaryPrimitives.WriteUInt16BigEndian(tcp, sport);
+        BinaryPrimitives.WriteUInt16BigEndian(tcp[2..], dport);
+        tcp[12] = 5 << 4;
+        tcp[13] = flags;
+        BinaryPrimitives.WriteUInt16BigEndian(tcp[14..], 64240);
+        for (int i = 20; i < tcp.Length; i++)
+        {
+            tcp[i] = (byte)i;
+        }
+
+        InternetChecksum.WriteTransportChecksum(tcp, src, dst, 6, 16);
+        return frame;
+    }
 }

@@ -20,6 +20,8 @@ public sealed class ConnectionTable
     private readonly ConnectionTableShard[] _shards;
     private readonly int[] _flowCounters = new int[FlowCounterSlots];
     private readonly int _shardMask;
+    private readonly Lock _ipv6Lock = new();
+    private ConnectionTable6? _ipv6;
 
     /// <summary>Creates the table and preallocates all of its memory.</summary>
     public ConnectionTable(ConnectionTableOptions options, TimeProvider? timeProvider = null)
@@ -68,12 +70,19 @@ public sealed class ConnectionTable
     /// <summary>Total entry slots (forward + reverse) preallocated.</summary>
     public long SlotCount => (long)_shards.Length * _shards[0].SlotCount;
 
-    /// <summary>Flows currently tracked (racy sum, for metrics).</summary>
+    /// <summary>The IPv6 twin: same options, clock and per-backend flow counters; built (its memory preallocated) on first use, which the engine may force at start when IPv6 services exist.</summary>
+    /// <remarks>The sums below (<see cref="Count"/>, <see cref="Evictions"/>, ...) and <see cref="Sweep"/> include it once it exists, so metrics and the sweep cover both families.</remarks>
+    public ConnectionTable6 Ipv6 => Volatile.Read(ref _ipv6) ?? CreateIpv6();
+
+    /// <summary>Whether <see cref="Ipv6"/> has been built.</summary>
+    public bool HasIpv6 => Volatile.Read(ref _ipv6) is not null;
+
+    /// <summary>Flows currently tracked, both families (racy sum, for metrics).</summary>
     public long Count
     {
         get
         {
-            long sum = 0;
+            long sum = Volatile.Read(ref _ipv6)?.Count ?? 0;
             foreach (ConnectionTableShard shard in _shards)
             {
                 sum += shard.FlowCount;
@@ -91,19 +100,19 @@ public sealed class ConnectionTable
     public int ActiveFlows(ushort counter) => Volatile.Read(ref _flowCounters[counter]);
 
     /// <summary>Flows evicted while still live to make room (racy sum).</summary>
-    public long Evictions => SumOf(static s => s.Evictions);
+    public long Evictions => SumOf(static s => s.Evictions) + (Volatile.Read(ref _ipv6)?.Evictions ?? 0);
 
     /// <summary>New flows refused: full, no slot, no port, or reply collision (racy sum).</summary>
-    public long Refusals => SumOf(static s => s.Refusals);
+    public long Refusals => SumOf(static s => s.Refusals) + (Volatile.Read(ref _ipv6)?.Refusals ?? 0);
 
     /// <summary>Flows removed after their idle timeout (racy sum).</summary>
-    public long Expirations => SumOf(static s => s.Expirations);
+    public long Expirations => SumOf(static s => s.Expirations) + (Volatile.Read(ref _ipv6)?.Expirations ?? 0);
 
     /// <summary>Flows inserted (racy sum).</summary>
-    public long Inserts => SumOf(static s => s.Inserts);
+    public long Inserts => SumOf(static s => s.Inserts) + (Volatile.Read(ref _ipv6)?.Inserts ?? 0);
 
     /// <summary>Tracked flows dropped because a SYN started a new connection on their 4-tuple (closed, or its backend takes no new flows), so that connection picks a backend afresh (racy sum).</summary>
-    public long Restarts => SumOf(static s => s.Restarts);
+    public long Restarts => SumOf(static s => s.Restarts) + (Volatile.Read(ref _ipv6)?.Restarts ?? 0);
 
     /// <summary>Finds a flow by its client-to-VIP key, refreshing its idle time and TCP state.</summary>
     /// <remarks>A SYN on a closing flow is a new connection on a reused 4-tuple: the old flow is removed and the lookup misses, so the caller selects a backend again.</remarks>
@@ -129,7 +138,7 @@ public sealed class ConnectionTable
     /// <summary>Removes expired flows, visiting up to <paramref name="bucketsPerShard"/> buckets per shard (call periodically from the control plane).</summary>
     public int Sweep(long now, int bucketsPerShard = 1024)
     {
-        int removed = 0;
+        int removed = Volatile.Read(ref _ipv6)?.Sweep(now, bucketsPerShard) ?? 0;
         foreach (ConnectionTableShard shard in _shards)
         {
             removed += shard.Sweep(now, bucketsPerShard);
@@ -148,6 +157,20 @@ public sealed class ConnectionTable
         }
 
         return sum;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private ConnectionTable6 CreateIpv6()
+    {
+        lock (_ipv6Lock)
+        {
+            if (_ipv6 is null)
+            {
+                Volatile.Write(ref _ipv6, new ConnectionTable6(Options, TimeProvider, _flowCounters));
+            }
+
+            return _ipv6;
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -14,7 +14,7 @@ public sealed class FullNatPortPool
     private readonly int _partition;
     private readonly int _partitionCount;
     private readonly int _portsPerAddress;
-    private readonly uint[] _addresses;
+    private readonly UInt128[] _addresses;
     private readonly ushort[][] _rings;
     private readonly bool[][] _inUse;
     private readonly int[] _heads;
@@ -46,7 +46,7 @@ public sealed class FullNatPortPool
         }
 
         _portsPerAddress = count;
-        _addresses = new uint[maxAddresses];
+        _addresses = new UInt128[maxAddresses];
         _rings = new ushort[maxAddresses][];
         _inUse = new bool[maxAddresses][];
         _heads = new int[maxAddresses];
@@ -56,8 +56,17 @@ public sealed class FullNatPortPool
     /// <summary>Ports available per source address in this partition.</summary>
     public int PortsPerAddress => _portsPerAddress;
 
-    /// <summary>Takes a free port for the source address; false when none is left (or the address table is full).</summary>
-    public bool TryAllocate(uint address, out ushort port)
+    /// <summary>Takes a free port for the IPv4 source address; false when none is left (or the address table is full).</summary>
+    public bool TryAllocate(uint address, out ushort port) => TryAllocate((UInt128)address, out port);
+
+    /// <summary>Returns a port of an IPv4 source address to the pool (see the IPv6 overload).</summary>
+    public void Release(uint address, ushort port) => Release((UInt128)address, port);
+
+    /// <summary>Ports currently free for the IPv4 address (all of them for an address never seen).</summary>
+    public int Available(uint address) => Available((UInt128)address);
+
+    /// <summary>Takes a free port for the source address (a pool serves one family, so IPv4 and IPv6 never share one); false when none is left (or the address table is full).</summary>
+    public bool TryAllocate(UInt128 address, out ushort port)
     {
         port = 0;
         int slot = SlotOf(address, create: true);
@@ -75,7 +84,7 @@ public sealed class FullNatPortPool
     }
 
     /// <summary>Returns a port to the pool; ignores ports it did not hand out (so a double release cannot duplicate a port).</summary>
-    public void Release(uint address, ushort port)
+    public void Release(UInt128 address, ushort port)
     {
         int slot = SlotOf(address, create: false);
         if (slot < 0 || port < FirstPort || (port & (_partitionCount - 1)) != _partition)
@@ -96,7 +105,7 @@ public sealed class FullNatPortPool
     }
 
     /// <summary>Ports currently free for the address (all of them for an address never seen).</summary>
-    public int Available(uint address)
+    public int Available(UInt128 address)
     {
         int slot = SlotOf(address, create: false);
         return slot < 0 ? _portsPerAddress : _counts[slot];
@@ -104,7 +113,7 @@ public sealed class FullNatPortPool
 
     private int IndexOf(ushort port) => (port - FirstPort) / _partitionCount;
 
-    private int SlotOf(uint address, bool create)
+    private int SlotOf(UInt128 address, bool create)
     {
         for (int i = 0; i < _addressCount; i++)
         {

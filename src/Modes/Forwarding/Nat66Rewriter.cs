@@ -19,13 +19,53 @@ internal static class Nat66Rewriter
     public static void ToClient(Span<byte> buffer, in PacketView view, UInt128 vip, ushort vipPort, EthernetAddress clientMac, EthernetAddress balancerMac, ChecksumMode mode)
         => Rewrite(buffer, in view, Ipv6Header.SourceOffset, TcpHeader.SourcePortOffset, vip, vipPort, clientMac, balancerMac, mode);
 
+    /// <summary>Full NAT66, client -> VIP:port becomes source:pooled port -> backend:port; MACs balancer -> backend; hop limit decremented.</summary>
+    public static void FullNatToBackend(
+        Span<byte> buffer, in PacketView view, UInt128 natAddress, ushort natPort, UInt128 backendAddress, ushort backendPort,
+        EthernetAddress backendMac, EthernetAddress balancerMac, ChecksumMode mode)
+    {
+        Rewrite(buffer, in view, Ipv6Header.SourceOffset, TcpHeader.SourcePortOffset, natAddress, natPort, backendMac, balancerMac, ChecksumMode.Incremental, decrement: false);
+        Rewrite(buffer, in view, Ipv6Header.DestinationOffset, TcpHeader.DestinationPortOffset, backendAddress, backendPort, backendMac, balancerMac, mode);
+    }
+
+    /// <summary>Full NAT66, backend -> source:pooled port reply becomes VIP:port -> client:port; MACs balancer -> the client's recorded MAC; hop limit decremented.</summary>
+    public static void FullNatToClient(
+        Span<byte> buffer, in PacketView view, UInt128 vip, ushort vipPort, UInt128 client, ushort clientPort,
+        EthernetAddress clientMac, EthernetAddress balancerMac, ChecksumMode mode)
+    {
+        Rewrite(buffer, in view, Ipv6Header.SourceOffset, TcpHeader.SourcePortOffset, vip, vipPort, clientMac, balancerMac, ChecksumMode.Incremental, decrement: false);
+        Rewrite(buffer, in view, Ipv6Header.DestinationOffset, TcpHeader.DestinationPortOffset, client, clientPort, clientMac, balancerMac, mode);
+    }
+
+    /// <summary>DSR over IPv6: only the MACs change; in full checksum mode the transport checksum is recomputed (veth may hand over partial ones).</summary>
+    public static void DsrToBackend(Span<byte> buffer, in PacketView view, EthernetAddress backendMac, EthernetAddress balancerMac, ChecksumMode mode)
+    {
+        PacketRewriter.SetMacs(buffer[view.L2Offset..], backendMac, balancerMac);
+        if (mode == ChecksumMode.Full)
+        {
+            RecomputeTransport(buffer.Slice(view.L3Offset, view.IpTotalLength), in view);
+        }
+    }
+
+    /// <summary>Recomputes the TCP or UDP checksum of an IPv6 packet over its pseudo-header (the extension headers are not covered).</summary>
+    public static void RecomputeTransport(Span<byte> ip, in PacketView view)
+    {
+        InternetChecksum.WriteTransportChecksum(
+            ip[view.IpHeaderLength..], BinaryPrimitives.ReadUInt128BigEndian(ip[Ipv6Header.SourceOffset..]), BinaryPrimitives.ReadUInt128BigEndian(ip[Ipv6Header.DestinationOffset..]),
+            view.Protocol, view.Protocol == Ipv4Header.ProtocolUdp ? UdpHeader.ChecksumOffset : TcpHeader.ChecksumOffset);
+    }
+
     private static void Rewrite(
-        Span<byte> buffer, in PacketView view, int addressOffset, int portOffset, UInt128 address, ushort port, EthernetAddress nextHopMac, EthernetAddress balancerMac, ChecksumMode mode)
+        Span<byte> buffer, in PacketView view, int addressOffset, int portOffset, UInt128 address, ushort port, EthernetAddress nextHopMac, EthernetAddress balancerMac, ChecksumMode mode,
+        bool decrement = true)
     {
         Span<byte> ip = buffer.Slice(view.L3Offset, view.IpTotalLength);
         Span<byte> segment = ip[view.IpHeaderLength..];
         PacketRewriter.SetMacs(buffer[view.L2Offset..], nextHopMac, balancerMac);
-        ip[Ipv6Header.HopLimitOffset]--;
+        if (decrement)
+        {
+            ip[Ipv6Header.HopLimitOffset]--;
+        }
 
         // TCP and UDP keep their ports at the same offsets; only the checksum field differs.
         bool udp = view.Protocol == Ipv4Header.ProtocolUdp;

@@ -49,7 +49,12 @@ internal static class PacketRewriter
     }
 
     /// <summary>Lowers the MSS option of a TCP SYN per the clamp mode; returns whether it changed (the checksum is patched incrementally).</summary>
-    public static bool ClampMss(Span<byte> tcp, int tcpHeaderLength, MssClampMode mode, ushort value)
+    /// <param name="tcp">The TCP segment.</param>
+    /// <param name="tcpHeaderLength">Its header length.</param>
+    /// <param name="mode">How to clamp.</param>
+    /// <param name="value">The ceiling for <see cref="MssClampMode.Fixed"/>.</param>
+    /// <param name="overhead">What <see cref="MssClampMode.SubtractOverhead"/> subtracts: the outer header (IPv4 20, IPv6 40).</param>
+    public static bool ClampMss(Span<byte> tcp, int tcpHeaderLength, MssClampMode mode, ushort value, int overhead = Ipv4Header.MinLength)
     {
         if (mode == MssClampMode.Off)
         {
@@ -86,7 +91,7 @@ internal static class PacketRewriter
             {
                 ushort mss = BinaryPrimitives.ReadUInt16BigEndian(tcp[(i + 2)..]);
                 ushort clamped = mode == MssClampMode.SubtractOverhead
-                    ? (ushort)Math.Max(mss - Ipv4Header.MinLength, 536)
+                    ? (ushort)Math.Max(mss - overhead, 536)
                     : Math.Min(mss, value);
                 if (clamped >= mss)
                 {

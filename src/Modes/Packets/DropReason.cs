@@ -87,6 +87,9 @@ public enum DropReason : byte
     /// <summary>A UDP datagram over IPv6 with checksum 0, which RFC 8200 section 8.1 requires receivers to discard.</summary>
     Ipv6UdpZeroChecksum,
 
+    /// <summary>An IPv6 packet for the tunnel mode too long for the outer header's 16-bit payload length (only a GRO-merged capture can be).</summary>
+    Ipv6TunnelTooLong,
+
     /// <summary>A neighbour discovery message (NS or NA) whose IPv6 hop limit is not 255, so it may come from off-link (RFC 4861 section 7.1).</summary>
     NdpBadHopLimit,
 
@@ -102,6 +105,6 @@ public enum DropReason : byte
     /// <summary>A neighbour solicitation from the unspecified address (duplicate address detection) that carries a source link-layer option or is not sent to a solicited-node address.</summary>
     NdpUnspecifiedSourceWithLinkLayerOption,
 
-    /// <summary>A neighbour discovery message solicitation whose target is not an address this balancer owns (only VIPs and full-NAT sources are answered).</summary>
+    /// <summary>A neighbour solicitation whose target is not an address this balancer owns (only VIPs and full-NAT sources are answered).</summary>
     NdpTargetNotOwned,
 }

@@ -1,27 +1,241 @@
 using System.Runtime.CompilerServices;
+using LoadBalancer.Modes.Flows;
+using LoadBalancer.Modes.Forwarding;
 using LoadBalancer.Modes.Packets;
 
 namespace LoadBalancer.Modes.Pipeline;
 
-/// <summary>The IPv6 branch of the processor, kept off the IPv4 path.</summary>
+/// <summary>The IPv6 branch of the processor, kept off the IPv4 path: the same four modes over <see cref="ConnectionTable6"/>.</summary>
 public sealed partial class L4Processor
 {
-    /// <summary>Classifies a parsed IPv6 packet; every outcome is a counted drop until a service can have an IPv6 VIP.</summary>
+    private const byte Icmpv6EchoRequest = 128;
+    private const byte Icmpv6FirstNeighbourDiscovery = 133;
+    private const byte Icmpv6LastNeighbourDiscovery = 137;
+
+    /// <summary>Classifies a parsed IPv6 packet: to a VIP6 service, a backend reply, an ICMPv6 error about a flow, or what the engine hands on (neighbour discovery, echo to a VIP6).</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static ForwardResult ProcessIpv6(ref PacketView view)
+    private ForwardResult ProcessIpv6(Span<byte> buffer, ref PacketView view, L4Snapshot snapshot, int offset, int length, int ingress, long now)
     {
         if (Ipv6Address.IsMartianSource(view.SourceAddress6))
         {
             return ForwardResult.Dropped(DropReason.MartianSource);
         }
 
-        // Neighbour discovery uses hop limit 255 and MLD uses 1: ICMPv6 is never forwarded, so its hop limit says nothing.
-        if (view.Protocol != Ipv6Header.NextHeaderIcmpv6 && view.Ttl <= 1)
+        if (snapshot.IsVip6(view.SourceAddress6))
+        {
+            return ForwardResult.Dropped(DropReason.SourceIsVip);
+        }
+
+        if (view.Protocol == Ipv6Header.NextHeaderIcmpv6)
+        {
+            // Neighbour discovery uses hop limit 255 and MLD uses 1: ICMPv6 is never forwarded, so its hop limit says nothing here.
+            byte type = view.IcmpType;
+            if (type is >= Icmpv6FirstNeighbourDiscovery and <= Icmpv6LastNeighbourDiscovery
+                || (type == Icmpv6EchoRequest && snapshot.IsVip6(view.DestinationAddress6)))
+            {
+                return new ForwardResult(Verdict.Pass, DropReason.None, offset, length, ingress);
+            }
+
+            return type < Icmpv6EchoRequest
+                ? HandleIcmp6Error(buffer, ref view, snapshot, offset, length, now)
+                : ForwardResult.Dropped(DropReason.NotForVip);
+        }
+
+        L4Service? service = snapshot.FindService6(view.DestinationAddress6, view.DestinationPort, view.Protocol);
+        if (service is not null)
+        {
+            return HandleToService6(buffer, ref view, snapshot, service, offset, length, ingress, now);
+        }
+
+        if (snapshot.IsVip6(view.DestinationAddress6))
+        {
+            return ForwardResult.Dropped(DropReason.NoService);
+        }
+
+        // Everything else would be routed (a backend's reply), so a hop limit of 0 or 1 ends it here.
+        return view.Ttl <= 1 ? ForwardResult.Dropped(DropReason.HopLimitExpired) : HandleReply6(buffer, ref view, snapshot, offset, length, now);
+    }
+
+    // Over 80 lines on purpose, like HandleToService: one per-packet method with its checks in wire order.
+    private ForwardResult HandleToService6(Span<byte> buffer, ref PacketView view, L4Snapshot snapshot, L4Service service, int offset, int length, int ingress, long now)
+    {
+        ForwardingModeKind kind = service.Kind;
+        if (service.DecrementsTtl && view.Ttl <= 1)
         {
             return ForwardResult.Dropped(DropReason.HopLimitExpired);
         }
 
-        // No service has an IPv6 VIP yet: nothing is addressed to one, and no tracked flow can own a reply.
-        return ForwardResult.Dropped(DropReason.NotForVip);
+        ConnectionTable6 table = _table.Ipv6;
+        var key = new FlowKey6(view.SourceAddress6, view.DestinationAddress6, view.SourcePort, view.DestinationPort, view.Protocol);
+        int backendIndex = -1;
+        bool tracked = table.TryGetForward(key, now, view.TcpFlags, out FlowEntry6 entry);
+        if (tracked)
+        {
+            backendIndex = ResolveBackend6(service, in entry);
+            if (view.IsTcpSynOnly && !TakesNewFlows(service.Backends, backendIndex) && table.TryRemoveForRestart(key))
+            {
+                tracked = false;
+            }
+        }
+
+        if (!tracked)
+        {
+            bool tcp = view.Protocol == Ipv4Header.ProtocolTcp;
+            bool synOnly = view.IsTcpSynOnly;
+            if (tcp && !synOnly && service.NonSynMiss == NonSynMissPolicy.Drop)
+            {
+                return ForwardResult.Dropped(DropReason.NoFlow);
+            }
+
+            if (synOnly && NewFlowBudget >= 0)
+            {
+                if (NewFlowBudget == 0)
+                {
+                    return ForwardResult.Dropped(DropReason.SynShed);
+                }
+
+                NewFlowBudget--;
+            }
+
+            ulong hash = FlowHash.Hash(key);
+            backendIndex = service.Selector.Select(hash);
+            L4Backend[] backends = service.Backends;
+            if ((uint)backendIndex >= (uint)backends.Length)
+            {
+                return ForwardResult.Dropped(DropReason.NoBackend);
+            }
+
+            ref readonly L4Backend chosen = ref backends[backendIndex];
+            entry = new FlowEntry6
+            {
+                BackendAddress = chosen.Address6,
+                BackendPort = chosen.Port,
+                BackendIndex = (ushort)backendIndex,
+                FlowCounter = chosen.FlowCounter,
+                ClientMac = EthernetAddress.Read(buffer[(offset + EthernetHeader.SourceOffset)..]).Value,
+                ClientInterfaceIndex = (ushort)ingress,
+                State = !tcp ? FlowState.Udp : synOnly ? FlowState.SynSeen : FlowState.Established,
+            };
+            ReverseKind reverse = ReverseKind.None;
+            if (kind == ForwardingModeKind.Nat)
+            {
+                reverse = ReverseKind.Nat;
+            }
+            else if (kind == ForwardingModeKind.FullNat)
+            {
+                reverse = ReverseKind.FullNat;
+                UInt128[] sources = service.FullNatSources6;
+                entry.NatAddress = sources[(int)((uint)(hash >> 32) % (uint)sources.Length)];
+            }
+
+            switch (table.TryInsert(key, ref entry, reverse, now))
+            {
+                case InsertOutcome.Inserted:
+                    Counters.CountNewFlow();
+                    break;
+                case InsertOutcome.Existing:
+                    backendIndex = ResolveBackend6(service, in entry);
+                    break;
+                case InsertOutcome.ReplyCollision:
+                    return ForwardResult.Dropped(DropReason.FlowCollision);
+                default:
+                    return ForwardResult.Dropped(DropReason.TableFull);
+            }
+        }
+
+        if (backendIndex < 0)
+        {
+            return ForwardResult.Dropped(DropReason.NoBackend);
+        }
+
+        ref readonly L4Backend backend = ref service.Backends[backendIndex];
+        int outOffset = offset;
+        int outLength = length;
+        switch (kind)
+        {
+            case ForwardingModeKind.Nat:
+                Nat66Rewriter.ToBackend(buffer, in view, backend.Address6, backend.Port, backend.Mac, snapshot.BalancerMac, service.ChecksumMode);
+                break;
+            case ForwardingModeKind.FullNat:
+                Nat66Rewriter.FullNatToBackend(buffer, in view, entry.NatAddress, entry.NatPort, backend.Address6, backend.Port, backend.Mac, snapshot.BalancerMac, service.ChecksumMode);
+                break;
+            case ForwardingModeKind.Tunnel:
+                if (view.L2Offset < Ip6ip6Tunnel.Overhead)
+                {
+                    return ForwardResult.Dropped(DropReason.NoHeadroom);
+                }
+
+                if (view.IpTotalLength > Ip6ip6Tunnel.MaxInnerLength)
+                {
+                    return ForwardResult.Dropped(DropReason.Ipv6TunnelTooLong);
+                }
+
+                Ip6ip6Tunnel.PrepareInner(buffer, in view, service.MssClamp, service.MssClampValue, service.ChecksumMode);
+                Ip6ip6Tunnel.TryEncapsulate(buffer, in view, length, service.TunnelSource6, backend.Address6, backend.Mac, snapshot.BalancerMac, out outOffset, out outLength);
+                break;
+            default:
+                Nat66Rewriter.DsrToBackend(buffer, in view, backend.Mac, snapshot.BalancerMac, service.ChecksumMode);
+                break;
+        }
+
+        Counters.CountTx(service.Index, backendIndex, FlowDirection.ToBackend, length);
+        return new ForwardResult(Verdict.Tx, DropReason.None, outOffset, outLength, backend.InterfaceIndex);
+    }
+
+    private ForwardResult HandleReply6(Span<byte> buffer, ref PacketView view, L4Snapshot snapshot, int offset, int length, long now)
+    {
+        if (!_table.HasIpv6)
+        {
+            return ForwardResult.Dropped(DropReason.NotForVip);
+        }
+
+        var replyKey = new FlowKey6(view.SourceAddress6, view.DestinationAddress6, view.SourcePort, view.DestinationPort, view.Protocol);
+        bool fullNat = snapshot.IsFullNatSource6(view.DestinationAddress6);
+        if (!_table.Ipv6.TryGetReverse(replyKey, fullNat, now, view.TcpFlags, out FlowKey6 forwardKey, out FlowEntry6 entry))
+        {
+            return ForwardResult.Dropped(DropReason.NotForVip);
+        }
+
+        L4Service? service = snapshot.FindService6(forwardKey.DestinationAddress, forwardKey.DestinationPort, forwardKey.Protocol);
+        if (service is null)
+        {
+            return ForwardResult.Dropped(DropReason.NoService);
+        }
+
+        var clientMac = new EthernetAddress(entry.ClientMac);
+        if (fullNat)
+        {
+            Nat66Rewriter.FullNatToClient(
+                buffer, in view, forwardKey.DestinationAddress, forwardKey.DestinationPort, forwardKey.SourceAddress, forwardKey.SourcePort,
+                clientMac, snapshot.BalancerMac, service.ChecksumMode);
+        }
+        else
+        {
+            Nat66Rewriter.ToClient(buffer, in view, forwardKey.DestinationAddress, forwardKey.DestinationPort, clientMac, snapshot.BalancerMac, service.ChecksumMode);
+        }
+
+        Counters.CountTx(service.Index, entry.BackendIndex, FlowDirection.ToClient, length);
+        return new ForwardResult(Verdict.Tx, DropReason.None, offset, length, entry.ClientInterfaceIndex);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int ResolveBackend6(L4Service service, in FlowEntry6 entry)
+    {
+        L4Backend[] backends = service.Backends;
+        int index = entry.BackendIndex;
+        if ((uint)index < (uint)backends.Length && backends[index].Address6 == entry.BackendAddress && backends[index].Port == entry.BackendPort)
+        {
+            return index;
+        }
+
+        for (int i = 0; i < backends.Length; i++)
+        {
+            if (backends[i].Address6 == entry.BackendAddress && backends[i].Port == entry.BackendPort)
+            {
+                return i;
+            }
+        }
+
+        return -1;
     }
 }

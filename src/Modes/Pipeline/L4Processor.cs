@@ -13,8 +13,8 @@ namespace LoadBalancer.Modes.Pipeline;
 /// </remarks>
 public sealed partial class L4Processor
 {
-    /// <summary>Headroom the tunnel mode needs in front of the frame for the outer IPv4 header.</summary>
-    public const int TunnelHeadroom = IpipForwardingMode.Overhead;
+    /// <summary>Headroom the tunnel mode needs in front of the frame for the outer header (IPv4 20 bytes, IPv6 40).</summary>
+    public const int TunnelHeadroom = Ip6ip6Tunnel.Overhead > IpipForwardingMode.Overhead ? Ip6ip6Tunnel.Overhead : IpipForwardingMode.Overhead;
     private readonly L4SnapshotSource _source;
     private readonly ConnectionTable _table;
     private readonly TimeProvider _time;
@@ -87,7 +87,7 @@ public sealed partial class L4Processor
 
         if (view.EtherType != EthernetHeader.EtherTypeIpv4BigEndianValue)
         {
-            return view.IsIpv6 ? ProcessIpv6(ref view) : new ForwardResult(Verdict.Pass, DropReason.None, offset, length, ingress);
+            return view.IsIpv6 ? ProcessIpv6(buffer, ref view, snapshot, offset, length, ingress, now) : new ForwardResult(Verdict.Pass, DropReason.None, offset, length, ingress);
         }
 
         if (Ipv4Address.IsMartianSource(view.SourceAddress))

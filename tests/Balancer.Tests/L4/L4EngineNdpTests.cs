@@ -178,4 +178,20 @@ public sealed class L4EngineNdpTests : IAsyncLifetime
         Assert.Equal(0, backends.Single(b => b.Address6 == B1).Weight);
         Assert.True(backends.Single(b => b.Address6 == B2).Weight > 0);
     }
+
+    [Fact]
+    public void BackendInMaintenance_LeavesAnEmptyIpv6SlotThatTakesNoFlows()
+    {
+        _device.Inject(Advertisement(B1Mac, B1));
+        _device.Inject(Advertisement(B2Mac, B2));
+
+        Assert.True(_control.Store.SetAdminState("web6", "b1", LoadBalancer.Health.AdminState.Maint));
+        _engine.Rebuild();
+
+        var backends = _engine.Snapshot!.Services.Single(s => s.Vip6 == Vip6).Backends;
+        Assert.Equal(2, backends.Length);
+        Assert.DoesNotContain(backends, b => b.Address6 == B1);
+        Assert.Equal(0, backends.Single(b => b.Address6 != B2).Weight);
+        Assert.True(backends.Single(b => b.Address6 == B2).Weight > 0);
+    }
 }

@@ -49,6 +49,7 @@ internal static partial class GoldenFixtures
         AddIcmp(list);
         AddMalformed(list);
         Ipv6GoldenFixtures.Add(list);
+        Ipv6ModeGoldenFixtures.Add(list);
         AddClientAddressOption(list);
         var map = new Dictionary<string, GoldenFixture>();
         foreach (GoldenFixture f in list)

@@ -5,7 +5,7 @@ using F6 = LoadBalancer.Modes.Tests.TestSupport.Frames6;
 
 namespace LoadBalancer.Modes.Tests.Pipeline;
 
-/// <summary>IPv6 fixtures, built with PacketDotNet: until a service can have an IPv6 VIP, every frame is a drop, and the reason shows how far the parser got.</summary>
+/// <summary>IPv6 parser fixtures, built with PacketDotNet: frames to 2001:db8::100, which is no VIP6, so every one is a drop (or a pass to the engine) and the reason shows how far the parser got.</summary>
 internal static class Ipv6GoldenFixtures
 {
     public const string Client6 = "2001:db8:1::10";
@@ -38,7 +38,7 @@ internal static class Ipv6GoldenFixtures
     private static void AddWellFormed(List<GoldenFixture> list)
     {
         byte[] syn = TcpSyn();
-        const string unserved = "no service has an IPv6 VIP yet";
+        const string unserved = "2001:db8::100 is no VIP6";
         list.Add(Drop("tcp-syn", $"TCP SYN with MSS option parsed to its ports; {unserved}", syn, DropReason.NotForVip));
         list.Add(Drop("udp", $"UDP datagram; {unserved}", Datagram(), DropReason.NotForVip));
         list.Add(Drop("vlan-tcp", $"802.1Q-tagged TCP SYN; {unserved}", WithVlan(syn, 7), DropReason.NotForVip));
@@ -53,8 +53,8 @@ internal static class Ipv6GoldenFixtures
             F6.WithExtensions(Datagram(), (F6.Fragment, F6.FragmentHeader(0, false))), DropReason.NotForVip));
         list.Add(Drop("chain-eight", "eight extension headers are the most allowed",
             F6.WithExtensions(syn, Hbh(), Dest(), Dest(), Dest(), Dest(), Dest(), Dest(), Dest()), DropReason.NotForVip));
-        list.Add(Drop("icmpv6-ns", "neighbour solicitation (hop limit 255) for the VIP: not answered yet",
-            F6.Icmp(ClientMac, "33:33:ff:00:01:00", Client6, "ff02::1:ff00:100", 135, 0, [0, 0, 0, 0, .. System.Net.IPAddress.Parse(Vip6).GetAddressBytes()]), DropReason.NotForVip));
+        list.Add(new("v6-icmpv6-ns", "neighbour solicitation (hop limit 255): handed to the engine's NDP responder",
+            [], F6.Icmp(ClientMac, "33:33:ff:00:01:00", Client6, "ff02::1:ff00:100", 135, 0, [0, 0, 0, 0, .. System.Net.IPAddress.Parse(Vip6).GetAddressBytes()]), Verdict.Pass, DropReason.None));
         list.Add(Drop("icmpv6-mld-hop1", "MLD report with hop limit 1 is not a hop-limit drop (ICMPv6 is never forwarded)",
             F6.WithExtensions(F6.Icmp(ClientMac, "33:33:00:00:00:16", Client6, "ff02::16", 143, 0, new byte[24], hopLimit: 1), Hbh(5, 2, 0, 0)), DropReason.NotForVip));
     }

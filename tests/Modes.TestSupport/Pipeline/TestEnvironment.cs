@@ -8,7 +8,7 @@ using LoadBalancer.Modes.Tests.TestSupport;
 namespace LoadBalancer.Modes.Tests.Pipeline;
 
 /// <summary>The topology every golden fixture runs against: one VIP with a service per mode and protocol.</summary>
-internal static class TestEnvironment
+internal static partial class TestEnvironment
 {
     public const string ClientMac = "02:00:00:00:00:01";
     public const string BalancerMac = "02:00:00:00:00:fe";
@@ -81,6 +81,7 @@ internal static class TestEnvironment
             Service(FullNatOptionPort, 6, FullNatForwardingMode.Instance, NatBackends, 8080, clientAddressOption: true),
             Service(FullNatOptionIncrementalPort, 6, FullNatForwardingMode.Instance, NatBackends, 8080, checksum: ChecksumMode.Incremental, clientAddressOption: true),
         };
+        services.AddRange(Services6());
         EthernetAddress.TryParse(BalancerMac, out EthernetAddress mac);
         return new L4Snapshot(services, mac);
     }

@@ -133,6 +133,11 @@ public sealed partial class L4Engine : IAsyncDisposable
         _neighbours.Changed += Rebuild;
         _control.Changed += OnBackendsChanged;
         Rebuild();
+        if (Config.Services.Values.Any(s => s.IsIpv6))
+        {
+            // The IPv6 twin table preallocates its memory when first used: here, not on a worker's first IPv6 packet.
+            _ = _table.Ipv6;
+        }
         _workers = new L4Worker[_port.Queues];
         for (var i = 0; i < _workers.Length; i++)
         {
@@ -165,6 +170,10 @@ public sealed partial class L4Engine : IAsyncDisposable
         var previousOwned6 = _ownedAddresses6;
         Config = next with { Interface = Config.Interface, Workers = Config.Workers, Io = Config.Io };
         _builder.Configure(Config);
+        if (Config.Services.Values.Any(s => s.IsIpv6))
+        {
+            _ = _table.Ipv6;
+        }
         var filter = _builder.BuildFilter();
         if (filter != _filter && _port is not null)
         {

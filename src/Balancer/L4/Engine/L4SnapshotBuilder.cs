@@ -19,6 +19,7 @@ namespace LoadBalancer.Balancer.L4.Engine;
 /// </remarks>
 public sealed partial class L4SnapshotBuilder
 {
+    private static readonly L4Backend EmptyIpv6Slot = new(0, 0, default, 0, 0, 0, new UInt128(0x0100_0000_0000_0000, 0));
     private readonly InterfaceInfo _nic;
     private readonly NeighbourTable _neighbours;
     private readonly BackendControl _control;
@@ -176,34 +177,16 @@ public sealed partial class L4SnapshotBuilder
                         weights[i] = new BackendWeight($"dead#{i}", 0);
                         continue;
                     }
-                    var address = slot.Config!.Address;
-                    var address6 = slot.Config.Address6;
-                    var port = slot.Config.Port;
-                    // IPv6 backends are on the link (no IPv6 gateway yet); IPv4 ones past the subnet go through L4:Gateway.
-                    var nextHop = address6 != UInt128.Zero ? address6
-                        : NeighbourTable.Key(_nic.IsOnLink(address) || gateway == 0 ? address : gateway);
-                    wanted.Add(nextHop);
-                    var resolved = _neighbours.TryGet(nextHop, out var mac);
-                    var weight = 0;
-                    var include = true;
-                    if (slot.RetiredAt is null)
+                    (backends[i], weights[i]) = BuildBackend(name, slot, gateway, wanted);
+                }
+                if (s.IsIpv6)
+                {
+                    // An empty slot (maintenance, dead) of an IPv6 service must still read as IPv6 to the snapshot: an
+                    // address of the discard-only prefix 100::/64 (RFC 6666) with port 0 matches no tracked flow and takes none.
+                    for (var i = 0; i < backends.Length; i++)
                     {
-                        if (_control.TryGetView(name, slot.Id, out var view))
-                        {
-                            include = view.AdminState != AdminState.Maint;
-                            weight = view.AcceptsNewFlows ? view.EffectiveWeight : 0;
-                        }
-                        else
-                        {
-                            weight = slot.Config.Weight;
-                        }
+                        backends[i] = backends[i].IsIpv6 ? backends[i] : EmptyIpv6Slot;
                     }
-                    if (!resolved)
-                    {
-                        weight = 0;
-                    }
-                    backends[i] = include ? new L4Backend(address, port, mac, 0, weight, slot.Counter, address6) : default;
-                    weights[i] = new BackendWeight(slot.Key, include ? weight : 0);
                 }
                 var fullNat = s.FullNatSources.ToArray();
                 services.Add(new L4Service
@@ -236,6 +219,38 @@ public sealed partial class L4SnapshotBuilder
             owned = [.. ownedSet];
             return new L4Snapshot(services, _ownMac);
         }
+    }
+
+    /// <summary>One live backend slot as the data plane sees it: its next hop's MAC, and the weight health/admin state and resolution give it (maintenance: left out).</summary>
+    private (L4Backend Backend, BackendWeight Weight) BuildBackend(string service, Slot slot, uint gateway, List<UInt128> wanted)
+    {
+        var address = slot.Config!.Address;
+        var address6 = slot.Config.Address6;
+        // IPv6 backends are on the link (no IPv6 gateway yet); IPv4 ones past the subnet go through L4:Gateway.
+        var nextHop = address6 != UInt128.Zero ? address6
+            : NeighbourTable.Key(_nic.IsOnLink(address) || gateway == 0 ? address : gateway);
+        wanted.Add(nextHop);
+        var resolved = _neighbours.TryGet(nextHop, out var mac);
+        var weight = 0;
+        var include = true;
+        if (slot.RetiredAt is null)
+        {
+            if (_control.TryGetView(service, slot.Id, out var view))
+            {
+                include = view.AdminState != AdminState.Maint;
+                weight = view.AcceptsNewFlows ? view.EffectiveWeight : 0;
+            }
+            else
+            {
+                weight = slot.Config.Weight;
+            }
+        }
+        if (!resolved)
+        {
+            weight = 0;
+        }
+        var backend = include ? new L4Backend(address, slot.Config.Port, mac, 0, weight, slot.Counter, address6) : default;
+        return (backend, new BackendWeight(slot.Key, include ? weight : 0));
     }
 
     /// <summary>The kernel BPF filter: ARP, traffic to owned addresses, and (for NAT) replies from backends, retired ones included.</summary>
