@@ -3,13 +3,14 @@ using LoadBalancer.Modes.Packets;
 using LoadBalancer.Modes.Pipeline;
 using LoadBalancer.Modes.Tests.TestSupport;
 using static LoadBalancer.Modes.Tests.Pipeline.NdpFixtures;
-using static LoadBalancer.Modes.Tests.Pipeline.TestEnvironment;
 using F6 = LoadBalancer.Modes.Tests.TestSupport.Frames6;
 
 namespace LoadBalancer.Modes.Tests.Pipeline;
 
 public class NdpResponderTests
 {
+    private const string ClientMac = TestEnvironment.ClientMac;
+    private const string BalancerMac = TestEnvironment.BalancerMac;
     private static readonly UInt128[] s_owned = [Ipv6Address.Parse(Vip6), Ipv6Address.Parse(FullNatSource6)];
 
     private static EthernetAddress Own => Mac(BalancerMac);
