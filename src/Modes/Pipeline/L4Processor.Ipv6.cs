@@ -8,6 +8,8 @@ namespace LoadBalancer.Modes.Pipeline;
 /// <summary>The IPv6 branch of the processor, kept off the IPv4 path: the same four modes over <see cref="ConnectionTable6"/>.</summary>
 public sealed partial class L4Processor
 {
+    private const byte Icmpv6FirstError = 1;
+    private const byte Icmpv6LastError = 4;
     private const byte Icmpv6EchoRequest = 128;
     private const byte Icmpv6FirstNeighbourDiscovery = 133;
     private const byte Icmpv6LastNeighbourDiscovery = 137;
@@ -36,7 +38,8 @@ public sealed partial class L4Processor
                 return new ForwardResult(Verdict.Pass, DropReason.None, offset, length, ingress);
             }
 
-            return type < Icmpv6EchoRequest
+            // Destination Unreachable, Packet Too Big, Time Exceeded, Parameter Problem (RFC 4443 section 3).
+            return type is >= Icmpv6FirstError and <= Icmpv6LastError
                 ? HandleIcmp6Error(buffer, ref view, snapshot, offset, length, now)
                 : ForwardResult.Dropped(DropReason.NotForVip);
         }

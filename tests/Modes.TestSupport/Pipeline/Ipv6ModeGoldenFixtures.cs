@@ -150,6 +150,8 @@ internal static class Ipv6ModeGoldenFixtures
             F6.Icmp(BackendRouterMac, BalancerMac, "2001:db8:20::fe", TunnelSource6, 2, 0, [0, 0, 0x05, 0x78, .. tunnelled], 64),
             F6.Icmp(BalancerMac, ClientMac, Vip6, Client6, 2, 0, [0, 0, 0x05, 0x50, .. Ip(SynTo(TunnelTcpPort, options: s_mss1400))], 64),
             ClientInterface, SynTo(TunnelTcpPort)));
+        list.Add(new("v6-icmpv6-error-type-100", "an ICMPv6 error type outside RFC 4443's four (unassigned) quoting a NAT66 flow's packet is not rewritten",
+            [syn], F6.Icmp(BackendRouterMac, BalancerMac, BackendRouter6, Client6, 100, 0, [.. s_mtu1280, .. forwarded], 64), Verdict.Drop, DropReason.NotForVip));
         list.Add(new("v6-packet-too-big-no-flow", "Packet Too Big quoting a packet of no tracked flow",
             [], F6.Icmp(BackendRouterMac, BalancerMac, BackendRouter6, Client6, 2, 0, [.. s_mtu1280, .. forwarded], 64), Verdict.Drop, DropReason.NotForVip));
         list.Add(new("v6-packet-too-big-short-quote", "Packet Too Big whose quote ends inside the IPv6 header",
