@@ -80,7 +80,7 @@ public sealed partial class VipAnnouncer : IDisposable
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(snapshot);
         var result = new List<(uint, VipStatus)>();
-        foreach (var group in config.Services.Values.GroupBy(s => s.Vip).Select(g => (Text: Ipv4Address.Format(g.Key), Services: g)).OrderBy(g => g.Text, StringComparer.Ordinal))
+        foreach (var group in config.Services.Values.Where(s => !s.IsIpv6).GroupBy(s => s.Vip).Select(g => (Text: Ipv4Address.Format(g.Key), Services: g)).OrderBy(g => g.Text, StringComparer.Ordinal))
         {
             var announced = group.Services.Where(s => s.Announce).ToList();
             var usable = announced.Any(s => snapshot.GetPool(s.Name).Any(b => b.AcceptsNewFlows));

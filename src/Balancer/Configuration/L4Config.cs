@@ -14,6 +14,9 @@ public sealed record L4Config
     /// <summary>The balancer's own IPv4 address on that interface, used as the sender of ARP requests; default: the interface's first address.</summary>
     public string? SourceAddress { get; init; }
 
+    /// <summary>The balancer's own IPv6 address on that interface, the source of its neighbour solicitations for IPv6 backends; default: the interface's first global IPv6 address, else its link-local one.</summary>
+    public string? SourceAddress6 { get; init; }
+
     /// <summary>Next hop (router) for backends that are not on the interface's subnet (tunnel mode to another network).</summary>
     public string? Gateway { get; init; }
 

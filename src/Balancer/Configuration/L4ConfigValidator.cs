@@ -9,7 +9,7 @@ using LoadBalancer.Modes.Selection;
 namespace LoadBalancer.Balancer.Configuration;
 
 /// <summary>Checks the <c>L4</c> section: addresses, ports, modes, selectors, VIP conflicts and per-mode requirements.</summary>
-public static class L4ConfigValidator
+public static partial class L4ConfigValidator
 {
     /// <summary>Adds every problem in the L4 section to <paramref name="errors"/> and returns the section parsed (meaningful only when no error was added).</summary>
     public static L4Settings Validate(L4Config l4, List<ConfigError> errors)
@@ -30,17 +30,18 @@ public static class L4ConfigValidator
             return settings;
         }
         ValidateEngine(l4, errors);
-        var endpoints = new Dictionary<(uint, int, string), string>();
+        var endpoints = new Dictionary<(UInt128, int, string), string>();
         var services = new Dictionary<string, L4ServiceSettings>(StringComparer.Ordinal);
         foreach (var (name, s) in l4.Services)
         {
-            services[name] = ValidateService(name, s, endpoints, errors) with { Announce = s.Announce ?? l4.Announce.Enabled };
+            var service = ValidateService(name, s, endpoints, errors);
+            services[name] = service with { Announce = AnnounceService(name, s, service, l4.Announce.Enabled, errors) };
         }
         // A backend address that is also a VIP would loop packets through the engine.
-        var vips = services.Values.Select(s => s.Vip).Where(v => v != 0).ToHashSet();
+        var vips = services.Values.Select(s => s.IsIpv6 ? s.Vip6 : Mapped(s.Vip)).Where(v => v != Mapped(0)).ToHashSet();
         foreach (var (name, s) in services)
         {
-            foreach (var (id, b) in s.Backends.Where(b => vips.Contains(b.Value.Address)))
+            foreach (var (id, b) in s.Backends.Where(b => vips.Contains(b.Value.Address6 != UInt128.Zero ? b.Value.Address6 : Mapped(b.Value.Address))))
             {
                 errors.Add(new ConfigError($"L4:Services:{name}:Backends:{id}:Address", l4.Services[name].Backends[id].Address, "is a VIP of this balancer"));
             }
@@ -48,6 +49,7 @@ public static class L4ConfigValidator
         return settings with
         {
             SourceAddress = TryUnicast(l4.SourceAddress, out var source) ? source : 0,
+            SourceAddress6 = TryUnicast6(l4.SourceAddress6, out var source6, allowLinkLocal: true) ? source6 : UInt128.Zero,
             Gateway = TryUnicast(l4.Gateway, out var gateway) ? gateway : 0,
             Services = services,
         };
@@ -65,6 +67,10 @@ public static class L4ConfigValidator
         }
         CheckOptionalAddress(l4.SourceAddress, "L4:SourceAddress", errors);
         CheckOptionalAddress(l4.Gateway, "L4:Gateway", errors);
+        if (l4.SourceAddress6 is not null && !TryUnicast6(l4.SourceAddress6, out _, allowLinkLocal: true))
+        {
+            errors.Add(new ConfigError("L4:SourceAddress6", l4.SourceAddress6, "is not a unicast IPv6 address"));
+        }
         var t = l4.ConnectionTable;
         if (t.Capacity is < 16 or > 16_777_216)
         {
@@ -80,10 +86,11 @@ public static class L4ConfigValidator
         }
     }
 
-    private static L4ServiceSettings ValidateService(string name, L4ServiceConfig s, Dictionary<(uint, int, string), string> endpoints, List<ConfigError> errors)
+    private static L4ServiceSettings ValidateService(string name, L4ServiceConfig s, Dictionary<(UInt128, int, string), string> endpoints, List<ConfigError> errors)
     {
         var path = $"L4:Services:{name}";
-        var (vip, protocol) = ValidateEndpoint(path, s, endpoints, errors);
+        var (vip, vip6, protocol) = ValidateEndpoint(path, s, endpoints, errors);
+        var ipv6 = vip6 != UInt128.Zero || (vip == 0 && LooksIpv6(s.Vip));
         ForwardingModeKind? mode = ForwardingModeRegistry.TryGet(s.Mode, out var m) ? m.Kind : null;
         if (mode is null)
         {
@@ -94,21 +101,25 @@ public static class L4ConfigValidator
         {
             errors.Add(new ConfigError($"{path}:Mss", s.Mss is { } mss ? Str(mss) : null, "must be from 536 to 9000 when MssClamp is Fixed"));
         }
-        CheckOptionalAddress(s.TunnelSource, $"{path}:TunnelSource", errors);
-        var fullNat = ValidateFullNatSources(path, s, mode, errors);
+        var tunnelSource = SourceOfFamily($"{path}:TunnelSource", s.TunnelSource, s.Vip, ipv6, errors);
+        var fullNat = ValidateFullNatSources(path, s, mode, ipv6, errors);
         if (s.ClientAddressOption && (mode != ForwardingModeKind.FullNat || protocol != L4Protocol.Tcp))
         {
             errors.Add(new ConfigError($"{path}:ClientAddressOption", "true", $"needs Mode fullnat and Protocol tcp (this service: {s.Mode}, {s.Protocol}): only full NAT hides the client, and only TCP has options"));
+        }
+        else if (s.ClientAddressOption && ipv6)
+        {
+            errors.Add(new ConfigError($"{path}:ClientAddressOption", "true", $"needs an IPv4 VIP (this one: '{s.Vip}'): the option carries an IPv4 address"));
         }
         if (s.Backends.Count == 0)
         {
             errors.Add(new ConfigError($"{path}:Backends", null, "must list at least one backend"));
         }
-        var seen = new Dictionary<(uint, int), string>();
+        var seen = new Dictionary<(UInt128, int), string>();
         var backends = new Dictionary<string, L4BackendSettings>(StringComparer.Ordinal);
         foreach (var (id, b) in s.Backends)
         {
-            if (ValidateBackend($"{path}:Backends:{id}", id, b, s, mode, seen, errors) is { } backend)
+            if (ValidateBackend($"{path}:Backends:{id}", id, b, s, mode, seen, errors, ipv6) is { } backend)
             {
                 backends[id] = backend;
             }
@@ -117,6 +128,7 @@ public static class L4ConfigValidator
         {
             Name = name,
             Vip = vip,
+            Vip6 = vip6,
             Port = (ushort)s.Port,
             Protocol = protocol,
             Mode = mode ?? ForwardingModeKind.Nat,
@@ -124,21 +136,24 @@ public static class L4ConfigValidator
             NonSynMiss = s.NonSynMiss,
             MssClamp = s.MssClamp ?? (mode == ForwardingModeKind.Tunnel ? MssClampMode.SubtractOverhead : MssClampMode.Off),
             Mss = (ushort)(s.Mss ?? 0),
-            TunnelSource = TryUnicast(s.TunnelSource, out var tunnelSource) ? tunnelSource : 0,
-            FullNatSources = fullNat,
+            TunnelSource = ipv6 ? 0 : (uint)tunnelSource,
+            TunnelSource6 = ipv6 ? tunnelSource : UInt128.Zero,
+            FullNatSources = ipv6 ? [] : [.. fullNat.Select(a => (uint)a)],
+            FullNatSources6 = ipv6 ? fullNat : [],
             ClientAddressOption = s.ClientAddressOption,
             Checksum = s.Checksum,
             Backends = backends,
         };
     }
 
-    /// <summary>VIP, port and protocol; the VIP is 0 when it is not a unicast address.</summary>
-    private static (uint Vip, L4Protocol Protocol) ValidateEndpoint(string path, L4ServiceConfig s, Dictionary<(uint, int, string), string> endpoints, List<ConfigError> errors)
+    /// <summary>VIP (IPv4 or IPv6), port and protocol; the VIP is 0 when it is not a unicast address.</summary>
+    private static (uint Vip, UInt128 Vip6, L4Protocol Protocol) ValidateEndpoint(string path, L4ServiceConfig s, Dictionary<(UInt128, int, string), string> endpoints, List<ConfigError> errors)
     {
-        var vipOk = TryUnicast(s.Vip, out var vip);
+        var vip6 = UInt128.Zero;
+        var vipOk = TryUnicast(s.Vip, out var vip) || TryUnicast6(s.Vip, out vip6, allowLinkLocal: false);
         if (!vipOk)
         {
-            errors.Add(new ConfigError($"{path}:Vip", s.Vip, "is not a unicast IPv4 address"));
+            errors.Add(new ConfigError($"{path}:Vip", s.Vip, "is not a unicast IPv4 or global IPv6 address"));
         }
         if (s.Port is < 1 or > 65535)
         {
@@ -150,29 +165,28 @@ public static class L4ConfigValidator
             errors.Add(new ConfigError($"{path}:Protocol", s.Protocol, "must be tcp or udp"));
         }
         var protocolName = s.Protocol.ToLowerInvariant();
-        if (vipOk && s.Port is >= 1 and <= 65535 && !endpoints.TryAdd((vip, s.Port, protocolName), path))
+        var key = vip6 != UInt128.Zero ? vip6 : Mapped(vip);
+        if (vipOk && s.Port is >= 1 and <= 65535 && !endpoints.TryAdd((key, s.Port, protocolName), path))
         {
-            errors.Add(new ConfigError($"{path}:Vip", s.Vip, $"with port {s.Port}/{protocolName} is already the VIP of {endpoints[(vip, s.Port, protocolName)]}"));
+            errors.Add(new ConfigError($"{path}:Vip", s.Vip, $"with port {s.Port}/{protocolName} is already the VIP of {endpoints[(key, s.Port, protocolName)]}"));
         }
-        return (vipOk ? vip : 0, protocol);
+        return (vipOk ? vip : 0, vip6, protocol);
     }
 
-    private static uint[] ValidateFullNatSources(string path, L4ServiceConfig s, ForwardingModeKind? mode, List<ConfigError> errors)
+    /// <summary>The full-NAT sources, of the VIP's family (IPv4 ones as their numeric value).</summary>
+    private static UInt128[] ValidateFullNatSources(string path, L4ServiceConfig s, ForwardingModeKind? mode, bool ipv6, List<ConfigError> errors)
     {
         if (mode == ForwardingModeKind.FullNat && s.FullNatSources.Count == 0)
         {
             errors.Add(new ConfigError($"{path}:FullNatSources", null, "must list at least one address in fullnat mode"));
         }
-        var sources = new List<uint>();
+        var sources = new List<UInt128>();
         for (var i = 0; i < s.FullNatSources.Count; i++)
         {
-            if (TryUnicast(s.FullNatSources[i], out var source))
+            var source = SourceOfFamily($"{path}:FullNatSources:{i}", s.FullNatSources[i], s.Vip, ipv6, errors);
+            if (source != UInt128.Zero)
             {
                 sources.Add(source);
-            }
-            else
-            {
-                errors.Add(new ConfigError($"{path}:FullNatSources:{i}", s.FullNatSources[i], "is not a unicast IPv4 address"));
             }
         }
         return [.. sources];
@@ -188,11 +202,10 @@ public static class L4ConfigValidator
     }
 
     private static L4BackendSettings? ValidateBackend(
-        string path, string id, L4BackendConfig b, L4ServiceConfig s, ForwardingModeKind? mode, Dictionary<(uint, int), string> seen, List<ConfigError> errors)
+        string path, string id, L4BackendConfig b, L4ServiceConfig s, ForwardingModeKind? mode, Dictionary<(UInt128, int), string> seen, List<ConfigError> errors, bool ipv6)
     {
-        if (!TryUnicast(b.Address, out var address))
+        if (!TryBackendAddress(path, b.Address, s.Vip, ipv6, errors, out var address, out var address6))
         {
-            errors.Add(new ConfigError($"{path}:Address", b.Address, "is not a unicast IPv4 address"));
             return null;
         }
         var port = b.Port ?? s.Port;
@@ -208,11 +221,12 @@ public static class L4ConfigValidator
         {
             errors.Add(new ConfigError($"{path}:Weight", Str(b.Weight), "must be from 0 to 1000"));
         }
-        if (!seen.TryAdd((address, port), id))
+        var key = ipv6 ? address6 : Mapped(address);
+        if (!seen.TryAdd((key, port), id))
         {
-            errors.Add(new ConfigError($"{path}:Address", b.Address, $"with port {port} is already backend {seen[(address, port)]}"));
+            errors.Add(new ConfigError($"{path}:Address", b.Address, $"with port {port} is already backend {seen[(key, port)]}"));
         }
-        return new L4BackendSettings { Id = id, Address = address, Port = (ushort)port, Weight = b.Weight };
+        return new L4BackendSettings { Id = id, Address = address, Address6 = address6, Port = (ushort)port, Weight = b.Weight };
     }
 
     private static void ValidateIo(L4Config l4, List<ConfigError> errors)

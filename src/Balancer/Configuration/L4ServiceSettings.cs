@@ -15,6 +15,18 @@ public sealed record L4ServiceSettings
     /// <summary>The virtual IPv4 address.</summary>
     public required uint Vip { get; init; }
 
+    /// <summary>The virtual IPv6 address (host numeric order); non-zero makes this an IPv6 service, and then <see cref="Vip"/> is 0.</summary>
+    public UInt128 Vip6 { get; init; }
+
+    /// <summary>Whether the service's VIP, backends and sources are IPv6.</summary>
+    public bool IsIpv6 => Vip6 != UInt128.Zero;
+
+    /// <summary>Outer IPv6 source of IPv6-in-IPv6 tunnel packets; 0: the engine's IPv6 source address.</summary>
+    public UInt128 TunnelSource6 { get; init; }
+
+    /// <summary>Full NAT66 source addresses.</summary>
+    public IReadOnlyList<UInt128> FullNatSources6 { get; init; } = [];
+
     /// <summary>The service port.</summary>
     public required ushort Port { get; init; }
 

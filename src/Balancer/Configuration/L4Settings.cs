@@ -14,6 +14,9 @@ public sealed record L4Settings
     /// <summary>The balancer's own IPv4 address on the interface; 0: the interface's first address.</summary>
     public uint SourceAddress { get; init; }
 
+    /// <summary>The balancer's IPv6 source for neighbour solicitations; 0: taken from the interface.</summary>
+    public UInt128 SourceAddress6 { get; init; }
+
     /// <summary>Next hop for backends off the interface's subnets; 0: none.</summary>
     public uint Gateway { get; init; }
 

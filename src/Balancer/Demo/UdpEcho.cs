@@ -16,18 +16,18 @@ public sealed class UdpEcho : IDisposable
     private readonly byte[] _prefix;
     private volatile bool _stopping;
 
-    /// <summary>Binds every local IPv4 address on <paramref name="port"/> and starts answering.</summary>
+    /// <summary>Binds every local IPv4 address and every IPv6 address without a scope (not link-local) on <paramref name="port"/> and starts answering.</summary>
     public UdpEcho(string name, int port)
     {
         _prefix = Encoding.UTF8.GetBytes(name + ":");
         var addresses = NetworkInterface.GetAllNetworkInterfaces()
             .SelectMany(n => n.GetIPProperties().UnicastAddresses)
             .Select(a => a.Address)
-            .Where(a => a.AddressFamily == AddressFamily.InterNetwork)
+            .Where(a => a.AddressFamily == AddressFamily.InterNetwork || (a.AddressFamily == AddressFamily.InterNetworkV6 && a.ScopeId == 0))
             .Distinct();
         foreach (var address in addresses)
         {
-            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { ReceiveTimeout = 200 };
+            var socket = new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp) { ReceiveTimeout = 200 };
             socket.Bind(new IPEndPoint(address, port));
             var thread = new Thread(() => Loop(socket)) { IsBackground = true, Name = $"udp-echo {address}" };
             _listeners.Add((socket, thread));
@@ -39,7 +39,7 @@ public sealed class UdpEcho : IDisposable
     {
         var buffer = new byte[65536];
         var reply = new byte[65536 + 64];
-        EndPoint remote = new IPEndPoint(IPAddress.Any, 0);
+        EndPoint remote = new IPEndPoint(socket.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
         while (!_stopping)
         {
             int n;

@@ -89,4 +89,22 @@ public enum DropReason : byte
 
     /// <summary>An IPv6 packet for the tunnel mode too long for the outer header's 16-bit payload length (only a GRO-merged capture can be).</summary>
     Ipv6TunnelTooLong,
+
+    /// <summary>A neighbour discovery message (NS or NA) whose IPv6 hop limit is not 255, so it may come from off-link (RFC 4861 section 7.1).</summary>
+    NdpBadHopLimit,
+
+    /// <summary>A neighbour discovery message shorter than its 24 fixed bytes, with a non-zero code, a multicast target, or a multicast source.</summary>
+    NdpMalformed,
+
+    /// <summary>A neighbour discovery message whose ICMPv6 checksum does not verify.</summary>
+    NdpBadChecksum,
+
+    /// <summary>A neighbour discovery option of length 0 or running past the message, or a link-layer option that is not 8 bytes.</summary>
+    NdpBadOption,
+
+    /// <summary>A neighbour solicitation from the unspecified address (duplicate address detection) that carries a source link-layer option or is not sent to a solicited-node address.</summary>
+    NdpUnspecifiedSourceWithLinkLayerOption,
+
+    /// <summary>A neighbour solicitation whose target is not an address this balancer owns (only VIPs and full-NAT sources are answered).</summary>
+    NdpTargetNotOwned,
 }

@@ -3,15 +3,20 @@ using Microsoft.Extensions.Logging;
 
 namespace LoadBalancer.Balancer.L4.Arp;
 
-/// <summary>IPv4 -> MAC for the addresses the engine sends to (backends, gateway): learnt from ARP seen on the wire, resolved with the engine's own requests, refreshed and aged out.</summary>
-/// <remarks>Control plane only: the data plane never reads this table; resolved MACs go into the immutable snapshot.</remarks>
+/// <summary>IP -> MAC for the addresses the engine sends to (backends, gateway): learnt from ARP (IPv4) or neighbour discovery (IPv6) seen on the wire, resolved with the engine's own requests, refreshed and aged out.</summary>
+/// <remarks>
+/// Control plane only: the data plane never reads this table; resolved MACs go into the immutable snapshot. Both
+/// families share one table and one ageing: IPv4 addresses are keyed by their IPv4-mapped IPv6 form (::ffff:a.b.c.d).
+/// </remarks>
 public sealed partial class NeighbourTable
 {
     private readonly object _lock = new();
-    private readonly Dictionary<uint, Entry> _entries = [];
+    private readonly Dictionary<UInt128, Entry> _entries = [];
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private HashSet<uint> _wanted = [];
+    private HashSet<UInt128> _wanted = [];
+    private static readonly UInt128 s_v4Mapped = new(0, 0x0000_FFFF_0000_0000);
+    private static readonly UInt128 s_v4MappedMask = new(ulong.MaxValue, 0xFFFF_FFFF_0000_0000);
     private long _requestsSent;
     private long _repliesLearnt;
     private long _failures;
@@ -35,11 +40,17 @@ public sealed partial class NeighbourTable
     /// <summary>Raised (outside the lock) when an address gets a MAC, changes MAC, or loses it.</summary>
     public event Action? Changed;
 
-    /// <summary>ARP requests sent, replies/requests learnt from, and addresses that failed to resolve.</summary>
+    /// <summary>The key of an IPv4 address (its IPv4-mapped IPv6 form).</summary>
+    public static UInt128 Key(uint address) => s_v4Mapped | address;
+
+    /// <summary>ARP requests and neighbour solicitations sent, replies/requests learnt from, and addresses that failed to resolve.</summary>
     public (long RequestsSent, long Learnt, long Failures) Counters => (Interlocked.Read(ref _requestsSent), Interlocked.Read(ref _repliesLearnt), Interlocked.Read(ref _failures));
 
-    /// <summary>Sets which addresses must be resolved; others are not learnt (a flood of ARP cannot grow the table).</summary>
-    public void SetWanted(IEnumerable<uint> addresses)
+    /// <summary>Sets which IPv4 addresses must be resolved; others are not learnt (a flood of ARP cannot grow the table).</summary>
+    public void SetWanted(IEnumerable<uint> addresses) => SetWanted(addresses.Select(Key));
+
+    /// <summary>Sets which addresses (IPv6, and IPv4 by <see cref="Key(uint)"/>) must be resolved; others are not learnt.</summary>
+    public void SetWanted(IEnumerable<UInt128> addresses)
     {
         lock (_lock)
         {
@@ -51,8 +62,11 @@ public sealed partial class NeighbourTable
         }
     }
 
-    /// <summary>The MAC of an address, if resolved.</summary>
-    public bool TryGet(uint address, out EthernetAddress mac)
+    /// <summary>The MAC of an IPv4 address, if resolved.</summary>
+    public bool TryGet(uint address, out EthernetAddress mac) => TryGet(Key(address), out mac);
+
+    /// <summary>The MAC of an IPv6 address (or an IPv4 one by <see cref="Key(uint)"/>), if resolved.</summary>
+    public bool TryGet(UInt128 address, out EthernetAddress mac)
     {
         lock (_lock)
         {
@@ -67,7 +81,10 @@ public sealed partial class NeighbourTable
     }
 
     /// <summary>Learns from an ARP frame seen on the wire (any request or reply whose sender we want).</summary>
-    public void Observe(uint senderIp, EthernetAddress senderMac)
+    public void Observe(uint senderIp, EthernetAddress senderMac) => Observe(Key(senderIp), senderMac);
+
+    /// <summary>Learns from a neighbour advertisement (or a solicitation's source link-layer option) whose address we want.</summary>
+    public void Observe(UInt128 senderIp, EthernetAddress senderMac)
     {
         bool changed;
         lock (_lock)
@@ -80,7 +97,7 @@ public sealed partial class NeighbourTable
             changed = e?.Mac != senderMac;
             if (e is not null && e.Attempts >= MaxAttempts)
             {
-                LogResolved(_logger, Ipv4Address.Format(senderIp), senderMac.ToString());
+                LogResolved(_logger, Format(senderIp), senderMac.ToString());
             }
             _entries[senderIp] = new Entry { Mac = senderMac, ConfirmedAt = _time.GetTimestamp() };
             Interlocked.Increment(ref _repliesLearnt);
@@ -91,10 +108,13 @@ public sealed partial class NeighbourTable
         }
     }
 
-    /// <summary>One maintenance round: asks for unresolved and stale addresses (through <paramref name="sendRequest"/>), forgets expired ones.</summary>
-    public void Maintain(Action<uint> sendRequest)
+    /// <summary>One maintenance round for IPv4 only (see the other overload).</summary>
+    public void Maintain(Action<uint> sendRequest) => Maintain(sendRequest, _ => { });
+
+    /// <summary>One maintenance round: asks for unresolved and stale addresses (ARP through <paramref name="sendRequest"/>, neighbour solicitation through <paramref name="sendSolicitation"/>), forgets expired ones.</summary>
+    public void Maintain(Action<uint> sendRequest, Action<UInt128> sendSolicitation)
     {
-        var toAsk = new List<uint>();
+        var toAsk = new List<UInt128>();
         var changed = false;
         lock (_lock)
         {
@@ -118,7 +138,7 @@ public sealed partial class NeighbourTable
                     if (e.Mac is null && e.Attempts == MaxAttempts)
                     {
                         Interlocked.Increment(ref _failures);
-                        LogUnresolved(_logger, Ipv4Address.Format(address), MaxAttempts);
+                        LogUnresolved(_logger, Format(address), MaxAttempts);
                     }
                     toAsk.Add(address);
                 }
@@ -126,7 +146,14 @@ public sealed partial class NeighbourTable
         }
         foreach (var address in toAsk)
         {
-            sendRequest(address);
+            if (IsIpv4(address))
+            {
+                sendRequest((uint)address);
+            }
+            else
+            {
+                sendSolicitation(address);
+            }
             Interlocked.Increment(ref _requestsSent);
         }
         if (changed)
@@ -134,6 +161,10 @@ public sealed partial class NeighbourTable
             Changed?.Invoke();
         }
     }
+
+    private static bool IsIpv4(UInt128 key) => (key & s_v4MappedMask) == s_v4Mapped;
+
+    private static string Format(UInt128 key) => IsIpv4(key) ? Ipv4Address.Format((uint)key) : Ipv6Address.Format(key);
 
     private sealed class Entry
     {
@@ -144,7 +175,7 @@ public sealed partial class NeighbourTable
         public int Attempts { get; set; }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Neighbour {Address} did not answer {Attempts} ARP requests: backends there are unavailable until it does")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Neighbour {Address} did not answer {Attempts} ARP requests or neighbour solicitations: backends there are unavailable until it does")]
     private static partial void LogUnresolved(ILogger logger, string address, int attempts);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Neighbour {Address} resolved to {Mac}")]

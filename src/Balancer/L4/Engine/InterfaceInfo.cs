@@ -22,8 +22,18 @@ public sealed record InterfaceInfo(string Name, IReadOnlyList<(uint Address, int
             .Select(a => (Unicast(a.Address), a.PrefixLength))
             .Where(a => a.Item1 != 0)
             .ToList();
-        return new InterfaceInfo(name, addresses);
+        // Global addresses first: a neighbour solicitation's source is the first one, else the link-local address.
+        var addresses6 = nic.GetIPProperties().UnicastAddresses
+            .Where(a => a.Address.AddressFamily == AddressFamily.InterNetworkV6)
+            .Select(a => Ipv6Address.TryParse(new IPAddress(a.Address.GetAddressBytes()).ToString(), out var v6) ? v6 : UInt128.Zero)
+            .Where(a => a != UInt128.Zero && !Ipv6Address.IsMartianSource(a))
+            .OrderBy(a => (a >> 118) == 0x3FA ? 1 : 0)
+            .ToList();
+        return new InterfaceInfo(name, addresses) { Addresses6 = addresses6 };
     }
+
+    /// <summary>The interface's IPv6 addresses (numeric), global ones before link-local ones.</summary>
+    public IReadOnlyList<UInt128> Addresses6 { get; init; } = [];
 
     /// <summary>True when <paramref name="address"/> is on one of the interface's subnets (reachable without a router).</summary>
     public bool IsOnLink(uint address) => Addresses.Any(a =>
@@ -31,6 +41,12 @@ public sealed record InterfaceInfo(string Name, IReadOnlyList<(uint Address, int
         var mask = a.PrefixLength == 0 ? 0u : uint.MaxValue << (32 - a.PrefixLength);
         return (a.Address & mask) == (address & mask);
     });
+
+    /// <summary>Every IPv6 address of every interface in this namespace (for VIP conflict checks).</summary>
+    public static IEnumerable<(string Interface, UInt128 Address)> AllAddresses6() =>
+        NetworkInterface.GetAllNetworkInterfaces().SelectMany(n => n.GetIPProperties().UnicastAddresses
+            .Where(a => a.Address.AddressFamily == AddressFamily.InterNetworkV6)
+            .Select(a => (n.Name, Ipv6Address.TryParse(new IPAddress(a.Address.GetAddressBytes()).ToString(), out var v6) ? v6 : UInt128.Zero)));
 
     /// <summary>Every IPv4 address of every interface in this namespace (for VIP conflict checks).</summary>
     public static IEnumerable<(string Interface, uint Address)> AllAddresses() =>

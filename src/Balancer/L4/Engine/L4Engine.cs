@@ -28,6 +28,7 @@ public sealed partial class L4Engine : IAsyncDisposable
     private L4Worker[] _workers = [];
     private ITimer? _housekeeping;
     private uint[] _ownedAddresses = [];
+    private UInt128[] _ownedAddresses6 = [];
     private string _filter = "";
     private long _arpAnswered;
     private long _gratuitousSent;
@@ -132,6 +133,11 @@ public sealed partial class L4Engine : IAsyncDisposable
         _neighbours.Changed += Rebuild;
         _control.Changed += OnBackendsChanged;
         Rebuild();
+        if (Config.Services.Values.Any(s => s.IsIpv6))
+        {
+            // The IPv6 twin table preallocates its memory when first used: here, not on a worker's first IPv6 packet.
+            _ = _table.Ipv6;
+        }
         _workers = new L4Worker[_port.Queues];
         for (var i = 0; i < _workers.Length; i++)
         {
@@ -143,7 +149,7 @@ public sealed partial class L4Engine : IAsyncDisposable
         LogWarmUp(_logger, WarmUp.Frames, WarmUp.Elapsed.TotalMilliseconds);
         _port.Start(_workers);
         AnnounceOwnedAddresses();
-        _neighbours.Maintain(SendArpRequest);
+        _neighbours.Maintain(SendArpRequest, SendSolicitation);
         _housekeeping = _time.CreateTimer(_ => Housekeeping(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
         var synWorkers = Enumerable.Range(0, _workers.Length).Count(_port.IsSynQueue);
         LogStarted(_logger, Config.Interface!, Mac.ToString(), Config.Services.Count, _workers.Length - synWorkers, synWorkers, _workers[0].Transmitter.Kind.ToString().ToLowerInvariant(), _filter);
@@ -161,8 +167,13 @@ public sealed partial class L4Engine : IAsyncDisposable
             LogIoChangeIgnored(_logger);
         }
         var previousOwned = _ownedAddresses;
+        var previousOwned6 = _ownedAddresses6;
         Config = next with { Interface = Config.Interface, Workers = Config.Workers, Io = Config.Io };
         _builder.Configure(Config);
+        if (Config.Services.Values.Any(s => s.IsIpv6))
+        {
+            _ = _table.Ipv6;
+        }
         var filter = _builder.BuildFilter();
         if (filter != _filter && _port is not null)
         {
@@ -170,7 +181,7 @@ public sealed partial class L4Engine : IAsyncDisposable
             _filter = filter;
         }
         Rebuild();
-        if (_ownedAddresses.Except(previousOwned).Any())
+        if (_ownedAddresses.Except(previousOwned).Any() || _ownedAddresses6.Except(previousOwned6).Any())
         {
             AnnounceOwnedAddresses();
         }
@@ -186,6 +197,7 @@ public sealed partial class L4Engine : IAsyncDisposable
             var snapshot = _builder.Build(out var owned, out var wanted);
             _neighbours.SetWanted(wanted);
             Volatile.Write(ref _ownedAddresses, owned);
+            Volatile.Write(ref _ownedAddresses6, [.. snapshot.OwnedAddresses6]);
             _source.Publish(snapshot);
         }
     }
@@ -193,6 +205,11 @@ public sealed partial class L4Engine : IAsyncDisposable
     /// <summary>A frame the data plane passed to the control plane (ARP), on the worker that received it; replies leave through that worker's transmitter.</summary>
     internal void HandleControlFrame(Span<byte> frame, ITransmitter transmitter)
     {
+        if (NdpResponder.IsNeighbourDiscovery(frame))
+        {
+            // Neighbour discovery the processor passed on: answered by the receive path (HandleNeighbourDiscovery) when it has the room.
+            return;
+        }
         if (!ArpFrames.TryReadSender(frame, out var senderIp, out var senderMac, out _))
         {
             return;
@@ -237,6 +254,7 @@ public sealed partial class L4Engine : IAsyncDisposable
             _port?.SendControl(frame.AsSpan(0, Math.Max(length, ArpFrames.FrameLength)));
             Interlocked.Increment(ref _gratuitousSent);
         }
+        AnnounceOwnedAddresses6();
     }
 
     private void SendArpRequest(uint target)
@@ -252,7 +270,7 @@ public sealed partial class L4Engine : IAsyncDisposable
     {
         try
         {
-            _neighbours.Maintain(SendArpRequest);
+            _neighbours.Maintain(SendArpRequest, SendSolicitation);
             _port?.RefreshMtu();
             _table.Sweep(_time.GetTimestamp());
             if (_builder.ExpireRetired())

@@ -17,8 +17,9 @@ namespace LoadBalancer.Balancer.L4.Engine;
 /// finish, for <see cref="L4Settings.RetiredBackendGrace"/>; after that its slot is emptied and its flows are dropped.
 /// A backend in maintenance is left out at once (its flows are dropped); drained or unhealthy ones keep weight 0.
 /// </remarks>
-public sealed class L4SnapshotBuilder
+public sealed partial class L4SnapshotBuilder
 {
+    private static readonly L4Backend EmptyIpv6Slot = new(0, 0, default, 0, 0, 0, new UInt128(0x0100_0000_0000_0000, 0));
     private readonly InterfaceInfo _nic;
     private readonly NeighbourTable _neighbours;
     private readonly BackendControl _control;
@@ -43,6 +44,9 @@ public sealed class L4SnapshotBuilder
 
     /// <summary>The balancer's IPv4 address on the data interface (ARP sender, default tunnel source).</summary>
     public uint SourceAddress { get; private set; }
+
+    /// <summary>The balancer's IPv6 address on the data interface (neighbour solicitation source, default IPv6 tunnel source); 0 when it has none.</summary>
+    public UInt128 SourceAddress6 { get; private set; }
 
     /// <summary>Service names by the index the counters use.</summary>
     public IReadOnlyList<string> ServiceNames => _serviceNames;
@@ -88,6 +92,8 @@ public sealed class L4SnapshotBuilder
             _releasedCounters.Clear();
             SourceAddress = config.SourceAddress != 0 ? config.SourceAddress
                 : _nic.Addresses.Count > 0 ? _nic.Addresses[0].Address : 0;
+            SourceAddress6 = config.SourceAddress6 != UInt128.Zero ? config.SourceAddress6
+                : _nic.Addresses6.Count > 0 ? _nic.Addresses6[0] : UInt128.Zero;
             var now = _time.GetUtcNow();
             foreach (var (name, service) in config.Services)
             {
@@ -145,8 +151,8 @@ public sealed class L4SnapshotBuilder
         return any;
     }
 
-    /// <summary>Builds the snapshot; <paramref name="owned"/> gets the addresses the engine answers ARP for, <paramref name="wanted"/> the neighbours to resolve.</summary>
-    public L4Snapshot Build(out uint[] owned, out List<uint> wanted)
+    /// <summary>Builds the snapshot; <paramref name="owned"/> gets the IPv4 addresses the engine answers ARP for (the snapshot's <see cref="L4Snapshot.OwnedAddresses6"/> those it answers solicitations for), <paramref name="wanted"/> the neighbours to resolve (IPv4 ones by <see cref="NeighbourTable.Key(uint)"/>).</summary>
+    public L4Snapshot Build(out uint[] owned, out List<UInt128> wanted)
     {
         lock (_slots)
         {
@@ -171,42 +177,30 @@ public sealed class L4SnapshotBuilder
                         weights[i] = new BackendWeight($"dead#{i}", 0);
                         continue;
                     }
-                    var address = slot.Config!.Address;
-                    var port = slot.Config.Port;
-                    var nextHop = _nic.IsOnLink(address) || gateway == 0 ? address : gateway;
-                    wanted.Add(nextHop);
-                    var resolved = _neighbours.TryGet(nextHop, out var mac);
-                    var weight = 0;
-                    var include = true;
-                    if (slot.RetiredAt is null)
+                    (backends[i], weights[i]) = BuildBackend(name, slot, gateway, wanted);
+                }
+                if (s.IsIpv6)
+                {
+                    // An empty slot (maintenance, dead) of an IPv6 service must still read as IPv6 to the snapshot: an
+                    // address of the discard-only prefix 100::/64 (RFC 6666) with port 0 matches no tracked flow and takes none.
+                    for (var i = 0; i < backends.Length; i++)
                     {
-                        if (_control.TryGetView(name, slot.Id, out var view))
-                        {
-                            include = view.AdminState != AdminState.Maint;
-                            weight = view.AcceptsNewFlows ? view.EffectiveWeight : 0;
-                        }
-                        else
-                        {
-                            weight = slot.Config.Weight;
-                        }
+                        backends[i] = backends[i].IsIpv6 ? backends[i] : EmptyIpv6Slot;
                     }
-                    if (!resolved)
-                    {
-                        weight = 0;
-                    }
-                    backends[i] = include ? new L4Backend(address, port, mac, 0, weight, slot.Counter) : default;
-                    weights[i] = new BackendWeight(slot.Key, include ? weight : 0);
                 }
                 var fullNat = s.FullNatSources.ToArray();
                 services.Add(new L4Service
                 {
                     Vip = s.Vip,
+                    Vip6 = s.Vip6,
                     Port = s.Port,
                     Protocol = (byte)s.Protocol,
                     Mode = ForwardingModeRegistry.Get(s.Mode),
                     Backends = backends,
                     Selector = BackendSelectorFactory.Create(s.Selector, weights, _table.FlowCounters, counters),
-                    TunnelSource = s.TunnelSource != 0 ? s.TunnelSource : SourceAddress,
+                    TunnelSource = s.IsIpv6 ? 0 : s.TunnelSource != 0 ? s.TunnelSource : SourceAddress,
+                    TunnelSource6 = !s.IsIpv6 ? UInt128.Zero : s.TunnelSource6 != UInt128.Zero ? s.TunnelSource6 : SourceAddress6,
+                    FullNatSources6 = [.. s.FullNatSources6],
                     MssClamp = s.MssClamp,
                     MssClampValue = s.Mss,
                     FullNatSources = fullNat,
@@ -215,8 +209,11 @@ public sealed class L4SnapshotBuilder
                     ClientAddressOption = s.ClientAddressOption,
                 });
                 names.Add(name);
-                ownedSet.Add(s.Vip);
-                ownedSet.UnionWith(fullNat);
+                if (!s.IsIpv6)
+                {
+                    ownedSet.Add(s.Vip);
+                    ownedSet.UnionWith(fullNat);
+                }
             }
             _serviceNames = [.. names];
             owned = [.. ownedSet];
@@ -224,15 +221,54 @@ public sealed class L4SnapshotBuilder
         }
     }
 
+    /// <summary>One live backend slot as the data plane sees it: its next hop's MAC, and the weight health/admin state and resolution give it (maintenance: left out).</summary>
+    private (L4Backend Backend, BackendWeight Weight) BuildBackend(string service, Slot slot, uint gateway, List<UInt128> wanted)
+    {
+        var address = slot.Config!.Address;
+        var address6 = slot.Config.Address6;
+        // IPv6 backends are on the link (no IPv6 gateway yet); IPv4 ones past the subnet go through L4:Gateway.
+        var nextHop = address6 != UInt128.Zero ? address6
+            : NeighbourTable.Key(_nic.IsOnLink(address) || gateway == 0 ? address : gateway);
+        wanted.Add(nextHop);
+        var resolved = _neighbours.TryGet(nextHop, out var mac);
+        var weight = 0;
+        var include = true;
+        if (slot.RetiredAt is null)
+        {
+            if (_control.TryGetView(service, slot.Id, out var view))
+            {
+                include = view.AdminState != AdminState.Maint;
+                weight = view.AcceptsNewFlows ? view.EffectiveWeight : 0;
+            }
+            else
+            {
+                weight = slot.Config.Weight;
+            }
+        }
+        if (!resolved)
+        {
+            weight = 0;
+        }
+        var backend = include ? new L4Backend(address, slot.Config.Port, mac, 0, weight, slot.Counter, address6) : default;
+        return (backend, new BackendWeight(slot.Key, include ? weight : 0));
+    }
+
     /// <summary>The kernel BPF filter: ARP, traffic to owned addresses, and (for NAT) replies from backends, retired ones included.</summary>
     public string BuildFilter()
     {
         var dst = new SortedSet<string>(StringComparer.Ordinal);
         var src = new SortedSet<string>(StringComparer.Ordinal);
+        var dst6 = new SortedSet<string>(StringComparer.Ordinal);
+        var src6 = new SortedSet<string>(StringComparer.Ordinal);
         lock (_slots)
         {
             foreach (var (name, s) in _config.Services)
             {
+                if (s.IsIpv6)
+                {
+                    AddFilterAddresses6(name, s, dst6, src6);
+                    continue;
+                }
                 dst.Add(Ipv4Address.Format(s.Vip));
                 foreach (var f in s.FullNatSources)
                 {
@@ -259,6 +295,7 @@ public sealed class L4SnapshotBuilder
             var notOwn = own.Count == 0 ? "" : " and not (" + string.Join(" or ", own) + ")";
             parts.Add("(ip and (" + string.Join(" or ", src.Select(a => $"src host {a}")) + ")" + notOwn + ")");
         }
+        parts.AddRange(FilterParts6(dst6, src6));
         return string.Join(" or ", parts);
     }
 
@@ -275,7 +312,7 @@ public sealed class L4SnapshotBuilder
         return _nextCounter < ConnectionTable.FlowCounterSlots ? (ushort)_nextCounter++ : (ushort)0;
     }
 
-    private static string Key(L4BackendSettings b) => $"{Ipv4Address.Format(b.Address)}:{b.Port}";
+    private static string Key(L4BackendSettings b) => b.Address6 != UInt128.Zero ? $"[{b.AddressText}]:{b.Port}" : $"{b.AddressText}:{b.Port}";
 
     private sealed class Slot
     {

@@ -28,19 +28,32 @@ public static class L4StartupChecks
             var known = string.Join(", ", System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces().Select(n => n.Name));
             problems.Add($"L4:Interface: '{config.Interface}' is not an interface in this network namespace (there are: {known})");
         }
-        else if (nic.Addresses.Count == 0 && config.SourceAddress == 0)
+        else if (nic.Addresses.Count == 0 && config.SourceAddress == 0 && config.Services.Values.Any(s => !s.IsIpv6))
         {
             problems.Add($"L4:Interface: '{config.Interface}' has no IPv4 address; give it one or set L4:SourceAddress (needed to resolve backends with ARP)");
         }
-        var usesNat = config.Services.Values.Any(s => s.Mode is ForwardingModeKind.Nat or ForwardingModeKind.FullNat);
+        var usesNat = config.Services.Values.Any(s => !s.IsIpv6 && s.Mode is ForwardingModeKind.Nat or ForwardingModeKind.FullNat);
+        if (config.Services.Values.Any(s => s.IsIpv6 && s.Mode is ForwardingModeKind.Nat or ForwardingModeKind.FullNat)
+            && ReadSysctl($"net/ipv6/conf/{config.Interface}/forwarding") == "1")
+        {
+            problems.Add($"net.ipv6.conf.{config.Interface}.forwarding=1 in the balancer's namespace: the kernel would also forward un-rewritten NAT66 replies to clients; set it to 0");
+        }
         if (usesNat && ReadSysctl("net/ipv4/ip_forward") == "1")
         {
             problems.Add("net.ipv4.ip_forward=1 in the balancer's namespace: the kernel would also forward un-rewritten NAT replies to clients; set it to 0 (sysctl -w net.ipv4.ip_forward=0)");
         }
         var local = InterfaceInfo.AllAddresses().ToList();
+        var local6 = InterfaceInfo.AllAddresses6().ToList();
         foreach (var (name, s) in config.Services)
         {
-            foreach (var a in s.FullNatSources.Prepend(s.Vip))
+            foreach (var a in s.FullNatSources6.Prepend(s.Vip6).Where(a => a != UInt128.Zero))
+            {
+                if (local6.FirstOrDefault(l => l.Address == a) is { Interface: not null } owner)
+                {
+                    problems.Add($"L4:Services:{name}: '{Ipv6Address.Format(a)}' is an address of interface {owner.Interface} in this namespace; the kernel would answer for it and reset the engine's flows (remove it: ip addr del {Ipv6Address.Format(a)}/128 dev {owner.Interface})");
+                }
+            }
+            foreach (var a in s.FullNatSources.Prepend(s.Vip).Where(a => !s.IsIpv6))
             {
                 if (local.FirstOrDefault(l => l.Address == a) is { Interface: not null } owner)
                 {

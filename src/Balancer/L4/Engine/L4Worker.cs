@@ -81,6 +81,12 @@ public sealed class L4Worker : IFrameHandler
 
         var buffer = _rxBuffer;
         frame.CopyTo(buffer.AsSpan(Headroom));
+        if (NdpResponder.IsNeighbourDiscovery(frame))
+        {
+            // The reply may be longer than the solicitation (a unicast NS may leave out its option): the buffer has the room.
+            _engine?.HandleNeighbourDiscovery(buffer.AsSpan(Headroom), frame.Length, _processor.Counters, _transmitter);
+            return;
+        }
         var result = _processor.Process(buffer, Headroom, frame.Length, 0, _now);
         if (result.Verdict == Verdict.Tx)
         {

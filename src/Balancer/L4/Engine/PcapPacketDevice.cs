@@ -72,7 +72,9 @@ internal sealed class PcapPacketDevice : IPacketDevice
     }
 
     /// <summary>The BPF test for a TCP segment with SYN and without ACK: a new flow's first segment (or a flood).</summary>
-    internal const string NewFlowSyn = "(tcp and tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn)";
+    // libpcap's tcp[] reads IPv4 only: an IPv6 SYN is matched right after the fixed header (flags at 40 + 13); one
+    // behind extension headers lands on the other queues, which serve it too.
+    internal const string NewFlowSyn = "((tcp and tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn) or (ip6 and ip6[6] == 6 and ip6[53] & 0x12 == 0x02))";
 
     /// <summary>The capture filter of queue <paramref name="queue"/>: with separate SYN queues, queues 0..workers-1 take everything but new-flow SYNs and the rest take only those.</summary>
     internal string FilterFor(int queue, string filter) => !_synQueues
