@@ -91,6 +91,36 @@ public sealed class LabIpv6TopologyTests : IDisposable
         Assert.Equal("b1\n", b1v6);
     }
 
+    [SkippableFact]
+    public void Up_DualBehindRouter_ClientReachesBackendsOverIpv6ThroughTheRouter()
+    {
+        Skip.IfNot(NetworkNamespace.IsRoot, "needs root: creates network namespaces");
+        Skip.If(LabWebServer.FindOnPath("bird") is null, "needs BIRD 2 (bird, birdc) for the router topology");
+        var topology = new LabTopology(new LabOptions(Prefix, 1, LabMode.Dsr) { StateDirectory = _stateDirectory, Family = LabFamily.Dual, Balancers = 2 });
+        var layout = topology.Layout;
+        bool clientToB1, b1ToLb2;
+        string viaRouter, routerForwarding, backendRoute;
+        try
+        {
+            topology.Up();
+            clientToB1 = Ping6(layout.Client.Namespace, "fd00:200::11");
+            b1ToLb2 = Ping6(layout.Backends[0].Namespace, "fd00:200::202");
+            viaRouter = Curl(layout.Client.Namespace, "http://[fd00:200::11]/");
+            routerForwarding = ProcessRunner.RunChecked("ip", "netns", "exec", layout.Router!.Namespace, "sysctl", "-n", "net.ipv6.conf.all.forwarding");
+            backendRoute = ProcessRunner.RunChecked("ip", "-n", layout.Backends[0].Namespace, "-6", "route", "show", "fd00:201::/64");
+        }
+        finally
+        {
+            topology.Down();
+        }
+
+        Assert.True(clientToB1, "client -> b1 over IPv6 through the router");
+        Assert.True(b1ToLb2, "b1 -> lb2 over IPv6");
+        Assert.Equal("b1\n", viaRouter);
+        Assert.Equal("1", routerForwarding.Trim());
+        Assert.Contains("via fd00:200::1", backendRoute, StringComparison.Ordinal);
+    }
+
     private static bool Ping6(string ns, string address)
     {
         string[] ping = LabWebServer.FindOnPath("ping") is { } p ? [p] : ["busybox", "ping"];
