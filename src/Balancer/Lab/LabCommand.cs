@@ -44,18 +44,41 @@ public static class LabCommand
                 + "their BGP announcements of the VIP) with the client behind it (dsr, tunnel and fullnat only)",
             DefaultValueFactory = _ => 1,
         };
-        var up = new Command("up", "Create the lab's namespaces, links, addresses and backend web servers.") { name, backends, mode, balancers };
+        var family = new Option<string>("--family")
+        {
+            Description = "address families of the nodes: 4 (default), 6 (IPv6 only: ULA fd00:200::/64 server net, fd00:201::/64 "
+                + "client net, VIP fd00:200::100) or dual (both; the written balancer config has a service per family)",
+            DefaultValueFactory = _ => "4",
+        };
+        family.AcceptOnlyFromAmong("4", "6", "dual");
+        var up = new Command("up", "Create the lab's namespaces, links, addresses and backend web servers.") { name, backends, mode, balancers, family };
         up.SetAction(parseResult => Guard(() =>
         {
-            var topology = new LabTopology(
-                new LabOptions(parseResult.GetValue(name)!, parseResult.GetValue(backends), parseResult.GetValue(mode)) { Balancers = parseResult.GetValue(balancers) },
-                Console.Out);
+            var options = new LabOptions(parseResult.GetValue(name)!, parseResult.GetValue(backends), parseResult.GetValue(mode))
+            {
+                Balancers = parseResult.GetValue(balancers),
+                Family = ParseFamily(parseResult.GetValue(family)),
+            };
+            var topology = new LabTopology(options, Console.Out);
             topology.Up();
             PrintLayout(topology.Layout, Console.Out);
+            if (topology.Layout.Router is null)
+            {
+                Console.Out.WriteLine($"  balancer config for this lab: {topology.BalancerConfigFile}");
+            }
+
             return 0;
         }));
         return up;
     }
+
+    /// <summary>Maps the <c>--family</c> value (4, 6 or dual) to a <see cref="LabFamily"/>.</summary>
+    public static LabFamily ParseFamily(string? value) => value switch
+    {
+        "6" => LabFamily.Ipv6,
+        "dual" => LabFamily.Dual,
+        _ => LabFamily.Ipv4,
+    };
 
     private static Command CreateDown()
     {
@@ -101,6 +124,15 @@ public static class LabCommand
                 output.WriteLine($"  listening in {ns,-16} {(addresses.Count == 0 ? "nothing (no TCP listener)" : string.Join(' ', addresses))}");
             }
 
+            if (result.State is { Family: not LabFamily.Ipv4 })
+            {
+                foreach (var (ns, _) in result.Namespaces.Where(n => n.Exists))
+                {
+                    var addresses = LabTopology.Ipv6Addresses(ns);
+                    output.WriteLine($"  ipv6 in {ns,-16} {(addresses.Count == 0 ? "none" : string.Join(' ', addresses))}");
+                }
+            }
+
             return 0;
         }));
         return status;
@@ -108,6 +140,18 @@ public static class LabCommand
 
     private static void PrintLayout(LabLayout layout, TextWriter output)
     {
+        if (!layout.Options.HasIpv4)
+        {
+            // IPv6 only: the IPv4 columns below would name addresses no node has.
+            foreach (var node in new[] { layout.Client, layout.Balancer }.Concat(layout.Backends))
+            {
+                output.WriteLine($"  {node.Name,-8} {node.Namespace,-16} {node.Address6,-16} {node.Mac}");
+            }
+
+            PrintIpv6(layout, output);
+            return;
+        }
+
         output.WriteLine($"  client   {layout.Client.Namespace,-16} {layout.Client.Address,-12} {layout.Client.Mac}");
         if (layout.Router is { } router)
         {
@@ -128,7 +172,21 @@ public static class LabCommand
             output.WriteLine($"  backend  {b.Namespace,-16} {b.Address,-12} {b.Mac}");
         }
 
+        if (layout.Options.HasIpv6)
+        {
+            PrintIpv6(layout, output);
+        }
+
         output.WriteLine($"  try: ip netns exec {layout.Client.Namespace} curl http://{layout.Vip}/   (once a balancer runs in {layout.Balancer.Namespace})");
+    }
+
+    private static void PrintIpv6(LabLayout layout, TextWriter output)
+    {
+        output.WriteLine($"  ipv6: client {layout.Client.Address6}, "
+            + (layout.Router is { } r6 ? $"router {r6.Address6} and {layout.RouterClientSideAddress6}, balancers {string.Join(' ', layout.Balancers.Select(b => b.Address6))}"
+                : $"balancer {layout.Balancer.Address6} and {layout.ClientSideAddress6} (full-NAT66 source {layout.FullNatSource6})")
+            + $", backends {string.Join(' ', layout.Backends.Select(b => b.Address6))}, VIP6 {layout.Vip6}");
+        output.WriteLine($"  try: ip netns exec {layout.Client.Namespace} curl http://[{layout.Vip6}]/   (once a balancer runs in {layout.Balancer.Namespace})");
     }
 
     private static int Guard(Func<int> action)

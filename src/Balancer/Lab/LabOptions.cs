@@ -33,6 +33,15 @@ public sealed record LabOptions(string Prefix = LabOptions.DefaultPrefix, int Ba
     /// <summary>The kernel table the balancers' BIRD learns VIP routes from (the balancers' <c>L4:Announce:Table</c>).</summary>
     public int AnnounceTable { get; init; } = 200;
 
+    /// <summary>Which families the nodes get addresses in; IPv6 and dual add the ULA addresses of <see cref="LabLayout"/>.</summary>
+    public LabFamily Family { get; init; } = LabFamily.Ipv4;
+
+    /// <summary>True when the nodes get IPv4 addresses.</summary>
+    public bool HasIpv4 => Family != LabFamily.Ipv6;
+
+    /// <summary>True when the nodes get IPv6 addresses.</summary>
+    public bool HasIpv6 => Family != LabFamily.Ipv4;
+
     /// <summary>TCP port the backends' web servers listen on.</summary>
     public int HttpPort { get; init; } = 80;
 }

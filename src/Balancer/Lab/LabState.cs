@@ -6,4 +6,6 @@ namespace LoadBalancer.Balancer.Lab;
 /// <param name="Namespaces">Every namespace created.</param>
 /// <param name="Processes">Every long-running process started.</param>
 /// <param name="WebServer">Which web server the backends run.</param>
-public sealed record LabState(string Prefix, LabMode Mode, IReadOnlyList<string> Namespaces, IReadOnlyList<LabProcess> Processes, string WebServer);
+/// <param name="Family">Which families the nodes have addresses in (absent in state files of older labs: IPv4).</param>
+public sealed record LabState(
+    string Prefix, LabMode Mode, IReadOnlyList<string> Namespaces, IReadOnlyList<LabProcess> Processes, string WebServer, LabFamily Family = LabFamily.Ipv4);

@@ -24,6 +24,16 @@ public sealed partial class LabTopology
 
     private void ConfigureClient()
     {
+        if (Options.HasIpv6)
+        {
+            ConfigureClient6();
+        }
+
+        if (!Options.HasIpv4)
+        {
+            return;
+        }
+
         var c = Layout.Client;
         Ip(c.Namespace, "addr", "add", $"{c.Address}/24", "dev", LabLayout.InterfaceName);
         Ip(c.Namespace, "route", "add", LabLayout.ServerSubnet, "dev", LabLayout.InterfaceName);
@@ -32,6 +42,16 @@ public sealed partial class LabTopology
     private void ConfigureBalancer()
     {
         var lb = Layout.Balancer;
+        if (Options.HasIpv6)
+        {
+            ConfigureBalancer6(lb, clientSide: true);
+        }
+
+        if (!Options.HasIpv4)
+        {
+            return;
+        }
+
         Ip(lb.Namespace, "addr", "add", $"{lb.Address}/24", "dev", LabLayout.InterfaceName);
         Ip(lb.Namespace, "addr", "add", $"{Layout.BalancerClientSideAddress}/24", "dev", LabLayout.InterfaceName);
 
@@ -42,6 +62,16 @@ public sealed partial class LabTopology
     private void ConfigureBackend(LabNode backend)
     {
         string ns = backend.Namespace;
+        if (Options.HasIpv6)
+        {
+            ConfigureBackend6(backend);
+        }
+
+        if (!Options.HasIpv4)
+        {
+            return;
+        }
+
         Ip(ns, "addr", "add", $"{backend.Address}/24", "dev", LabLayout.InterfaceName);
         if (Options.Mode == LabMode.Nat)
         {
@@ -76,7 +106,7 @@ public sealed partial class LabTopology
     {
         var root = Path.Combine(WorkDirectory, backend.Name);
         WriteWebRoot(root, backend.Name);
-        var args = server.Arguments(LabWebServer.AllAddresses, Options.HttpPort, root);
+        var args = server.Arguments(Options.HasIpv6 ? LabWebServer.AllAddresses6 : LabWebServer.AllAddresses, Options.HttpPort, root);
         int pid = LabProcesses.Start(backend.Namespace, args, Path.Combine(WorkDirectory, $"{backend.Name}-http.log"));
         return new LabProcess(backend.Namespace, pid, $"{server.Name} {backend.Name}", server.CommandWord);
     }

@@ -38,12 +38,20 @@ public sealed partial class LabTopology
         Sysctl(router.Namespace, "net.ipv4.conf.all.rp_filter", "0");
         Sysctl(router.Namespace, "net.ipv4.conf.all.send_redirects", "0");
         Sysctl(router.Namespace, $"net.ipv4.conf.{LabLayout.InterfaceName}.send_redirects", "0");
+        if (Options.HasIpv6)
+        {
+            ConfigureRouter6(router);
+        }
     }
 
     private void ConfigureBalancerBehindRouter(LabNode lb)
     {
         Ip(lb.Namespace, "addr", "add", $"{lb.Address}/24", "dev", LabLayout.InterfaceName);
         Sysctl(lb.Namespace, "net.ipv4.ip_forward", "0");
+        if (Options.HasIpv6)
+        {
+            ConfigureBalancer6(lb, clientSide: false);
+        }
     }
 
     private List<LabProcess> StartBirds(LabNode router)

@@ -32,6 +32,18 @@ public sealed partial class LabTopology
         return new LabStatus(Options.Prefix, state, namespaces, processes, listening);
     }
 
+    /// <summary>The global IPv6 addresses (with prefix length) of a namespace's interfaces, lo included (a VIP6 sits there).</summary>
+    public static IReadOnlyList<string> Ipv6Addresses(string ns)
+    {
+        // Lines: "2: eth0    inet6 fd00:200::2/64 scope global ..."
+        var result = ProcessRunner.Run("ip", ["-n", ns, "-o", "-6", "addr", "show", "scope", "global"]);
+        return result.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(words => words.Length >= 4 && words[2] == "inet6")
+            .Select(words => $"{words[3]} ({words[1]})")
+            .ToList();
+    }
+
     /// <summary>The local IP:port of every listening TCP socket in a namespace (from <c>ss -Hltn</c>).</summary>
     private static IReadOnlyList<string> ListeningTcp(string ns)
     {

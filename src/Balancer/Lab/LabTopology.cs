@@ -46,6 +46,13 @@ public sealed partial class LabTopology
             throw new ArgumentException($"--balancers {options.Balancers} must be between 1 and {LabOptions.MaxBalancers}", nameof(options));
         }
 
+        if (options.Balancers > 1 && options.Family == LabFamily.Ipv6)
+        {
+            throw new ArgumentException(
+                "--family 6 cannot run with --balancers: the BGP sessions between the router and the balancers run over IPv4; "
+                + "use --family dual", nameof(options));
+        }
+
         if (options.Balancers > 1 && options.Mode == LabMode.Nat)
         {
             throw new ArgumentException(
@@ -63,6 +70,12 @@ public sealed partial class LabTopology
 
     /// <summary>Names and addresses of every piece of the lab.</summary>
     public LabLayout Layout { get; }
+
+    /// <summary>
+    /// Where <see cref="Up"/> writes the balancer config made for this lab (<see cref="LabBalancerConfig"/>; one-balancer
+    /// labs only: behind a router each balancer needs its own announce settings and sources).
+    /// </summary>
+    public string BalancerConfigFile => Path.Combine(WorkDirectory, "balancer.json");
 
     /// <summary>The state file path.</summary>
     public string StateFile => Path.Combine(Options.StateDirectory, $"{Options.Prefix}.json");
@@ -118,10 +131,13 @@ public sealed partial class LabTopology
                 WaitForBgp(r);
             }
 
-            _log.WriteLine($"lab {Options.Prefix} up: mode {Options.Mode.ToString().ToLowerInvariant()}, VIP {Layout.Vip}, "
+            _log.WriteLine($"lab {Options.Prefix} up: mode {Options.Mode.ToString().ToLowerInvariant()}, "
+                + (Options.HasIpv4 ? $"VIP {Layout.Vip}" : "") + (Options.Family == LabFamily.Dual ? " and " : "")
+                + (Options.HasIpv6 ? $"VIP6 {Layout.Vip6}" : "") + ", "
                 + $"{Layout.Backends.Count} backends ({webServer.Name})"
                 + (Layout.Router is null ? "" : $", {Layout.Balancers.Count} balancers behind router {Layout.Router.Namespace} (BIRD)"));
-            return new LabState(Options.Prefix, Options.Mode, namespaces, processes, webServer.Name);
+            WriteBalancerConfig();
+            return new LabState(Options.Prefix, Options.Mode, namespaces, processes, webServer.Name, Options.Family);
         }
         catch
         {
@@ -213,6 +229,14 @@ public sealed partial class LabTopology
         return data;
     }
 
+    private void WriteBalancerConfig()
+    {
+        if (Layout.Router is null)
+        {
+            File.WriteAllText(BalancerConfigFile, LabBalancerConfig.Build(Layout));
+        }
+    }
+
     private void WaitForWebServers()
     {
         if (LabWebServer.FindOnPath("curl") is null)
@@ -223,7 +247,7 @@ public sealed partial class LabTopology
 
         foreach (var backend in Layout.Backends)
         {
-            var url = $"http://{backend.Address}:{Options.HttpPort}/";
+            var url = BackendUrl(backend);
             var deadline = DateTime.UtcNow.AddSeconds(10);
             while (true)
             {
@@ -252,7 +276,7 @@ public sealed partial class LabTopology
     private void SaveState(List<string> namespaces, List<LabProcess> processes, LabWebServer server)
     {
         Directory.CreateDirectory(Options.StateDirectory);
-        var state = new LabState(Options.Prefix, Options.Mode, namespaces.ToList(), processes.ToList(), server.Name);
+        var state = new LabState(Options.Prefix, Options.Mode, namespaces.ToList(), processes.ToList(), server.Name, Options.Family);
         File.WriteAllText(StateFile, JsonSerializer.Serialize(state, Json));
     }
 

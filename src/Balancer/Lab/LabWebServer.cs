@@ -13,6 +13,9 @@ public sealed record LabWebServer(string Name, string CommandWord, Func<string, 
     /// <summary>The address the lab's web servers bind: every IPv4 address of the backend, the VIP included.</summary>
     public const string AllAddresses = "0.0.0.0";
 
+    /// <summary>The address the servers bind when the lab has IPv6: every IPv6 address and, dual-stack, every IPv4 one.</summary>
+    public const string AllAddresses6 = "::";
+
     /// <summary>What to tell the user when no server is installed.</summary>
     public const string MissingMessage = "no web server for the lab backends: install busybox (apt-get install -y busybox)";
 
@@ -24,7 +27,7 @@ public sealed record LabWebServer(string Name, string CommandWord, Func<string, 
 
     /// <summary>busybox httpd at <paramref name="busybox"/>, in the foreground.</summary>
     public static LabWebServer Busybox(string busybox) => new("busybox httpd", "httpd", (address, port, root) =>
-        [busybox, "httpd", "-f", "-p", $"{address}:{port}", "-h", root]);
+        [busybox, "httpd", "-f", "-p", address.Contains(':', StringComparison.Ordinal) ? $"[{address}]:{port}" : $"{address}:{port}", "-h", root]);
 
     /// <summary>python3's http.server at <paramref name="python"/>.</summary>
     public static LabWebServer Python(string python) => new("python3 http.server", "http.server", (address, port, root) =>

@@ -16,7 +16,7 @@ public static class BackendSetupCommand
         };
         var vip = new Option<string>("--vip")
         {
-            Description = "the virtual IPv4 address the backend must accept",
+            Description = "the virtual IP address (IPv4 or IPv6) the backend must accept",
             Required = true,
         };
         var iface = new Option<string?>("--interface")
@@ -28,7 +28,8 @@ public static class BackendSetupCommand
         var command = new Command(
             "backend-setup",
             "Print (default), apply or check the host settings a DSR or tunnel backend needs: VIP on lo, arp_ignore=1, "
-            + "arp_announce=2, rp_filter off, and for tunnel mode a decapsulator.")
+            + "arp_announce=2, rp_filter off (IPv4 VIP) or IPv6 on and no tentative address (IPv6 VIP), and for tunnel mode "
+            + "a decapsulator (protocol 4, or next header 41 for an IPv6 VIP).")
         {
             mode,
             vip,

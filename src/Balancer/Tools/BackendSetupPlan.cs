@@ -4,8 +4,9 @@ using System.Text.RegularExpressions;
 namespace LoadBalancer.Balancer.Tools;
 
 /// <summary>
-/// The host settings a DSR or tunnel backend needs (VIP on lo, ARP and reverse-path sysctls, a decapsulator for
-/// tunnel mode), each printable as commands, checkable, and appliable in the caller's network namespace.
+/// The host settings a DSR or tunnel backend needs (VIP on lo, ARP and reverse-path sysctls for an IPv4 VIP, IPv6
+/// switched on for an IPv6 VIP, a decapsulator for tunnel mode), each printable as commands, checkable, and appliable
+/// in the caller's network namespace.
 /// </summary>
 public sealed partial class BackendSetupPlan
 {
@@ -39,12 +40,17 @@ public sealed partial class BackendSetupPlan
     public static BackendSetupPlan Create(BackendSetupOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (options.Vip.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork)
+        if (options.Vip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6)
         {
-            throw new InvalidOperationException($"VIP {options.Vip} is not an IPv4 address");
+            return CreateIpv6(options);
         }
 
-        var interfaceName = options.InterfaceName ?? DefaultRouteInterface()
+        if (options.Vip.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork)
+        {
+            throw new InvalidOperationException($"VIP {options.Vip} is neither an IPv4 nor an IPv6 address");
+        }
+
+        var interfaceName = options.InterfaceName ?? DefaultRouteInterface("-4")
             ?? throw new InvalidOperationException("no --interface given and no default route to take it from; pass --interface");
         var settings = new List<BackendSetting>
         {
@@ -204,9 +210,9 @@ public sealed partial class BackendSetupPlan
         },
         null);
 
-    private static string? DefaultRouteInterface()
+    private static string? DefaultRouteInterface(string family)
     {
-        var result = ProcessRunner.Run("ip", ["-o", "-4", "route", "show", "default"]);
+        var result = ProcessRunner.Run("ip", ["-o", family, "route", "show", "default"]);
         if (!result.Ok)
         {
             return null;

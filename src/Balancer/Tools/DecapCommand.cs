@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 
 namespace LoadBalancer.Balancer.Tools;
 
-/// <summary>The <c>balancer decap</c> command: runs the userspace IP-in-IP decapsulator on a tunnel-mode backend.</summary>
+/// <summary>The <c>balancer decap</c> command: runs the userspace IP-in-IP and IPv6-in-IPv6 decapsulator on a tunnel-mode backend.</summary>
 public static class DecapCommand
 {
     // PosixSignal has no SIGUSR1 member; raw signal numbers are accepted on Unix (10 on x86-64 and arm64 Linux).
@@ -29,8 +29,9 @@ public static class DecapCommand
         };
         var command = new Command(
             "decap",
-            "Backend-side tunnel agent for kernels without the ipip module: strips the outer IPv4 header of IP-in-IP "
-            + "packets and hands the inner packet to the kernel through a TUN device.")
+            "Backend-side tunnel agent for kernels without the ipip and ip6_tunnel modules: strips the outer header of "
+            + "IPv4-in-IPv4 (protocol 4) and IPv6-in-IPv6 (next header 41) packets and hands the inner packet to the kernel "
+            + "through a TUN device.")
         {
             tun,
             duration,
@@ -59,7 +60,9 @@ public static class DecapCommand
             return 1;
         }
 
-        output.WriteLine($"decap: listening for IP protocol 4, writing inner packets to {tunName}");
+        output.WriteLine(decapsulator.Ipv6Unavailable is { } why
+            ? $"decap: listening for IP protocol 4 (not IPv6 next header 41: {why}), writing inner packets to {tunName}"
+            : $"decap: listening for IP protocol 4 and IPv6 next header 41, writing inner packets to {tunName}");
         using var stop = new ManualResetEventSlim();
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Cancel);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Cancel);

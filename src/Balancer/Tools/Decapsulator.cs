@@ -5,24 +5,37 @@ using LoadBalancer.Balancer.L4.Interop;
 namespace LoadBalancer.Balancer.Tools;
 
 /// <summary>
-/// Backend-side tunnel agent for kernels without the ipip module: reads IP-in-IP packets from a raw socket for IP
-/// protocol 4, strips the outer IPv4 header and writes the inner packet to a TUN device, where the kernel receives
-/// it as if it had arrived on that interface.
+/// Backend-side tunnel agent for kernels without the ipip and ip6_tunnel modules: reads IPv4-in-IPv4 packets from a raw
+/// socket for IP protocol 4 and IPv6-in-IPv6 packets from a raw IPv6 socket for next header 41, strips the outer header
+/// and writes the inner packet to a TUN device, where the kernel receives it as if it had arrived on that interface.
 /// </summary>
-/// <remarks>Call <see cref="Start"/> on a thread in the backend's network namespace; socket and TUN stay bound to it.</remarks>
+/// <remarks>
+/// Call <see cref="Start"/> on a thread in the backend's network namespace; sockets and TUN stay bound to it. A TUN
+/// device without packet information takes the inner packet's family from its version nibble, so one device serves both.
+/// </remarks>
 public sealed class Decapsulator : IDisposable
 {
     private const int MinIpv4Header = 20;
+    private const int Ipv6Header = 40;
+
+    // Not in Libc's list: AF_INET6 and the IPv6-in-IPv6 next header (IPPROTO_IPV6) on Linux.
+    private const int AfInet6 = 10;
+    private const int IpProtoIpv6 = 41;
 
     private readonly DecapOptions _options;
     private Socket? _socket;
+    private Socket? _socket6;
     private TunDevice? _tun;
     private Thread? _thread;
+    private Thread? _thread6;
     private volatile bool _stopping;
     private long _received;
     private long _decapsulated;
     private long _malformed;
     private long _writeErrors;
+    private long _received6;
+    private long _decapsulated6;
+    private long _malformed6;
 
     /// <summary>Creates a stopped decapsulator.</summary>
     public Decapsulator(DecapOptions options)
@@ -39,9 +52,18 @@ public sealed class Decapsulator : IDisposable
         Interlocked.Read(ref _received),
         Interlocked.Read(ref _decapsulated),
         Interlocked.Read(ref _malformed),
-        Interlocked.Read(ref _writeErrors));
+        Interlocked.Read(ref _writeErrors),
+        Interlocked.Read(ref _received6),
+        Interlocked.Read(ref _decapsulated6),
+        Interlocked.Read(ref _malformed6));
 
-    /// <summary>Opens the raw socket and the TUN device (brought up, rp_filter 0) and starts the receive thread.</summary>
+    /// <summary>Why IPv6-in-IPv6 is not decapsulated (IPv6 off in this namespace), or null when it is.</summary>
+    public string? Ipv6Unavailable { get; private set; }
+
+    /// <summary>
+    /// Opens the TUN device (brought up, rp_filter 0) and the raw sockets for protocol 4 and, where IPv6 is on, next
+    /// header 41, and starts a receive thread per socket.
+    /// </summary>
     /// <exception cref="InvalidOperationException">A system call failed (not root, no /dev/net/tun...).</exception>
     public void Start()
     {
@@ -63,6 +85,17 @@ public sealed class Decapsulator : IDisposable
             }
 
             _socket = new Socket(new SafeSocketHandle(fd, ownsHandle: true));
+
+            // An IPv6 raw socket delivers the payload after the outer header (RFC 3542): the inner packet itself.
+            int fd6 = Libc.Socket(AfInet6, Libc.SockRaw, IpProtoIpv6);
+            if (fd6 < 0)
+            {
+                Ipv6Unavailable = $"socket(AF_INET6, SOCK_RAW, 41) failed: {Libc.LastErrorText()}";
+            }
+            else
+            {
+                _socket6 = new Socket(new SafeSocketHandle(fd6, ownsHandle: true));
+            }
         }
         catch
         {
@@ -70,8 +103,14 @@ public sealed class Decapsulator : IDisposable
             throw;
         }
 
-        _thread = new Thread(ReceiveLoop) { IsBackground = true, Name = $"decap {_options.TunName}" };
+        var socket = _socket;
+        _thread = new Thread(() => ReceiveLoop(socket, ipv6: false)) { IsBackground = true, Name = $"decap {_options.TunName}" };
         _thread.Start();
+        if (_socket6 is { } socket6)
+        {
+            _thread6 = new Thread(() => ReceiveLoop(socket6, ipv6: true)) { IsBackground = true, Name = $"decap6 {_options.TunName}" };
+            _thread6.Start();
+        }
     }
 
     /// <summary>Stops the receive thread and closes the socket and TUN device (the device disappears).</summary>
@@ -79,6 +118,7 @@ public sealed class Decapsulator : IDisposable
     {
         _stopping = true;
         _thread?.Join(_options.PollInterval * 10 + TimeSpan.FromSeconds(1));
+        _thread6?.Join(_options.PollInterval * 10 + TimeSpan.FromSeconds(1));
         CloseAll();
     }
 
@@ -116,9 +156,32 @@ public sealed class Decapsulator : IDisposable
         return inner[..innerTotal];
     }
 
-    private unsafe void ReceiveLoop()
+    /// <summary>
+    /// Returns the inner packet of an IPv6-in-IPv6 payload (what a raw IPv6 socket for next header 41 receives: the
+    /// bytes after the outer header), cut to its own length, or an empty span if it is not a whole IPv6 packet.
+    /// </summary>
+    public static ReadOnlySpan<byte> InnerPacket6(ReadOnlySpan<byte> payload)
     {
-        var socket = _socket!;
+        if (payload.Length < Ipv6Header || payload[0] >> 4 != 6)
+        {
+            return default;
+        }
+
+        // A payload length of 0 means a jumbogram (RFC 2675), which cannot arrive over a 1500-byte link: malformed.
+        int innerPayload = BinaryPrimitives.ReadUInt16BigEndian(payload[4..]);
+        if (innerPayload == 0 || Ipv6Header + innerPayload > payload.Length)
+        {
+            return default;
+        }
+
+        return payload[..(Ipv6Header + innerPayload)];
+    }
+
+    private unsafe void ReceiveLoop(Socket socket, bool ipv6)
+    {
+        ref long received = ref ipv6 ? ref _received6 : ref _received;
+        ref long decapsulated = ref ipv6 ? ref _decapsulated6 : ref _decapsulated;
+        ref long malformed = ref ipv6 ? ref _malformed6 : ref _malformed;
         var buffer = new byte[65536];
         int pollMicros = (int)_options.PollInterval.TotalMicroseconds;
         while (!_stopping)
@@ -142,11 +205,11 @@ public sealed class Decapsulator : IDisposable
                 return;
             }
 
-            Interlocked.Increment(ref _received);
-            var inner = InnerPacket(buffer.AsSpan(0, length));
+            Interlocked.Increment(ref received);
+            var inner = ipv6 ? InnerPacket6(buffer.AsSpan(0, length)) : InnerPacket(buffer.AsSpan(0, length));
             if (inner.IsEmpty)
             {
-                Interlocked.Increment(ref _malformed);
+                Interlocked.Increment(ref malformed);
                 continue;
             }
 
@@ -158,7 +221,7 @@ public sealed class Decapsulator : IDisposable
 
             if (written == inner.Length)
             {
-                Interlocked.Increment(ref _decapsulated);
+                Interlocked.Increment(ref decapsulated);
             }
             else
             {
@@ -178,6 +241,8 @@ public sealed class Decapsulator : IDisposable
     {
         _socket?.Dispose();
         _socket = null;
+        _socket6?.Dispose();
+        _socket6 = null;
         _tun?.Dispose();
         _tun = null;
     }
