@@ -11,7 +11,7 @@ public sealed partial class L4Processor
 {
     private const int QuoteMinLength = Ipv6Header.Length + IcmpHeader.ErrorTransportBytes;
 
-    // Over 80 lines on purpose, like HandleIcmpError: one per-packet method with its checks in wire order.
+    // Over 80 lines on purpose: like HandleIcmpError, one per-packet method with its checks in wire order.
     private ForwardResult HandleIcmp6Error(Span<byte> buffer, ref PacketView view, L4Snapshot snapshot, int offset, int length, long now)
     {
         Span<byte> ip = buffer.Slice(view.L3Offset, view.IpTotalLength);

@@ -59,7 +59,7 @@ public sealed partial class L4Processor
         return view.Ttl <= 1 ? ForwardResult.Dropped(DropReason.HopLimitExpired) : HandleReply6(buffer, ref view, snapshot, offset, length, now);
     }
 
-    // Over 80 lines on purpose, like HandleToService: one per-packet method with its checks in wire order.
+    // Over 80 lines on purpose: like HandleToService, one per-packet method with its checks in wire order.
     private ForwardResult HandleToService6(Span<byte> buffer, ref PacketView view, L4Snapshot snapshot, L4Service service, int offset, int length, int ingress, long now)
     {
         ForwardingModeKind kind = service.Kind;
