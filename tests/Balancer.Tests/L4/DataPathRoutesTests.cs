@@ -82,4 +82,28 @@ public sealed class DataPathRoutesTests
             Assert.All(plan.Values, r => Assert.Equal(tunnel, r.Tunnel));
         }
     }
+
+    [Theory]
+    [InlineData("dsr", 2)]
+    [InlineData("tunnel", 0)]
+    public void Plan_Ipv6Service_DsrRoutesUseTheIpv6AddressesTunnelHasNone(string mode, int routes)
+    {
+        var config = L4Settings.Parse(new()
+        {
+            Services = new Dictionary<string, L4ServiceConfig>
+            {
+                ["web"] = new()
+                {
+                    Vip = "fd00:200::100", Port = 80, Mode = mode, TunnelSource = mode == "tunnel" ? "fd00:200::2" : null,
+                    Backends = new Dictionary<string, L4BackendConfig> { ["b1"] = new() { Address = "fd00:200::11" }, ["b2"] = new() { Address = "fd00:200::12" } },
+                },
+            },
+            Interface = "eth0",
+        });
+
+        var plan = DataPathRoutes.Plan(config, Health, new Dictionary<(string, string), DataPathRoutes.Route>());
+
+        Assert.Equal(routes, plan.Count);
+        Assert.All(plan.Values, r => Assert.True(r.IsIpv6 && r.Vip == "fd00:200::100" && r.Backend.StartsWith("fd00:200::1", StringComparison.Ordinal), r.ToString()));
+    }
 }

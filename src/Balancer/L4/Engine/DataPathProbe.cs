@@ -19,11 +19,11 @@ internal sealed class DataPathProbe(DataPathRoutes routes) : IHealthProbe
         var start = Stopwatch.GetTimestamp();
         if (!routes.TryGet(target.PoolName, target.BackendId, out var route))
         {
-            return ProbeResult.Fail(ProbeReason.Error, "no data path for this backend (only dsr and tunnel services have one)", Stopwatch.GetElapsedTime(start));
+            return ProbeResult.Fail(ProbeReason.Error, "no data path for this backend (only dsr and IPv4 tunnel services have one)", Stopwatch.GetElapsedTime(start));
         }
         try
         {
-            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            using var socket = new Socket(route.IsIpv6 ? AddressFamily.InterNetworkV6 : AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
             socket.SetRawSocketOption(SolSocket, SoMark, BitConverter.GetBytes(route.Mark));
             socket.NoDelay = true;
             if (route.Tunnel)

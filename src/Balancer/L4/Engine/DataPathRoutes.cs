@@ -25,7 +25,11 @@ public sealed partial class DataPathRoutes(string interfaceName, ILogger logger)
     private ProbeFrameSender? _sender;
 
     /// <summary>One backend's probe path; <paramref name="Tunnel"/>: through the engine's probe device, wrapped in IP-in-IP.</summary>
-    public readonly record struct Route(string Vip, int Port, string Backend, uint Mark, int Table, bool Tunnel = false);
+    public readonly record struct Route(string Vip, int Port, string Backend, uint Mark, int Table, bool Tunnel = false)
+    {
+        /// <summary>Whether the VIP (and so the backend) is IPv6.</summary>
+        public bool IsIpv6 => Vip.Contains(':', StringComparison.Ordinal);
+    }
 
     /// <summary>The probe device of tunnel services (null until a tunnel service has a data-path check).</summary>
     public TunnelProbeTap? Tap
@@ -89,9 +93,15 @@ public sealed partial class DataPathRoutes(string interfaceName, ILogger logger)
             {
                 continue;
             }
+            // The tunnel probe's tap wraps IPv4 only: an IPv6 tunnel service has no data path (the probe says so).
+            if (tunnel && s.IsIpv6)
+            {
+                continue;
+            }
+            var vip = s.IsIpv6 ? LoadBalancer.Modes.Packets.Ipv6Address.Format(s.Vip6) : Ipv4Address.Format(s.Vip);
             foreach (var (id, b) in s.Backends.OrderBy(x => x.Key, StringComparer.Ordinal))
             {
-                probed.Add(((name, id), Ipv4Address.Format(s.Vip), s.Port, Ipv4Address.Format(b.Address), tunnel));
+                probed.Add(((name, id), vip, s.Port, b.AddressText, tunnel));
             }
         }
         // Numbers stay with their backend: adding or removing one must not move the others' rules and tables.
@@ -124,8 +134,9 @@ public sealed partial class DataPathRoutes(string interfaceName, ILogger logger)
         Remove(r);
         var table = r.Table.ToString(CultureInfo.InvariantCulture);
         var mark = "0x" + r.Mark.ToString("x", CultureInfo.InvariantCulture);
-        var route = r.Tunnel ? AddTunnelRoute(r, table) : ProcessRunner.Run("ip", ["route", "replace", $"{r.Vip}/32", "via", r.Backend, "dev", interfaceName, "table", table]);
-        var rule = ProcessRunner.Run("ip", ["rule", "add", "fwmark", mark, "table", table, "priority", table]);
+        var (family, hostBits) = r.IsIpv6 ? ("-6", "128") : ("-4", "32");
+        var route = r.Tunnel ? AddTunnelRoute(r, table) : ProcessRunner.Run("ip", [family, "route", "replace", $"{r.Vip}/{hostBits}", "via", r.Backend, "dev", interfaceName, "table", table]);
+        var rule = ProcessRunner.Run("ip", [family, "rule", "add", "fwmark", mark, "table", table, "priority", table]);
         if (!route.Ok || !rule.Ok)
         {
             LogRouteFailed(logger, r.Backend, (route.StdErr + rule.StdErr).Trim());
@@ -148,8 +159,9 @@ public sealed partial class DataPathRoutes(string interfaceName, ILogger logger)
     private static void Remove(Route r)
     {
         var table = r.Table.ToString(CultureInfo.InvariantCulture);
-        ProcessRunner.Run("ip", ["rule", "del", "priority", table]);
-        ProcessRunner.Run("ip", ["route", "flush", "table", table]);
+        var family = r.IsIpv6 ? "-6" : "-4";
+        ProcessRunner.Run("ip", [family, "rule", "del", "priority", table]);
+        ProcessRunner.Run("ip", [family, "route", "flush", "table", table]);
     }
 
     /// <summary>Removes every rule and table this instance made.</summary>
