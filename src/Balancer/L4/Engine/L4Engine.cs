@@ -133,11 +133,7 @@ public sealed partial class L4Engine : IAsyncDisposable
         _neighbours.Changed += Rebuild;
         _control.Changed += OnBackendsChanged;
         Rebuild();
-        if (Config.Services.Values.Any(s => s.IsIpv6))
-        {
-            // The IPv6 twin table preallocates its memory when first used: here, not on a worker's first IPv6 packet.
-            _ = _table.Ipv6;
-        }
+        PreallocateIpv6Table();
         _workers = new L4Worker[_port.Queues];
         for (var i = 0; i < _workers.Length; i++)
         {
@@ -170,10 +166,7 @@ public sealed partial class L4Engine : IAsyncDisposable
         var previousOwned6 = _ownedAddresses6;
         Config = next with { Interface = Config.Interface, Workers = Config.Workers, Io = Config.Io };
         _builder.Configure(Config);
-        if (Config.Services.Values.Any(s => s.IsIpv6))
-        {
-            _ = _table.Ipv6;
-        }
+        PreallocateIpv6Table();
         var filter = _builder.BuildFilter();
         if (filter != _filter && _port is not null)
         {
@@ -298,6 +291,15 @@ public sealed partial class L4Engine : IAsyncDisposable
         _control.Changed -= OnBackendsChanged;
         _port?.Dispose();
         _port = null;
+    }
+
+    /// <summary>The IPv6 twin table preallocates its memory when first used: at start or reload when IPv6 services exist, not on a worker's first IPv6 packet.</summary>
+    private void PreallocateIpv6Table()
+    {
+        if (Config.Services.Values.Any(s => s.IsIpv6))
+        {
+            _ = _table.Ipv6;
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "L4 engine on {Interface} ({Mac}): {Services} service(s), {Workers} worker(s) + {SynWorkers} for new-flow SYNs, transmit {Transmit}; capture filter: {Filter}")]
