@@ -1,4 +1,3 @@
-using System.Numerics;
 using System.Runtime.CompilerServices;
 
 namespace LoadBalancer.Modes.Flows;
@@ -16,8 +15,7 @@ public sealed class ConnectionTable
     /// <summary>Number of per-backend flow counters (slot 0 is the sink for flows counted against no backend).</summary>
     public const int FlowCounterSlots = ushort.MaxValue + 1;
 
-    private const int MaxShards = 64;
-    private readonly ConnectionTableShard[] _shards;
+    private readonly ConnectionTableShard<FlowKey, FlowEntry>[] _shards;
     private readonly int[] _flowCounters = new int[FlowCounterSlots];
     private readonly int _shardMask;
     private readonly Lock _ipv6Lock = new();
@@ -26,36 +24,10 @@ public sealed class ConnectionTable
     /// <summary>Creates the table and preallocates all of its memory.</summary>
     public ConnectionTable(ConnectionTableOptions options, TimeProvider? timeProvider = null)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentOutOfRangeException.ThrowIfLessThan(options.Capacity, 1);
         TimeProvider = timeProvider ?? TimeProvider.System;
         Options = options;
-        int shards = (int)Math.Clamp(BitOperations.RoundUpToPowerOf2((uint)Math.Max(1, options.Capacity / 4096)), 1, MaxShards);
-        if (shards > options.Capacity / 4096 && shards > 1)
-        {
-            shards /= 2;
-        }
-
-        _shardMask = shards - 1;
-        // Flows spread binomially over shards: 5% slack per shard keeps a shard from filling long before the table does.
-        int flowsPerShard = (int)Math.Ceiling(options.Capacity / (double)shards * (shards > 1 ? 1.05 : 1.0)) + (shards > 1 ? 16 : 0);
-
-        // Up to two entries per flow (forward + reply) at 80% slot load, so two-choice buckets rarely overflow.
-        int bucketsPerShard = Math.Max(2, (int)Math.Ceiling(flowsPerShard * 2.5 / ConnectionTableShard.BucketSize));
-        int slotsPerShard = bucketsPerShard * ConnectionTableShard.BucketSize;
-        long frequency = TimeProvider.TimestampFrequency;
-        long[] timeouts =
-        [
-            ToTicks(options.SynSeenTimeout, frequency),
-            ToTicks(options.EstablishedTimeout, frequency),
-            ToTicks(options.ClosingTimeout, frequency),
-            ToTicks(options.UdpTimeout, frequency),
-        ];
-        _shards = new ConnectionTableShard[shards];
-        for (int i = 0; i < shards; i++)
-        {
-            _shards[i] = new ConnectionTableShard(slotsPerShard, flowsPerShard, timeouts, options.WhenFull, new FullNatPortPool(i, shards), _flowCounters);
-        }
+        _shards = ConnectionTableShards.Create<FlowKey, FlowEntry>(options, TimeProvider, _flowCounters);
+        _shardMask = _shards.Length - 1;
     }
 
     /// <summary>The options the table was built with.</summary>
@@ -82,13 +54,7 @@ public sealed class ConnectionTable
     {
         get
         {
-            long sum = Volatile.Read(ref _ipv6)?.Count ?? 0;
-            foreach (ConnectionTableShard shard in _shards)
-            {
-                sum += shard.FlowCount;
-            }
-
-            return sum;
+            return SumOf(static s => s.FlowCount) + (Volatile.Read(ref _ipv6)?.Count ?? 0);
         }
     }
 
@@ -126,7 +92,7 @@ public sealed class ConnectionTable
     /// <summary>Finds the flow a backend reply belongs to (NAT: backend -> client; full NAT: backend -> source address:pooled port).</summary>
     public bool TryGetReverse(in FlowKey replyKey, bool fullNat, long now, byte tcpFlags, out FlowKey forwardKey, out FlowEntry entry)
     {
-        ConnectionTableShard shard = fullNat ? _shards[replyKey.DestinationPort & _shardMask] : ShardOfClient(replyKey.DestinationAddress, replyKey.DestinationPort);
+        ConnectionTableShard<FlowKey, FlowEntry> shard = fullNat ? _shards[replyKey.DestinationPort & _shardMask] : ShardOfClient(replyKey.DestinationAddress, replyKey.DestinationPort);
         return shard.TryGetReverse(replyKey, FlowHash.Hash(replyKey), now, tcpFlags, out forwardKey, out entry);
     }
 
@@ -139,25 +105,11 @@ public sealed class ConnectionTable
     public int Sweep(long now, int bucketsPerShard = 1024)
     {
         int removed = Volatile.Read(ref _ipv6)?.Sweep(now, bucketsPerShard) ?? 0;
-        foreach (ConnectionTableShard shard in _shards)
-        {
-            removed += shard.Sweep(now, bucketsPerShard);
-        }
-
-        return removed;
+        return removed + ConnectionTableShards.Sweep(_shards, now, bucketsPerShard);
     }
 
     /// <summary>Free full-NAT ports for an address summed over shards (for tests and metrics).</summary>
-    public long AvailableNatPorts(uint address)
-    {
-        long sum = 0;
-        foreach (ConnectionTableShard shard in _shards)
-        {
-            sum += shard.Ports.Available(address);
-        }
-
-        return sum;
-    }
+    public long AvailableNatPorts(uint address) => ConnectionTableShards.AvailableNatPorts(_shards, address);
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private ConnectionTable6 CreateIpv6()
@@ -174,19 +126,8 @@ public sealed class ConnectionTable
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private ConnectionTableShard ShardOfClient(uint address, ushort port)
+    private ConnectionTableShard<FlowKey, FlowEntry> ShardOfClient(uint address, ushort port)
         => _shards[(int)FlowHash.Mix(((ulong)address << 16) | port) & _shardMask];
 
-    private long SumOf(Func<ConnectionTableShard, long> read)
-    {
-        long sum = 0;
-        foreach (ConnectionTableShard shard in _shards)
-        {
-            sum += read(shard);
-        }
-
-        return sum;
-    }
-
-    private static long ToTicks(TimeSpan timeout, long frequency) => (long)(timeout.TotalSeconds * frequency);
+    private long SumOf(Func<ConnectionTableShard<FlowKey, FlowEntry>, long> read) => ConnectionTableShards.Sum(_shards, read);
 }

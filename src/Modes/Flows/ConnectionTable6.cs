@@ -1,4 +1,3 @@
-using System.Numerics;
 using System.Runtime.CompilerServices;
 
 namespace LoadBalancer.Modes.Flows;
@@ -11,8 +10,7 @@ namespace LoadBalancer.Modes.Flows;
 /// </remarks>
 public sealed class ConnectionTable6
 {
-    private const int MaxShards = 64;
-    private readonly ConnectionTable6Shard[] _shards;
+    private readonly ConnectionTableShard<FlowKey6, FlowEntry6>[] _shards;
     private readonly int _shardMask;
 
     /// <summary>Creates a table with its own per-backend flow counters (tests; the engine uses <see cref="ConnectionTable.Ipv6"/>).</summary>
@@ -23,34 +21,11 @@ public sealed class ConnectionTable6
 
     internal ConnectionTable6(ConnectionTableOptions options, TimeProvider timeProvider, int[] flowCounters)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentOutOfRangeException.ThrowIfLessThan(options.Capacity, 1);
         TimeProvider = timeProvider;
         Options = options;
         FlowCounters = flowCounters;
-        int shards = (int)Math.Clamp(BitOperations.RoundUpToPowerOf2((uint)Math.Max(1, options.Capacity / 4096)), 1, MaxShards);
-        if (shards > options.Capacity / 4096 && shards > 1)
-        {
-            shards /= 2;
-        }
-
-        _shardMask = shards - 1;
-        int flowsPerShard = (int)Math.Ceiling(options.Capacity / (double)shards * (shards > 1 ? 1.05 : 1.0)) + (shards > 1 ? 16 : 0);
-        int bucketsPerShard = Math.Max(2, (int)Math.Ceiling(flowsPerShard * 2.5 / ConnectionTableShard.BucketSize));
-        int slotsPerShard = bucketsPerShard * ConnectionTableShard.BucketSize;
-        long frequency = timeProvider.TimestampFrequency;
-        long[] timeouts =
-        [
-            ToTicks(options.SynSeenTimeout, frequency),
-            ToTicks(options.EstablishedTimeout, frequency),
-            ToTicks(options.ClosingTimeout, frequency),
-            ToTicks(options.UdpTimeout, frequency),
-        ];
-        _shards = new ConnectionTable6Shard[shards];
-        for (int i = 0; i < shards; i++)
-        {
-            _shards[i] = new ConnectionTable6Shard(slotsPerShard, flowsPerShard, timeouts, options.WhenFull, new FullNatPortPool(i, shards), flowCounters);
-        }
+        _shards = ConnectionTableShards.Create<FlowKey6, FlowEntry6>(options, timeProvider, flowCounters);
+        _shardMask = _shards.Length - 1;
     }
 
     /// <summary>The options the table was built with.</summary>
@@ -100,7 +75,7 @@ public sealed class ConnectionTable6
     /// <summary>Finds the flow a backend reply belongs to (NAT66: backend -> client; full NAT66: backend -> source address:pooled port).</summary>
     public bool TryGetReverse(in FlowKey6 replyKey, bool fullNat, long now, byte tcpFlags, out FlowKey6 forwardKey, out FlowEntry6 entry)
     {
-        ConnectionTable6Shard shard = fullNat ? _shards[replyKey.DestinationPort & _shardMask] : ShardOfClient(replyKey.DestinationAddress, replyKey.DestinationPort);
+        ConnectionTableShard<FlowKey6, FlowEntry6> shard = fullNat ? _shards[replyKey.DestinationPort & _shardMask] : ShardOfClient(replyKey.DestinationAddress, replyKey.DestinationPort);
         return shard.TryGetReverse(replyKey, FlowHash.Hash(replyKey), now, tcpFlags, out forwardKey, out entry);
     }
 
@@ -111,41 +86,15 @@ public sealed class ConnectionTable6
     /// <summary>Removes expired flows, visiting up to <paramref name="bucketsPerShard"/> buckets per shard.</summary>
     public int Sweep(long now, int bucketsPerShard = 1024)
     {
-        int removed = 0;
-        foreach (ConnectionTable6Shard shard in _shards)
-        {
-            removed += shard.Sweep(now, bucketsPerShard);
-        }
-
-        return removed;
+        return ConnectionTableShards.Sweep(_shards, now, bucketsPerShard);
     }
 
     /// <summary>Free full-NAT66 ports for an address summed over shards.</summary>
-    public long AvailableNatPorts(UInt128 address)
-    {
-        long sum = 0;
-        foreach (ConnectionTable6Shard shard in _shards)
-        {
-            sum += shard.Ports.Available(address);
-        }
-
-        return sum;
-    }
+    public long AvailableNatPorts(UInt128 address) => ConnectionTableShards.AvailableNatPorts(_shards, address);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private ConnectionTable6Shard ShardOfClient(UInt128 address, ushort port)
+    private ConnectionTableShard<FlowKey6, FlowEntry6> ShardOfClient(UInt128 address, ushort port)
         => _shards[(int)FlowHash.Mix(((ulong)(address >> 64) * 0x9E3779B97F4A7C15UL) ^ ((ulong)address << 16) ^ port) & _shardMask];
 
-    private long SumOf(Func<ConnectionTable6Shard, long> read)
-    {
-        long sum = 0;
-        foreach (ConnectionTable6Shard shard in _shards)
-        {
-            sum += read(shard);
-        }
-
-        return sum;
-    }
-
-    private static long ToTicks(TimeSpan timeout, long frequency) => (long)(timeout.TotalSeconds * frequency);
+    private long SumOf(Func<ConnectionTableShard<FlowKey6, FlowEntry6>, long> read) => ConnectionTableShards.Sum(_shards, read);
 }

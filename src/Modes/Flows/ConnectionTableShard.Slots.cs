@@ -3,15 +3,17 @@ using System.Runtime.CompilerServices;
 namespace LoadBalancer.Modes.Flows;
 
 /// <summary>Slot search, reclaim and eviction inside the buckets (callers hold the shard lock).</summary>
-internal sealed partial class ConnectionTableShard
+internal sealed partial class ConnectionTableShard<TKey, TEntry>
+    where TKey : struct, IFlowKey<TKey>
+    where TEntry : struct, IFlowEntry<TKey, TEntry>
 {
-    private int Find(in FlowKey key, ulong hash, byte kind)
+    private int Find(in TKey key, ulong hash, byte kind)
     {
         int slot = FindIn(BucketOf(hash) * BucketSize, key, kind);
         return slot >= 0 ? slot : FindIn(SecondBucketOf(hash) * BucketSize, key, kind);
     }
 
-    private int FindIn(int start, in FlowKey key, byte kind)
+    private int FindIn(int start, in TKey key, byte kind)
     {
         for (int i = start; i < start + BucketSize; i++)
         {
@@ -143,7 +145,7 @@ internal sealed partial class ConnectionTableShard
     /// Like the kernel conntrack's early drop of unreplied entries: a SYN flood fills the table with half-open flows, and
     /// evicting those instead of an established flow that paused for a moment keeps real connections alive.
     /// </remarks>
-    private static long EvictionKey(ref FlowEntry e)
+    private static long EvictionKey(ref TEntry e)
     {
         long rank = e.State switch
         {
@@ -157,7 +159,7 @@ internal sealed partial class ConnectionTableShard
 
     private void RemoveFlow(int forward)
     {
-        ref FlowEntry e = ref _entries[forward];
+        ref TEntry e = ref _entries[forward];
         if (e.Link >= 0)
         {
             _entries[e.Link] = default;
@@ -166,7 +168,7 @@ internal sealed partial class ConnectionTableShard
 
         if (e.NatPort != 0)
         {
-            _ports.Release(e.NatAddress, e.NatPort);
+            e.ReleaseNatPort(_ports);
         }
 
         if (e.State != FlowState.Closing)
@@ -180,5 +182,5 @@ internal sealed partial class ConnectionTableShard
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private bool IsExpired(ref FlowEntry e, long now) => now - e.LastSeen > _timeoutTicks[(int)e.State];
+    private bool IsExpired(ref TEntry e, long now) => now - e.LastSeen > _timeoutTicks[(int)e.State];
 }

@@ -7,7 +7,9 @@ namespace LoadBalancer.Modes.Flows;
 /// A flow's forward entry, its reverse (reply) entry and its full-NAT port all live in the same shard, so every
 /// operation takes exactly one lock and an eviction can remove both entries and release the port at once.
 /// </remarks>
-internal sealed partial class ConnectionTableShard
+internal sealed partial class ConnectionTableShard<TKey, TEntry>
+    where TKey : struct, IFlowKey<TKey>
+    where TEntry : struct, IFlowEntry<TKey, TEntry>
 {
     internal const int BucketSize = 8;
 
@@ -18,8 +20,8 @@ internal sealed partial class ConnectionTableShard
     private const byte KindReverse = 2;
 
     private int _lock;
-    private readonly FlowKey[] _keys;
-    private readonly FlowEntry[] _entries;
+    private readonly TKey[] _keys;
+    private readonly TEntry[] _entries;
     private readonly int _bucketCount;
     private readonly int _flowCapacity;
     private readonly long[] _timeoutTicks;
@@ -38,8 +40,8 @@ internal sealed partial class ConnectionTableShard
     internal ConnectionTableShard(int slots, int flowCapacity, long[] timeoutTicks, TableFullBehavior whenFull, FullNatPortPool ports, int[] flowCounters)
     {
         _flowCounters = flowCounters;
-        _keys = new FlowKey[slots];
-        _entries = new FlowEntry[slots];
+        _keys = new TKey[slots];
+        _entries = new TEntry[slots];
         _bucketCount = slots / BucketSize;
         _flowCapacity = flowCapacity;
         _timeoutTicks = timeoutTicks;
@@ -53,7 +55,7 @@ internal sealed partial class ConnectionTableShard
 
     internal FullNatPortPool Ports => _ports;
 
-    internal bool TryGetForward(in FlowKey key, ulong hash, long now, byte tcpFlags, out FlowEntry entry)
+    internal bool TryGetForward(in TKey key, ulong hash, long now, byte tcpFlags, out TEntry entry)
     {
         Enter();
         try
@@ -61,7 +63,7 @@ internal sealed partial class ConnectionTableShard
             int slot = Find(key, hash, KindForward);
             if (slot >= 0)
             {
-                ref FlowEntry e = ref _entries[slot];
+                ref TEntry e = ref _entries[slot];
                 bool expired = IsExpired(ref e, now);
                 if (!expired && !(e.State == FlowState.Closing && IsSynOnly(tcpFlags)))
                 {
@@ -93,7 +95,7 @@ internal sealed partial class ConnectionTableShard
         return false;
     }
 
-    internal bool TryGetReverse(in FlowKey replyKey, ulong hash, long now, byte tcpFlags, out FlowKey forwardKey, out FlowEntry entry)
+    internal bool TryGetReverse(in TKey replyKey, ulong hash, long now, byte tcpFlags, out TKey forwardKey, out TEntry entry)
     {
         Enter();
         try
@@ -102,7 +104,7 @@ internal sealed partial class ConnectionTableShard
             if (reverse >= 0)
             {
                 int forward = _entries[reverse].Link;
-                ref FlowEntry e = ref _entries[forward];
+                ref TEntry e = ref _entries[forward];
                 if (e.Kind == KindForward && e.Link == reverse)
                 {
                     if (!IsExpired(ref e, now))
@@ -129,7 +131,7 @@ internal sealed partial class ConnectionTableShard
         return false;
     }
 
-    internal bool RemoveForward(in FlowKey key, ulong hash)
+    internal bool RemoveForward(in TKey key, ulong hash)
     {
         Enter();
         try
@@ -152,7 +154,7 @@ internal sealed partial class ConnectionTableShard
 
     // Over 80 lines on purpose: one per-packet method keeps its locals in registers and its checks in wire order; a split
     // would have to be shown free by ForwardingBenchmarks first.
-    internal InsertOutcome Insert(in FlowKey key, ulong hash, ref FlowEntry entry, ReverseKind reverseKind, long now)
+    internal InsertOutcome Insert(in TKey key, ulong hash, ref TEntry entry, ReverseKind reverseKind, long now)
     {
         Enter();
         try
@@ -191,8 +193,8 @@ internal sealed partial class ConnectionTableShard
 
             if (reverseKind == ReverseKind.FullNat)
             {
-                if (!_ports.TryAllocate(entry.NatAddress, out ushort port)
-                    && (SweepLocked(now, PortReclaimBuckets) == 0 || !_ports.TryAllocate(entry.NatAddress, out port)))
+                if (!entry.TryAllocateNatPort(_ports, out ushort port)
+                    && (SweepLocked(now, PortReclaimBuckets) == 0 || !entry.TryAllocateNatPort(_ports, out port)))
                 {
                     Refusals++;
                     return InsertOutcome.PortsExhausted;
@@ -214,10 +216,8 @@ internal sealed partial class ConnectionTableShard
 
             if (reverseKind != ReverseKind.None)
             {
-                FlowKey reverseKey = reverseKind == ReverseKind.FullNat
-                    ? new FlowKey(entry.BackendAddress, entry.NatAddress, entry.BackendPort, entry.NatPort, key.Protocol)
-                    : new FlowKey(entry.BackendAddress, key.SourceAddress, entry.BackendPort, key.SourcePort, key.Protocol);
-                ulong reverseHash = FlowHash.Hash(reverseKey);
+                TKey reverseKey = entry.ReplyKey(key, reverseKind);
+                ulong reverseHash = TKey.Hash(reverseKey);
                 int clash = Find(reverseKey, reverseHash, KindReverse);
                 if (clash >= 0)
                 {
@@ -247,7 +247,10 @@ internal sealed partial class ConnectionTableShard
                 }
 
                 _keys[reverseSlot] = reverseKey;
-                _entries[reverseSlot] = new FlowEntry { Kind = KindReverse, Link = slot };
+                ref TEntry reverse = ref _entries[reverseSlot];
+                reverse = default;
+                reverse.Kind = KindReverse;
+                reverse.Link = slot;
                 _entries[slot].Link = reverseSlot;
             }
 
@@ -334,7 +337,7 @@ internal sealed partial class ConnectionTableShard
 
     /// <summary>Moves a flow to its next state; a flow counts as active for its backend until it is closing (FIN or RST seen), like IPVS's active connections.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void SetState(ref FlowEntry e, FlowState next)
+    private void SetState(ref TEntry e, FlowState next)
     {
         FlowState previous = e.State;
         if (previous != next)

@@ -4,7 +4,7 @@ namespace LoadBalancer.Modes.Flows;
 
 /// <summary>What the table remembers about a flow (a forward entry) or points back to it (a reverse entry for NAT replies).</summary>
 [StructLayout(LayoutKind.Sequential)]
-public struct FlowEntry
+public struct FlowEntry : IFlowEntry<FlowKey, FlowEntry>
 {
     /// <summary>TimeProvider timestamp of the last packet in either direction.</summary>
     public long LastSeen;
@@ -41,4 +41,24 @@ public struct FlowEntry
 
     /// <summary>Slot in the table's <see cref="ConnectionTable.FlowCounters"/> counting this flow's backend (0: not counted per backend); last, where it fills padding and the entry stays 40 bytes.</summary>
     public ushort FlowCounter;
+
+    long IFlowEntry<FlowKey, FlowEntry>.LastSeen { readonly get => LastSeen; set => LastSeen = value; }
+
+    int IFlowEntry<FlowKey, FlowEntry>.Link { readonly get => Link; set => Link = value; }
+
+    byte IFlowEntry<FlowKey, FlowEntry>.Kind { readonly get => Kind; set => Kind = value; }
+
+    FlowState IFlowEntry<FlowKey, FlowEntry>.State { readonly get => State; set => State = value; }
+
+    readonly ushort IFlowEntry<FlowKey, FlowEntry>.FlowCounter => FlowCounter;
+
+    ushort IFlowEntry<FlowKey, FlowEntry>.NatPort { readonly get => NatPort; set => NatPort = value; }
+
+    readonly bool IFlowEntry<FlowKey, FlowEntry>.TryAllocateNatPort(FullNatPortPool ports, out ushort port) => ports.TryAllocate(NatAddress, out port);
+
+    readonly void IFlowEntry<FlowKey, FlowEntry>.ReleaseNatPort(FullNatPortPool ports) => ports.Release(NatAddress, NatPort);
+
+    readonly FlowKey IFlowEntry<FlowKey, FlowEntry>.ReplyKey(in FlowKey key, ReverseKind kind) => kind == ReverseKind.FullNat
+        ? new FlowKey(BackendAddress, NatAddress, BackendPort, NatPort, key.Protocol)
+        : new FlowKey(BackendAddress, key.SourceAddress, BackendPort, key.SourcePort, key.Protocol);
 }

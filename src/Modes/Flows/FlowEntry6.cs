@@ -1,7 +1,7 @@
 namespace LoadBalancer.Modes.Flows;
 
 /// <summary>What the IPv6 table remembers about a flow (a forward entry) or points back to it (a reverse entry for NAT replies).</summary>
-public struct FlowEntry6
+public struct FlowEntry6 : IFlowEntry<FlowKey6, FlowEntry6>
 {
     /// <summary>TimeProvider timestamp of the last packet in either direction.</summary>
     public long LastSeen;
@@ -38,4 +38,24 @@ public struct FlowEntry6
 
     /// <summary>Slot in the table's <see cref="ConnectionTable.FlowCounters"/> (shared with the IPv4 table) counting this flow's backend (0: not counted per backend); last, where it fills padding.</summary>
     public ushort FlowCounter;
+
+    long IFlowEntry<FlowKey6, FlowEntry6>.LastSeen { readonly get => LastSeen; set => LastSeen = value; }
+
+    int IFlowEntry<FlowKey6, FlowEntry6>.Link { readonly get => Link; set => Link = value; }
+
+    byte IFlowEntry<FlowKey6, FlowEntry6>.Kind { readonly get => Kind; set => Kind = value; }
+
+    FlowState IFlowEntry<FlowKey6, FlowEntry6>.State { readonly get => State; set => State = value; }
+
+    readonly ushort IFlowEntry<FlowKey6, FlowEntry6>.FlowCounter => FlowCounter;
+
+    ushort IFlowEntry<FlowKey6, FlowEntry6>.NatPort { readonly get => NatPort; set => NatPort = value; }
+
+    readonly bool IFlowEntry<FlowKey6, FlowEntry6>.TryAllocateNatPort(FullNatPortPool ports, out ushort port) => ports.TryAllocate(NatAddress, out port);
+
+    readonly void IFlowEntry<FlowKey6, FlowEntry6>.ReleaseNatPort(FullNatPortPool ports) => ports.Release(NatAddress, NatPort);
+
+    readonly FlowKey6 IFlowEntry<FlowKey6, FlowEntry6>.ReplyKey(in FlowKey6 key, ReverseKind kind) => kind == ReverseKind.FullNat
+        ? new FlowKey6(BackendAddress, NatAddress, BackendPort, NatPort, key.Protocol)
+        : new FlowKey6(BackendAddress, key.SourceAddress, BackendPort, key.SourcePort, key.Protocol);
 }

@@ -4,7 +4,7 @@ namespace LoadBalancer.Modes.Flows;
 
 /// <summary>A flow's 5-tuple as seen on the wire; addresses in host numeric order, ports in host order.</summary>
 [StructLayout(LayoutKind.Sequential, Pack = 4)]
-public readonly struct FlowKey : IEquatable<FlowKey>
+public readonly struct FlowKey : IEquatable<FlowKey>, IFlowKey<FlowKey>
 {
     /// <summary>Source IPv4 address.</summary>
     public readonly uint SourceAddress;
@@ -50,4 +50,6 @@ public readonly struct FlowKey : IEquatable<FlowKey>
 
     /// <summary>Inequality.</summary>
     public static bool operator !=(FlowKey left, FlowKey right) => !left.Equals(right);
+
+    static ulong IFlowKey<FlowKey>.Hash(in FlowKey key) => FlowHash.Hash(key);
 }

@@ -2,7 +2,7 @@ namespace LoadBalancer.Modes.Flows;
 
 /// <summary>An IPv6 flow's 5-tuple as seen on the wire; addresses in host numeric order, ports in host order.</summary>
 /// <remarks>A type of its own rather than a wider <see cref="FlowKey"/>, so IPv4 keys and table slots stay 16 bytes.</remarks>
-public readonly struct FlowKey6 : IEquatable<FlowKey6>
+public readonly struct FlowKey6 : IEquatable<FlowKey6>, IFlowKey<FlowKey6>
 {
     /// <summary>Source IPv6 address.</summary>
     public readonly UInt128 SourceAddress;
@@ -48,4 +48,6 @@ public readonly struct FlowKey6 : IEquatable<FlowKey6>
 
     /// <summary>Inequality.</summary>
     public static bool operator !=(FlowKey6 left, FlowKey6 right) => !left.Equals(right);
+
+    static ulong IFlowKey<FlowKey6>.Hash(in FlowKey6 key) => FlowHash.Hash(key);
 }
