@@ -14,7 +14,12 @@ public sealed class ScaleOutTests(ITestOutputHelper output)
 {
     private const int Downloads = 200;
     private const int Bytes = 1_000_000;
-    private const int Rate = 80_000; // bytes/s per download: each lasts about 12.5 s, long enough to span what the test does to the balancers
+    private const int Rate = 60_000; // bytes/s per download: each lasts about 17 s, long enough to span what the test does to the balancers
+
+    // At least half the downloads must still be running when the test acts on a balancer: on a loaded 2-core machine
+    // curl needs many seconds to get all 200 under way, and the first ones may be done by then (at load 30-48 fewer
+    // than 90% were still running, which failed the precondition, not the product).
+    private const int MinRunning = Downloads / 2;
     private static readonly TimeSpan DownloadTimeout = TimeSpan.FromSeconds(90);
     private static readonly TimeSpan RouteTimeout = TimeSpan.FromSeconds(20);
 
@@ -73,7 +78,7 @@ public sealed class ScaleOutTests(ITestOutputHelper output)
         output.WriteLine($"{mode}: new flows before the kill lb1 {flowsBefore.Item1}, lb2 {flowsBefore.Item2}; lb1 SIGKILLed at {killed.TotalMilliseconds:F0} ms, "
             + $"its next hop gone from the router (seen by polling) at {withdrawn.TotalMilliseconds:F0} ms; {recovered}; {running} downloads running at the kill; {intact} of {Downloads} downloads intact ({report})");
         Assert.True(flowsBefore.Item1 > 0 && flowsBefore.Item2 > 0, "the router spread the downloads over both balancers");
-        Assert.True(running >= Downloads * 9 / 10, $"only {running} downloads were running at the kill");
+        Assert.True(running >= MinRunning, $"only {running} downloads were running at the kill");
         Assert.True(intact >= Downloads * 99 / 100, $"{intact} of {Downloads} intact: {report}");
     }
 
@@ -99,7 +104,7 @@ public sealed class ScaleOutTests(ITestOutputHelper output)
         var status = lab.Admin(1, "GET", "/api/status");
         output.WriteLine($"drained lb1 with {running} downloads running: new flows {drainedFlows} at the drain, {afterFlows} after 20 new connections and the downloads; {intact} of {Downloads} intact ({report})");
 
-        Assert.True(running >= Downloads * 9 / 10, $"only {running} downloads were running at the drain");
+        Assert.True(running >= MinRunning, $"only {running} downloads were running at the drain");
         Assert.Equal(Downloads, intact);
         Assert.Equal(drainedFlows, afterFlows);
         Assert.Contains("\"reason\":\"node draining\"", status, StringComparison.Ordinal);
@@ -129,7 +134,7 @@ public sealed class ScaleOutTests(ITestOutputHelper output)
         var takenOver = lab.NewFlows(3);
         output.WriteLine($"third balancer joined with {progressAtJoin.Count(p => p < bytes)} downloads still running; it took over {takenOver} of them (flows re-selected by hash) and forwarded {third} packets; {intact} of {Downloads} intact ({report})");
 
-        Assert.True(progressAtJoin.Count(p => p < bytes) >= Downloads * 9 / 10, "the downloads were still running when the third balancer joined");
+        Assert.True(progressAtJoin.Count(p => p < bytes) >= MinRunning, "the downloads were still running when the third balancer joined");
         Assert.True(third > 0, "the router moved some running flows to the new balancer");
         Assert.Equal(Downloads, intact);
     }
