@@ -37,13 +37,16 @@ public static class NftablesDnatRules
 
         var map = string.Join(", ", backends.Select((b, i) => string.Create(CultureInfo.InvariantCulture, $"{i} : {b}")));
         int n = backends.Count;
+        var noRedirects = family == "ip6"
+            ? "\n  chain out {\n    type filter hook output priority filter; policy accept;\n    icmpv6 type nd-redirect drop\n  }"
+            : "";
         return string.Create(CultureInfo.InvariantCulture, $$"""
             table {{family}} {{table}} {
               chain pre {
                 type nat hook prerouting priority dstnat; policy accept;
                 {{family}} daddr {{vip}} tcp dport {{tcpPort}} dnat to numgen inc mod {{n}} map { {{map}} }
                 {{family}} daddr {{vip}} udp dport {{udpPort}} dnat to numgen inc mod {{n}} map { {{map}} }
-              }
+              }{{noRedirects}}
             }
             """);
     }

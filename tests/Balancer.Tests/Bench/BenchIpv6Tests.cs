@@ -92,6 +92,8 @@ public sealed class BenchIpv6Tests
         Assert.Contains("ip6 daddr fd00:200::100 tcp dport 8080 dnat to numgen inc mod 2 map { 0 : fd00:200::11, 1 : fd00:200::12 }", text, StringComparison.Ordinal);
         Assert.Contains("ip6 daddr fd00:200::100 udp dport 5353 dnat to numgen inc mod 2 map { 0 : fd00:200::11, 1 : fd00:200::12 }", text, StringComparison.Ordinal);
         Assert.DoesNotContain(" ip daddr", text, StringComparison.Ordinal);
+        // The one-arm balancer must not redirect the backends to the client (their replies would skip the un-DNAT).
+        Assert.Contains("type filter hook output priority filter; policy accept;\n    icmpv6 type nd-redirect drop", text, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -101,6 +103,7 @@ public sealed class BenchIpv6Tests
 
         Assert.StartsWith("table ip lbbench {", text, StringComparison.Ordinal);
         Assert.Contains("ip daddr 10.200.0.100 tcp dport 8080 dnat to numgen inc mod 3 map { 0 : 10.200.0.11, 1 : 10.200.0.12, 2 : 10.200.0.13 }", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("icmpv6", text, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -126,6 +129,7 @@ public sealed class BenchIpv6Tests
 
             Assert.Contains("type nat hook prerouting priority dstnat", listed, StringComparison.Ordinal);
             Assert.Contains("ip6 daddr fd00:200::100 tcp dport 8080 dnat to numgen inc mod 2 map { 0 : fd00:200::11, 1 : fd00:200::12 }", listed, StringComparison.Ordinal);
+            Assert.Contains("icmpv6 type nd-redirect drop", listed, StringComparison.Ordinal);
         }
         finally
         {
