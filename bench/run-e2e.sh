@@ -9,6 +9,8 @@
 #           bench/run-e2e.sh --workloads cold,overload --contenders l4-nat,nftables
 #           bench/run-e2e.sh --rounds 5 --duration 10s --contenders direct,l4-dsr,nftables
 #           bench/run-e2e.sh --contenders direct,l4-dsr,l4-dsr-router1,l4-dsr-router2,nftables --workloads ka64,close,1mb,udp-zl
+#           bench/run-e2e.sh --contenders direct,l4-nat,l4-fullnat,l4-tunnel,l4-dsr,nftables --family dual --workloads ka64,close,1mb
+#                                               (each row also over IPv6: direct6, l4-nat6, ..., nftables6, in the same rounds)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "$(id -u)" != 0 ]; then echo "run as root (the harness creates network namespaces)" >&2; exit 2; fi

@@ -36,11 +36,12 @@ internal static partial class E2eCommand
         var coldDuration = new Option<string>("--cold-duration") { Description = "sending time of the cold-start row", DefaultValueFactory = _ => "3s" };
         var synRate = new Option<double>("--syn-rate") { Description = "SYNs per second of the overload row", DefaultValueFactory = _ => 55_000 };
         var synDuration = new Option<string>("--syn-duration") { Description = "flood length of the overload row (bounded by rate x length SYNs)", DefaultValueFactory = _ => "3s" };
+        var family = new Option<string>("--family") { Description = "4: the contenders as named (an IPv6 name such as l4-nat6, direct6 or nftables6 runs over IPv6); 6: each replaced by its IPv6 twin; dual: each followed by its IPv6 twin in the same round (ratios of IPv6 rows are against direct6 and nftables6)", DefaultValueFactory = _ => "4" };
         var prefix = new Option<string?>("--prefix") { Description = "start of the lab's namespace names (default lbb<pid>; the router lab adds 'r'); 1 to 11 lowercase letters or digits" };
         var cmd = new Command("e2e", "Compare direct, our L4 modes and L7 front, kernel nftables DNAT, HAProxy and nginx on one namespace lab")
         {
             rounds, duration, quick, outDir, contenders, workloads, udpPackets, threshold, balancer, backends, warmup,
-            plan, series, udpThreads, zlTrial, zlSteps, zlLoss, coldRate, coldDuration, synRate, synDuration, prefix,
+            plan, series, udpThreads, zlTrial, zlSteps, zlLoss, coldRate, coldDuration, synRate, synDuration, prefix, family,
         };
         cmd.SetAction(p =>
         {
@@ -63,6 +64,8 @@ internal static partial class E2eCommand
             IReadOnlyList<string> names = given.Count > 0
                 ? (given is ["all"] ? ContenderCatalog.All : given)
                 : (q ? ContenderCatalog.Quick : ContenderCatalog.All);
+            // Before the series: a series adds IPv4 variants only.
+            names = ContenderFamily.Apply(names, p.GetValue(family)!);
             var seriesNames = p.GetValue(series) is { } sv
                 ? Split(sv).Where(x => x != "none").ToList()
                 : (q || given.Count > 0 ? [] : ["workers"]);
@@ -98,7 +101,8 @@ internal static partial class E2eCommand
                 q,
                 q ? TimeSpan.FromSeconds(1) : ParseDuration(p.GetValue(warmup)!),
                 traffic,
-                added), p.GetValue(backends), Environment.GetCommandLineArgs(), p.GetValue(plan), LabPrefix(p.GetValue(prefix)));
+                added,
+                p.GetValue(family)!), p.GetValue(backends), Environment.GetCommandLineArgs(), p.GetValue(plan), LabPrefix(p.GetValue(prefix)));
         }
     }
 
@@ -209,7 +213,11 @@ internal static partial class E2eCommand
         var estimate = TimeSpan.FromSeconds(Math.Round(E2eRunner.EstimateSeconds(options, created, chosen)));
         AnsiConsole.MarkupLineInterpolated($"[bold]{what}[/]: {options.Contenders.Count} contenders ({string.Join(", ", options.Contenders)}), {chosen.Count} workloads ({string.Join(", ", chosen.Select(w => w.Id))}), {options.Rounds} round(s) x {options.Duration.TotalSeconds:0.#} s: {perRound * options.Rounds} runs, estimated [bold]{(int)estimate.TotalMinutes} min {estimate.Seconds:00} s[/]");
         // Per contender (all rounds), so the cost of adding one (e.g. the router lab's l4-dsr-router2) shows before a run.
-        AnsiConsole.MarkupLineInterpolated($"  per contender: {string.Join(", ", created.Select(c => $"{c.Name} {E2eRunner.EstimateSeconds(options, [c], chosen):0} s" + (c.NeedsRouter ? " (router lab)" : "")))}");
+        AnsiConsole.MarkupLineInterpolated($"  per contender: {string.Join(", ", created.Select(c => $"{c.Name} {E2eRunner.EstimateSeconds(options, [c], chosen):0} s" + (c.NeedsRouter ? " (router lab)" : "") + (c.Ipv6 ? " (IPv6)" : "")))}");
+        if (created.Any(c => c.Ipv6))
+        {
+            AnsiConsole.MarkupLineInterpolated($"  IPv6 rows: {string.Join(", ", created.Where(c => c.Ipv6).Select(c => c.Name))} in the dual-stack lab, ratios against {string.Join(" and ", ContenderFamily.Ipv6Baselines)}");
+        }
     }
 
     private static void KeepLogs(string work, string logs)

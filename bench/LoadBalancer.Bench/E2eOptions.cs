@@ -13,6 +13,7 @@ namespace LoadBalancer.Bench;
 /// <param name="Warmup">Unmeasured HTTP load after each contender starts.</param>
 /// <param name="Traffic">Settings of the zero-loss, cold-start and overload rows.</param>
 /// <param name="SeriesAdded">Contenders added by --series (not named in --contenders): they run only the series workloads.</param>
+/// <param name="Family">--family: 4 (contenders as named), 6 (their IPv6 twins) or dual (each followed by its IPv6 twin).</param>
 internal sealed record E2eOptions(
     int Rounds,
     TimeSpan Duration,
@@ -25,7 +26,8 @@ internal sealed record E2eOptions(
     bool Quick,
     TimeSpan Warmup,
     TrafficOptions Traffic,
-    IReadOnlySet<string> SeriesAdded);
+    IReadOnlySet<string> SeriesAdded,
+    string Family = "4");
 
 /// <summary>Settings of the zero-loss search, the cold-start row and the overload row.</summary>
 /// <param name="UdpThreads">Sender threads of the sendmmsg generator.</param>

@@ -8,7 +8,8 @@ namespace LoadBalancer.Bench.Contenders;
 /// <c>l4-nat-sendmmsg-bypass-b32</c> (L4:Io:Transmit = sendmmsg, L4:Io:QdiscBypass = true, L4:Io:BatchSize = 32).
 /// A plain name (<c>l4-nat</c>) asks for nothing: the config then carries no Io or Workers key at all.
 /// <c>-router&lt;N&gt;</c> (dsr and tunnel) runs the engine on N balancers behind the lab's BIRD router instead of one
-/// balancer on the client's segment (<c>l4-dsr-router2</c>).
+/// balancer on the client's segment (<c>l4-dsr-router2</c>). A <c>6</c> after the mode (<c>l4-nat6</c>, <c>l4-dsr6-w2</c>)
+/// runs the same engine on the lab's IPv6 VIP with IPv6 backends.
 /// </summary>
 /// <param name="Mode">nat, fullnat, tunnel or dsr.</param>
 /// <param name="Workers">L4:Workers (1..16), or null.</param>
@@ -16,7 +17,8 @@ namespace LoadBalancer.Bench.Contenders;
 /// <param name="QdiscBypass">L4:Io:QdiscBypass, or null.</param>
 /// <param name="BatchSize">L4:Io:BatchSize, or null.</param>
 /// <param name="Router">Balancers behind the router (1..8), or null for the one balancer on the client's segment.</param>
-public sealed record L4Variant(string Mode, int? Workers = null, string? Transmit = null, bool? QdiscBypass = null, int? BatchSize = null, int? Router = null)
+/// <param name="Ipv6">Whether the services are on the IPv6 VIP (IPv6 backends) instead of the IPv4 one.</param>
+public sealed record L4Variant(string Mode, int? Workers = null, string? Transmit = null, bool? QdiscBypass = null, int? BatchSize = null, int? Router = null, bool Ipv6 = false)
 {
     /// <summary>Forwarding modes.</summary>
     public static readonly IReadOnlyList<string> Modes = ["nat", "fullnat", "tunnel", "dsr"];
@@ -25,7 +27,7 @@ public sealed record L4Variant(string Mode, int? Workers = null, string? Transmi
     public static readonly IReadOnlyList<string> TransmitKinds = ["ring", "sendmmsg", "pcap"];
 
     /// <summary>The suffix grammar, for messages.</summary>
-    public const string Grammar = "l4-<nat|fullnat|tunnel|dsr>[-w<1..16>][-ring|-sendmmsg|-pcap][-bypass][-b<1..1024>][-router<1..8> (dsr, tunnel)]";
+    public const string Grammar = "l4-<nat|fullnat|tunnel|dsr>[6][-w<1..16>][-ring|-sendmmsg|-pcap][-bypass][-b<1..1024>][-router<1..8> (dsr, tunnel)]";
 
     /// <summary>Modes that can run behind the router (their backends answer the client directly, so any balancer can take any flow).</summary>
     public static readonly IReadOnlyList<string> RouterModes = ["dsr", "tunnel"];
@@ -46,12 +48,14 @@ public sealed record L4Variant(string Mode, int? Workers = null, string? Transmi
         }
 
         var parts = name[3..].Split('-');
-        if (!Modes.Contains(parts[0]))
+        bool ipv6 = parts[0].EndsWith('6') && Modes.Contains(parts[0][..^1]);
+        var mode = ipv6 ? parts[0][..^1] : parts[0];
+        if (!Modes.Contains(mode))
         {
             throw new ArgumentException($"contender '{name}': unknown mode '{parts[0]}' (use {Grammar})");
         }
 
-        var v = new L4Variant(parts[0]);
+        var v = new L4Variant(mode, Ipv6: ipv6);
         foreach (var p in parts.Skip(1))
         {
             if (TransmitKinds.Contains(p) && v.Transmit is null)
@@ -72,9 +76,11 @@ public sealed record L4Variant(string Mode, int? Workers = null, string? Transmi
             }
             else if (p.StartsWith("router", StringComparison.Ordinal) && v.Router is null && Digits(p.AsSpan("router".Length), 1, 8) is { } r)
             {
-                v = RouterModes.Contains(v.Mode)
-                    ? v with { Router = r }
-                    : throw new ArgumentException($"contender '{name}': only {string.Join(" and ", RouterModes)} run behind the router here");
+                v = !RouterModes.Contains(v.Mode)
+                    ? throw new ArgumentException($"contender '{name}': only {string.Join(" and ", RouterModes)} run behind the router here")
+                    : v.Ipv6
+                    ? throw new ArgumentException($"contender '{name}': IPv6 VIPs are not announced by BGP yet, so IPv6 runs without the router only")
+                    : v with { Router = r };
             }
             else
             {

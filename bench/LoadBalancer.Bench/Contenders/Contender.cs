@@ -30,11 +30,14 @@ internal abstract class Contender
     /// <summary>Whether the contender's CPU is the machine's softirq time rather than a process's.</summary>
     public virtual bool CpuIsSoftIrq => false;
 
+    /// <summary>Whether it runs over IPv6 (its name says so: <see cref="ContenderFamily"/>).</summary>
+    public bool Ipv6 => ContenderFamily.IsIpv6(Name);
+
     /// <summary>The base URL the client sends HTTP to.</summary>
     public abstract string HttpBase(BenchLab lab);
 
     /// <summary>Where the client sends UDP.</summary>
-    public virtual IPEndPoint UdpTarget(BenchLab lab) => new(lab.Layout.Vip, BenchLab.UdpPort);
+    public virtual IPEndPoint UdpTarget(BenchLab lab) => new(lab.VipOf(Ipv6), BenchLab.UdpPort);
 
     /// <summary>Processes whose CPU is the contender's (with their descendants).</summary>
     public abstract IReadOnlyList<int> Pids { get; }
@@ -57,7 +60,7 @@ internal abstract class Contender
     protected void WaitServing(BenchLab lab, NsProcess? process)
     {
         var url = HttpBase(lab) + BenchLab.SmallPath;
-        bool Ok() => Shell.Run("ip", ["netns", "exec", lab.Layout.Client.Namespace, "curl", "-s", "-m", "1", "-o", "/dev/null", "-w", "%{http_code}", url]).StdOut == "200";
+        bool Ok() => Shell.Run("ip", ["netns", "exec", lab.Layout.Client.Namespace, "curl", "-sg", "-m", "1", "-o", "/dev/null", "-w", "%{http_code}", url]).StdOut == "200";
         if (process is not null)
         {
             process.WaitReady(Ok, TimeSpan.FromSeconds(30));

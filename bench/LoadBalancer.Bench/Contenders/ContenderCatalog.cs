@@ -5,7 +5,7 @@ namespace LoadBalancer.Bench.Contenders;
 /// <summary>Every contender by name, with the tools each needs.</summary>
 internal static class ContenderCatalog
 {
-    /// <summary>All names, in default run order.</summary>
+    /// <summary>All names, in default run order (IPv4; <c>--family dual</c> adds the IPv6 twins: <see cref="ContenderFamily"/>).</summary>
     public static readonly IReadOnlyList<string> All =
         ["direct", "l4-nat", "l4-fullnat", "l4-tunnel", "l4-dsr", "l4-dsr-router1", "l4-dsr-router2", "l7", "nftables", "haproxy-tcp", "haproxy-http", "nginx-http", "nginx-stream"];
 
@@ -23,7 +23,7 @@ internal static class ContenderCatalog
     /// <summary>Creates a contender by name.</summary>
     public static Contender Create(string name) => name switch
     {
-        "direct" => new DirectContender(),
+        "direct" or "direct6" => new DirectContender(name),
         _ when L4Variant.Parse(name) is { } v => v.Router is null ? new BalancerL4Contender(name, v) : new RouterL4Contender(name, v),
         "l7" => new BalancerL7Contender(),
         "l7-inline" => new BalancerL7Contender("l7-inline", inline: true),
@@ -36,12 +36,12 @@ internal static class ContenderCatalog
         "l7-before" => new BalancerL7Contender("l7-before", false, null, "DOTNET_TieredPGO=1"),
         "l7-accesslog" => new BalancerL7Contender("l7-accesslog") { AccessLog = true },
         _ when name.StartsWith("l7+", StringComparison.Ordinal) => new BalancerL7Contender(name, null, null, EnvironmentOf(name)),
-        "nftables" => new NftablesContender(),
+        "nftables" or "nftables6" => new NftablesContender(name),
         "haproxy-tcp" => new HaproxyContender("tcp"),
         "haproxy-http" => new HaproxyContender("http"),
         "nginx-http" => new NginxContender("http"),
         "nginx-stream" => new NginxContender("stream"),
-        _ => throw new ArgumentException($"unknown contender '{name}' (known: {string.Join(", ", All)}, the L4 engine variants {L4Variant.Grammar}, and the L7 variants l7-inline, l7-notrace, l7-servergc, l7-stock, l7-before, l7-accesslog, l7+NAME=VALUE[+NAME=VALUE...])"),
+        _ => throw new ArgumentException($"unknown contender '{name}' (known: {string.Join(", ", All)}, the IPv6 twins {string.Join(", ", ContenderFamily.Ipv6Baselines)} and l4-MODE6, the L4 engine variants {L4Variant.Grammar}, and the L7 variants l7-inline, l7-notrace, l7-servergc, l7-stock, l7-before, l7-accesslog, l7+NAME=VALUE[+NAME=VALUE...])"),
     };
 
     /// <summary>The environment of an <c>l7+NAME=VALUE+...</c> variant: the balancer with those runtime settings, to A/B one setting in one run.</summary>
@@ -73,7 +73,7 @@ internal static class ContenderCatalog
             foreach (var m in members.Where(m => !result.Contains(m)))
             {
                 var baseName = "l4-" + L4Variant.Parse(m)!.Mode;
-                int at = result.FindLastIndex(n => n == baseName || (n.StartsWith(baseName + "-", StringComparison.Ordinal) && L4Variant.Parse(n) is { Router: null } v && v.Mode == L4Variant.Parse(m)!.Mode));
+                int at = result.FindLastIndex(n => n == baseName || (n.StartsWith(baseName + "-", StringComparison.Ordinal) && L4Variant.Parse(n) is { Router: null, Ipv6: false } v && v.Mode == L4Variant.Parse(m)!.Mode));
                 result.Insert(at < 0 ? result.Count : at + 1, m);
             }
         }
@@ -99,7 +99,7 @@ internal static class ContenderCatalog
             return "BIRD 2 for the router lab (apt-get install bird2)";
         }
 
-        if (name == "nftables" && !Shell.Has("nft"))
+        if (name is "nftables" or "nftables6" && !Shell.Has("nft"))
         {
             return "nft (apt-get install nftables)";
         }

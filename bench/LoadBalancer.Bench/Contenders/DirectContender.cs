@@ -4,10 +4,11 @@ using LoadBalancer.Bench.Infra;
 namespace LoadBalancer.Bench.Contenders;
 
 /// <summary>No balancer: the client talks to the first backend's real address (the baseline of every ratio).</summary>
-internal sealed class DirectContender : Contender
+/// <param name="name">direct, or direct6 for the first backend's IPv6 address (the baseline of the IPv6 rows).</param>
+internal sealed class DirectContender(string name = "direct") : Contender
 {
     /// <inheritdoc/>
-    public override string Name => "direct";
+    public override string Name => name;
 
     /// <inheritdoc/>
     public override bool Udp => true;
@@ -16,10 +17,10 @@ internal sealed class DirectContender : Contender
     public override IReadOnlyList<int> Pids => [];
 
     /// <inheritdoc/>
-    public override string HttpBase(BenchLab lab) => $"http://{lab.Layout.Backends[0].Address}:{BenchLab.HttpPort}";
+    public override string HttpBase(BenchLab lab) => BenchLab.HttpBaseOf(BenchLab.AddressOf(lab.Layout.Backends[0], Ipv6));
 
     /// <inheritdoc/>
-    public override IPEndPoint UdpTarget(BenchLab lab) => new(lab.Layout.Backends[0].Address, BenchLab.UdpPort);
+    public override IPEndPoint UdpTarget(BenchLab lab) => new(BenchLab.AddressOf(lab.Layout.Backends[0], Ipv6), BenchLab.UdpPort);
 
     /// <inheritdoc/>
     public override void Start(BenchLab lab) => WaitServing(lab, null);

@@ -9,6 +9,8 @@ namespace LoadBalancer.Bench.Infra;
 /// One lab for every contender: client, balancer and backends in namespaces (see <see cref="LabLayout"/>), built in
 /// tunnel mode (VIP on the backends' lo, ARP sysctls, `balancer decap`) and switched per contender by replacing the
 /// backends' route to the client subnet (<see cref="RouteMode"/>). Each backend runs its own nginx on :8080.
+/// With IPv6 contenders in the run it is the lab's dual-stack plan (<c>lab up --family dual</c>): every node also has
+/// its IPv6 address, the VIP6 is on the backends' lo, nginx listens on [::]:8080 too, and routes switch per family.
 /// </summary>
 internal sealed class BenchLab : IDisposable
 {
@@ -44,7 +46,8 @@ internal sealed class BenchLab : IDisposable
 
     /// <summary>Prepares (does not build) a lab named <paramref name="prefix"/> with its files under <paramref name="workDir"/>.</summary>
     /// <remarks>With <paramref name="balancers"/> &gt;= 2 it is the lab's router topology: the client behind a BIRD router, that many balancer namespaces.</remarks>
-    public BenchLab(string prefix, int backends, string workDir, string balancerDll, TextWriter log, int balancers = 1)
+    /// <remarks>With <paramref name="ipv6"/> the lab is dual-stack (the lab's <see cref="LabFamily.Dual"/>), for the IPv6 contenders.</remarks>
+    public BenchLab(string prefix, int backends, string workDir, string balancerDll, TextWriter log, int balancers = 1, bool ipv6 = false)
     {
         WorkDir = workDir;
         BalancerDll = balancerDll;
@@ -54,6 +57,7 @@ internal sealed class BenchLab : IDisposable
             StateDirectory = Path.Combine(workDir, "lab"),
             SelfCommand = ["dotnet", balancerDll],
             Balancers = balancers,
+            Family = ipv6 ? LabFamily.Dual : LabFamily.Ipv4,
         }, log);
     }
 
@@ -68,6 +72,19 @@ internal sealed class BenchLab : IDisposable
 
     /// <summary>The balancer.dll run for our contenders.</summary>
     public string BalancerDll { get; }
+
+    /// <summary>Whether the nodes have IPv6 addresses too (the IPv6 contenders run in this lab).</summary>
+    public bool HasIpv6 => Topology.Options.HasIpv6;
+
+    /// <summary>The VIP of a contender's family.</summary>
+    public IPAddress VipOf(bool ipv6) => ipv6 ? Layout.Vip6 : Layout.Vip;
+
+    /// <summary>A backend's address in a contender's family.</summary>
+    public static IPAddress AddressOf(LabNode backend, bool ipv6) => ipv6 ? backend.Address6 : backend.Address;
+
+    /// <summary>The base URL of <paramref name="address"/> on the HTTP port (an IPv6 literal in brackets).</summary>
+    public static string HttpBaseOf(IPAddress address) =>
+        address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"http://[{address}]:{HttpPort}" : $"http://{address}:{HttpPort}";
 
     /// <summary>Address every proxy contender listens on: the balancer's client-side address.</summary>
     public IPAddress ProxyAddress => Layout.BalancerClientSideAddress;
@@ -92,7 +109,7 @@ internal sealed class BenchLab : IDisposable
             var dir = Path.Combine(WorkDir, $"nginx-{b.Name}");
             _slowHashes.Add(WriteWebRoot(Path.Combine(dir, "www")));
             var conf = Path.Combine(dir, "nginx.conf");
-            File.WriteAllText(conf, BackendNginxConfig(dir, b.Name));
+            File.WriteAllText(conf, BackendNginxConfig(dir, b.Name, HasIpv6));
             var p = NsProcess.Start(b.Namespace, $"nginx {b.Name}", Path.Combine(dir, "stdout.log"),
                 "nginx", "-e", Path.Combine(dir, "error.log"), "-c", conf, "-p", dir);
             _nginx.Add(p);
@@ -100,9 +117,9 @@ internal sealed class BenchLab : IDisposable
 
         foreach (var b in Layout.Backends)
         {
-            var url = $"http://{b.Address}:{HttpPort}{SmallPath}";
+            string[] urls = HasIpv6 ? [HttpBaseOf(b.Address) + SmallPath, HttpBaseOf(b.Address6) + SmallPath] : [HttpBaseOf(b.Address) + SmallPath];
             _nginx.Single(n => n.What == $"nginx {b.Name}").WaitReady(
-                () => Shell.Run("ip", ["netns", "exec", Layout.Balancer.Namespace, "curl", "-s", "-m", "1", "-o", "/dev/null", "-w", "%{http_code}", url]).StdOut == "200",
+                () => urls.All(url => Shell.Run("ip", ["netns", "exec", Layout.Balancer.Namespace, "curl", "-sg", "-m", "1", "-o", "/dev/null", "-w", "%{http_code}", url]).StdOut == "200"),
                 TimeSpan.FromSeconds(15));
         }
 
@@ -128,9 +145,26 @@ internal sealed class BenchLab : IDisposable
                 _ => onLink,
             };
             Shell.Checked("ip", ["-n", b.Namespace, "route", "replace", LabLayout.ClientSubnet, .. route]);
+            if (HasIpv6)
+            {
+                Shell.Checked("ip", ["-n", b.Namespace, "-6", "route", "replace", LabLayout.ClientSubnet6, .. Route6(mode)]);
+            }
         }
 
         _routes = mode;
+    }
+
+    /// <summary>A backend's IPv6 route to the client net in <paramref name="mode"/>, as the lab's own IPv6 half sets it per lab mode.</summary>
+    private string[] Route6(RouteMode mode)
+    {
+        string[] onLink = Layout.Router is { } router ? ["via", router.Address6.ToString(), "dev", LabLayout.InterfaceName] : ["dev", LabLayout.InterfaceName];
+        return mode switch
+        {
+            RouteMode.ViaBalancer => ["via", Layout.Balancer.Address6.ToString(), "dev", LabLayout.InterfaceName],
+            // IPv6-in-IPv6 adds 40 bytes: 1500 - 40 (outer) - 40 (IPv6) - 20 (TCP).
+            RouteMode.Tunnel => [.. onLink, "advmss", "1400"],
+            _ => onLink,
+        };
     }
 
     /// <summary>Stops the backends' nginx and removes the lab.</summary>
@@ -160,8 +194,9 @@ internal sealed class BenchLab : IDisposable
         return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(slow));
     }
 
-    private static string BackendNginxConfig(string dir, string name)
+    private static string BackendNginxConfig(string dir, string name, bool ipv6)
     {
+        var listen6 = ipv6 ? $"listen [::]:{HttpPort} backlog=4096;" : "";
         // ~100 bytes of body: the backend's name, padded.
         var body = new StringBuilder($"{name} ").Append('x', 96 - name.Length).ToString();
         return string.Create(CultureInfo.InvariantCulture, $$"""
@@ -179,6 +214,7 @@ internal sealed class BenchLab : IDisposable
               tcp_nopush on;
               server {
                 listen {{HttpPort}} backlog=4096;
+                {{listen6}}
                 root {{dir}}/www;
                 location = {{SmallPath}} { default_type text/plain; return 200 "{{body}}\n"; }
                 location = {{SlowPath}} { limit_rate {{SlowMegabytesPerSecond}}m; }

@@ -28,7 +28,9 @@ internal sealed class BenchLabs : IDisposable
     public static BenchLabs For(IReadOnlyList<Contender> contenders, string prefix, int backends, string workDir, string balancerDll, TextWriter log)
     {
         var behindRouter = contenders.OfType<RouterL4Contender>().ToList();
-        var main = contenders.Any(c => !c.NeedsRouter) ? new BenchLab(prefix, backends, workDir, balancerDll, log) : null;
+        // Dual-stack only when an IPv6 contender runs: an IPv4-only run keeps the lab it always had.
+        bool ipv6 = contenders.Any(c => ContenderFamily.IsIpv6(c.Name));
+        var main = contenders.Any(c => !c.NeedsRouter) ? new BenchLab(prefix, backends, workDir, balancerDll, log, ipv6: ipv6) : null;
         var router = behindRouter.Count > 0
             ? new BenchLab(prefix + RouterSuffix, backends, Path.Combine(workDir, "router-lab"), balancerDll, log, Math.Max(2, behindRouter.Max(c => c.Balancers)))
             : null;

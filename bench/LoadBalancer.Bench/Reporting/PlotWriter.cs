@@ -1,3 +1,4 @@
+using LoadBalancer.Bench.Contenders;
 using ScottPlot;
 
 namespace LoadBalancer.Bench.Reporting;
@@ -103,7 +104,8 @@ internal static class PlotWriter
                     Value = stat.Median,
                     Error = (stat.Max - stat.Min) / 2,
                     Size = width * 0.95,
-                    FillColor = palette.GetColor(si),
+                    // IPv6 rows in a lighter shade of the same colour, beside their IPv4 twins.
+                    FillColor = ContenderFamily.IsIpv6(names[ci]) ? palette.GetColor(si).Lighten(0.45) : palette.GetColor(si),
                 });
             }
 
@@ -120,7 +122,7 @@ internal static class PlotWriter
         plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleRight;
         plot.Axes.Bottom.MinimumSize = 90;
         plot.Axes.Margins(bottom: 0);
-        plot.Title(title);
+        plot.Title(names.Any(ContenderFamily.IsIpv6) ? title + "\nlighter bars: over IPv6 (names ending in 6)" : title);
         plot.YLabel(yLabel);
         if (series.Count > 1)
         {

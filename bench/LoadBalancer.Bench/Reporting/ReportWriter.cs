@@ -8,7 +8,7 @@ using LoadBalancer.Bench.Workloads;
 namespace LoadBalancer.Bench.Reporting;
 
 /// <summary>Writes results.md, results.json and the PNG plots into the output directory.</summary>
-internal static class ReportWriter
+internal static partial class ReportWriter
 {
     private static readonly JsonSerializerOptions Json = new()
     {
@@ -32,7 +32,7 @@ internal static class ReportWriter
             command,
             options = new
             {
-                options.Rounds, durationSeconds = options.Duration.TotalSeconds, warmupSeconds = options.Warmup.TotalSeconds, options.Contenders, options.Workloads, options.UdpPackets, options.ForeignCoreShare, options.Quick,
+                options.Rounds, options.Family, durationSeconds = options.Duration.TotalSeconds, warmupSeconds = options.Warmup.TotalSeconds, options.Contenders, options.Workloads, options.UdpPackets, options.ForeignCoreShare, options.Quick,
                 traffic = new
                 {
                     options.Traffic.UdpThreads, options.Traffic.FlowsPerThread, trialSeconds = options.Traffic.TrialLength.TotalSeconds, options.Traffic.Steps, options.Traffic.MaxLossPercent,
@@ -66,6 +66,7 @@ internal static class ReportWriter
         int refused = records.Count(r => r.Refused), failed = records.Count(r => r.Failure is not null);
         sb.AppendLine(inv, $"- runs: {records.Count}, refused (other load above {o.ForeignCoreShare:0.##} core): {refused}, failed: {failed}");
         sb.AppendLine("- values: median (min–max) over accepted rounds; ratios are computed per round against `direct` and `nftables`, then the median taken.");
+        Ipv6Note(sb, o.Contenders);
         sb.AppendLine("- CPU: contender = utime+stime of its processes and children from /proc/PID/stat; for `nftables` it is the whole machine's softirq time from /proc/stat (kernel DNAT has no process), which also contains the veth work of every other party. Cores = CPU seconds per second of run.");
         if (refused > 0)
         {
@@ -155,6 +156,7 @@ internal static class ReportWriter
         }
 
         BehindRouter(sb, records, workloads);
+        Ipv6BesideIpv4(sb, summaries, workloads);
         var failures = summaries.Where(s => s.Failure is not null).ToList();
         if (failures.Count > 0)
         {

@@ -1,3 +1,5 @@
+using LoadBalancer.Bench.Contenders;
+
 namespace LoadBalancer.Bench.Reporting;
 
 /// <summary>One contender on one workload over all rounds: medians and ranges, ratios computed per round.</summary>
@@ -8,6 +10,9 @@ internal sealed record Summary
 
     /// <summary>Workload id.</summary>
     public required string Workload { get; init; }
+
+    /// <summary>IPv4 or IPv6: the family the contender ran over (<see cref="ContenderFamily"/>).</summary>
+    public string Family => ContenderFamily.Label(Contender);
 
     /// <summary>Rounds that produced a value.</summary>
     public int Rounds { get; init; }
@@ -30,11 +35,14 @@ internal sealed record Summary
     /// <summary>Median p99 latency (ms).</summary>
     public Stat P99Ms { get; init; }
 
-    /// <summary>Value divided by direct's value in the same round.</summary>
+    /// <summary>Value divided by direct's value in the same round (direct6's for an IPv6 contender).</summary>
     public Stat VsDirect { get; init; }
 
-    /// <summary>Value divided by nftables DNAT's value in the same round.</summary>
+    /// <summary>Value divided by nftables DNAT's value in the same round (nftables6's for an IPv6 contender).</summary>
     public Stat VsNftables { get; init; }
+
+    /// <summary>An IPv6 contender's value divided by its IPv4 twin's in the same round (l4-nat6 over l4-nat); empty for IPv4.</summary>
+    public Stat VsIpv4Twin { get; init; }
 
     /// <summary>Contender CPU per unit (ms per 1k requests, or s per 1M packets).</summary>
     public Stat CpuPerUnit { get; init; }
@@ -120,7 +128,8 @@ internal sealed record Summary
                 var accepted = ok.Where(r => !r.Refused).ToList();
                 bool fromRefused = accepted.Count == 0 && ok.Count > 0;
                 var use = fromRefused ? ok : accepted;
-                Stat Ratio(string baseline) => Stat.Of(use.Select(r =>
+                // Against the baseline of the contender's own family: an IPv6 row over direct6 and nftables6.
+                Stat Ratio(string baseline) => baseline.Length == 0 ? Stat.Of([]) : Stat.Of(use.Select(r =>
                 {
                     var b = records.FirstOrDefault(x => x.Contender == baseline && x.Workload == w && x.Round == r.Round && x.Failure is null);
                     return b is null || b.Value <= 0 ? double.NaN : r.Value / b.Value;
@@ -136,9 +145,10 @@ internal sealed record Summary
                     Value = Stat.Of(use.Select(r => r.Value)),
                     P50Ms = Stat.Of(use.Select(r => r.P50Ms)),
                     P99Ms = Stat.Of(use.Select(r => r.P99Ms)),
-                    VsDirect = Ratio("direct"),
-                    VsNftables = Ratio("nftables"),
-                    VsHaproxyHttp = Ratio("haproxy-http"),
+                    VsDirect = Ratio(ContenderFamily.BaselineFor(c, "direct")),
+                    VsNftables = Ratio(ContenderFamily.BaselineFor(c, "nftables")),
+                    VsHaproxyHttp = Ratio(ContenderFamily.BaselineFor(c, "haproxy-http")),
+                    VsIpv4Twin = Ratio(ContenderFamily.Ipv4Twin(c) ?? ""),
                     RssPeakMb = Stat.Of(use.Select(r => r.RssPeakMb)),
                     RssIdleMb = Stat.Of(use.Select(r => r.RssIdleMb)),
                     FirstSecondRps = Stat.Of(use.Select(r => r.WarmSeries is { Count: > 0 } ws ? ws[0] : double.NaN)),

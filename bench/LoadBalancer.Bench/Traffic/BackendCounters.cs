@@ -9,7 +9,7 @@ namespace LoadBalancer.Bench.Traffic;
 /// Counts, in every backend namespace, the packets that reach it and match an nftables expression: a counter at
 /// prerouting, before conntrack. For the UDP workloads it also drops them, so receiving costs the backend no socket
 /// work and the count does not depend on a reader keeping up. Read before and after a trial; the table (one per
-/// counter name) is removed on dispose.
+/// counter name) is removed on dispose. The table is of the inet family, so it counts IPv4 and IPv6 alike.
 /// </summary>
 internal sealed class BackendCounters : IDisposable
 {
@@ -27,7 +27,7 @@ internal sealed class BackendCounters : IDisposable
         _namespaces = backendNs;
         _table = $"lbb-{name}";
         var rules = string.Create(CultureInfo.InvariantCulture, $$"""
-            table ip {{_table}} {
+            table inet {{_table}} {
               counter hits { }
               chain pre {
                 type filter hook prerouting priority -350; policy accept;
@@ -53,7 +53,7 @@ internal sealed class BackendCounters : IDisposable
     }
 
     /// <summary>The counter of each namespace now.</summary>
-    public long[] Read() => _namespaces.Select(ns => Parse(Shell.InNs(ns, "nft", "-j", "list", "counter", "ip", _table, "hits"))).ToArray();
+    public long[] Read() => _namespaces.Select(ns => Parse(Shell.InNs(ns, "nft", "-j", "list", "counter", "inet", _table, "hits"))).ToArray();
 
     /// <summary>Waits until the counts stop moving (queues drained; at most <paramref name="limit"/>) and returns them.</summary>
     public long[] Settle(TimeSpan limit)
@@ -80,7 +80,7 @@ internal sealed class BackendCounters : IDisposable
     {
         foreach (var ns in _namespaces)
         {
-            Shell.Run("ip", ["netns", "exec", ns, "nft", "delete", "table", "ip", _table]);
+            Shell.Run("ip", ["netns", "exec", ns, "nft", "delete", "table", "inet", _table]);
         }
     }
 

@@ -75,7 +75,7 @@ internal static class UdpBlaster
     {
         var sockets = Enumerable.Range(0, flows).Select(_ =>
         {
-            var s = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { SendBufferSize = 4 << 20 };
+            var s = new Socket(target.AddressFamily, SocketType.Dgram, ProtocolType.Udp) { SendBufferSize = 4 << 20 };
             s.Connect(target);
             return s;
         }).ToList();

@@ -11,7 +11,7 @@ namespace LoadBalancer.Bench.Workloads;
 /// </summary>
 internal static class UdpFlood
 {
-    /// <summary>Payload size: 14 (Ethernet) + 20 (IPv4) + 8 (UDP) + 22 = a 64-byte frame (FCS not counted).</summary>
+    /// <summary>Payload size: 14 (Ethernet) + 20 (IPv4) + 8 (UDP) + 22 = a 64-byte frame (FCS not counted); over IPv6 the same payload makes an 84-byte frame.</summary>
     public const int PayloadBytes = 22;
 
     private const int Flows = 16;
@@ -21,13 +21,13 @@ internal static class UdpFlood
     {
         var receivers = backendNs.Select(ns => NetNs.Run(ns, () =>
         {
-            var s = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { ReceiveBufferSize = 8 << 20, ReceiveTimeout = 100 };
-            s.Bind(new IPEndPoint(IPAddress.Any, BenchLab.UdpPort));
+            var s = new Socket(target.AddressFamily, SocketType.Dgram, ProtocolType.Udp) { ReceiveBufferSize = 8 << 20, ReceiveTimeout = 100 };
+            s.Bind(new IPEndPoint(target.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, BenchLab.UdpPort));
             return s;
         })).ToList();
         var senders = NetNs.Run(clientNs, () => Enumerable.Range(0, Flows).Select(_ =>
         {
-            var s = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { SendBufferSize = 1 << 20 };
+            var s = new Socket(target.AddressFamily, SocketType.Dgram, ProtocolType.Udp) { SendBufferSize = 1 << 20 };
             s.Connect(target);
             return s;
         }).ToList());

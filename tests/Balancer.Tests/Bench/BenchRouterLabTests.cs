@@ -64,7 +64,7 @@ public sealed class BenchRouterLabTests(ITestOutputHelper output)
     }
 
     // Only when the harness was killed or failed to clean up: end what runs in its namespaces, then delete them.
-    private static void RemoveLeftovers(string prefix)
+    internal static void RemoveLeftovers(string prefix)
     {
         var left = ProcessRunner.Run("ip", ["netns", "list"]).StdOut.Split('\n')
             .Select(l => l.Split(' ')[0]).Where(n => n.StartsWith(prefix, StringComparison.Ordinal)).ToList();
@@ -80,7 +80,7 @@ public sealed class BenchRouterLabTests(ITestOutputHelper output)
     }
 
     // Built by this project's reference to bench/LoadBalancer.Bench, in the same configuration as the tests.
-    private static string HarnessDll()
+    internal static string HarnessDll()
     {
         var bin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/'));
         var framework = bin.Name;
