@@ -154,8 +154,9 @@ public sealed class L4Ipv6EndToEndTests(ITestOutputHelper output)
             bad["L4"]!["Services"]!["echo6"]!["Backends"]![serving]!["Address"] = typo;
             Apply(bad, "failed");
             var log = lab.ReadBalancerLog();
+            output.WriteLine(string.Join("\n", log.Split('\n').Where(l => l.Contains(typo, StringComparison.Ordinal) || l.Contains("rejected", StringComparison.Ordinal))));
             Assert.Contains("rejected", log, StringComparison.Ordinal);
-            Assert.Contains(typo, log, StringComparison.Ordinal);
+            Assert.Contains($"L4:Services:echo6:Backends:{serving}:Address: '{typo}'", log, StringComparison.Ordinal);
             var kept = Requests(lab, 20);
             output.WriteLine($"after the bad file: {string.Join(",", kept.Select(kv => $"{kv.Key}={kv.Value}"))}");
             Assert.Equal(new Dictionary<string, int> { [other] = 20 }, kept);
