@@ -43,10 +43,14 @@ public sealed partial class ScaleOutIpv6Tests(ITestOutputHelper output)
             var layout = topology.Layout;
             string Lb(int i) => layout.Balancers[i - 1].Namespace;
             string Hop(int i) => layout.Balancers[i - 1].Address6.ToString();
+            // A route a previous run left in the IPv6 announce table (the balancer's protocol 250): removed at start.
+            Assert.Equal("", Run("ip", "-n", Lb(1), "-6", "route", "add", "fd00:200::999/128", "dev", "lo", "table", "200", "proto", "250"));
             for (int i = 1; i <= 2; i++)
             {
                 balancers.Add(StartBalancer(dir, Lb(i), i, family));
             }
+
+            Assert.DoesNotContain("fd00:200::999", AnnounceTable6(Lb(1)), StringComparison.Ordinal);
 
             WaitForNextHops(layout.Router!.Namespace, Vip6, [Hop(1), Hop(2)]);
             output.WriteLine("router: " + Run("ip", "-n", layout.Router.Namespace, "-6", "route", "show", $"{Vip6}/128"));
@@ -81,6 +85,12 @@ public sealed partial class ScaleOutIpv6Tests(ITestOutputHelper output)
             WaitForNextHops(layout.Router.Namespace, Vip6, [Hop(1), Hop(2)]);
             output.WriteLine($"ready-node: lb1's next hop back after {clock.ElapsedMilliseconds} ms");
             Assert.Equal(1, Announced(Lb(1)));
+
+            // A clean stop withdraws the VIP6: the table is empty again and the router keeps lb2 only.
+            Assert.Contains($"{Vip6} dev lbvip0", AnnounceTable6(Lb(1)), StringComparison.Ordinal);
+            ProcessRunner.Stop(balancers[0], TimeSpan.FromSeconds(10));
+            WaitForNextHops(layout.Router.Namespace, Vip6, [Hop(2)]);
+            Assert.Equal("", AnnounceTable6(Lb(1)).Trim());
         }
         finally
         {
@@ -148,6 +158,8 @@ public sealed partial class ScaleOutIpv6Tests(ITestOutputHelper output)
 
     private static List<string> Requests(string client, int count) =>
         Enumerable.Range(0, count).Select(_ => ProcessRunner.Run("ip", ["netns", "exec", client, "curl", "-s", "-m", "10", $"http://[{Vip6}]/"], TimeSpan.FromSeconds(20)).StdOut).ToList();
+
+    private static string AnnounceTable6(string ns) => Run("ip", "-n", ns, "-6", "route", "show", "table", "200", "proto", "250");
 
     private static string Metrics(string ns) => ProcessRunner.Run("ip", ["netns", "exec", ns, "curl", "-s", "-m", "10", "http://127.0.0.1:9100/metrics"], TimeSpan.FromSeconds(20)).StdOut;
 
