@@ -7,8 +7,9 @@ using LoadBalancer.Balancer.Tools;
 namespace LoadBalancer.Balancer.Announce;
 
 /// <summary>
-/// Announced VIPs as <c>VIP/32 dev DEVICE table T proto 250</c> routes, DEVICE being a TUN device this process holds
-/// open: the kernel deletes it, and the routes through it, the moment the process dies.
+/// Announced VIPs as <c>VIP/32 dev DEVICE table T proto 250</c> routes (<c>ip -6 route ... VIP/128 ...</c> for an IPv6
+/// VIP, in the IPv6 table of the same number), DEVICE being a TUN device this process holds open: the kernel deletes
+/// it, and the routes through it, the moment the process dies.
 /// </summary>
 public sealed class KernelVipRoutes : IVipRoutes
 {
@@ -42,7 +43,11 @@ public sealed class KernelVipRoutes : IVipRoutes
         {
             var routes = new KernelVipRoutes(tun, config.Table);
             // Only the balancer's own protocol number: other routes in that table are not ours to remove.
-            ProcessRunner.Run("ip", ["route", "flush", "table", routes._table, "proto", L4AnnounceConfig.RouteProtocol.ToString(CultureInfo.InvariantCulture)]);
+            foreach (var family in (string[])["-4", "-6"])
+            {
+                ProcessRunner.Run("ip", [family, "route", "flush", "table", routes._table, "proto", Protocol]);
+            }
+
             return routes;
         }
         catch
@@ -55,23 +60,34 @@ public sealed class KernelVipRoutes : IVipRoutes
     /// <inheritdoc />
     public void Add(IPAddress vip)
     {
-        var result = ProcessRunner.Run("ip", ["route", "replace", .. Route(vip)]);
+        var args = RouteCommand("replace", vip, _device, _table);
+        var result = ProcessRunner.Run("ip", args);
         if (!result.Ok)
         {
-            throw new InvalidOperationException($"ip route replace {vip}/32 table {_table} failed: {result.StdErr.Trim()}");
+            throw new InvalidOperationException($"ip {string.Join(' ', args)} failed: {result.StdErr.Trim()}");
         }
     }
 
     /// <inheritdoc />
-    public void Remove(IPAddress vip) => ProcessRunner.Run("ip", ["route", "del", .. Route(vip)]);
+    public void Remove(IPAddress vip) => ProcessRunner.Run("ip", RouteCommand("del", vip, _device, _table));
 
-    /// <summary>The routes this process has in the table now (for tests and status).</summary>
+    /// <summary>The routes this process has in the table now, IPv4 then IPv6 (for tests and status).</summary>
     public IReadOnlyList<string> List() =>
-        ProcessRunner.Run("ip", ["route", "show", "table", _table, "proto", L4AnnounceConfig.RouteProtocol.ToString(CultureInfo.InvariantCulture)])
-            .StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        ((string[])["-4", "-6"]).SelectMany(family => ProcessRunner.Run("ip", [family, "route", "show", "table", _table, "proto", Protocol])
+            .StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
 
-    private string[] Route(IPAddress vip) =>
-        [$"{vip}/32", "dev", _device, "table", _table, "proto", L4AnnounceConfig.RouteProtocol.ToString(CultureInfo.InvariantCulture)];
+    /// <summary>
+    /// The <c>ip</c> arguments that add (<c>replace</c>) or remove (<c>del</c>) a VIP's route: <c>-4 route VERB VIP/32 ...</c>
+    /// or <c>-6 route VERB VIP/128 ...</c>, through <paramref name="device"/> in <paramref name="table"/> with the balancer's protocol.
+    /// </summary>
+    public static string[] RouteCommand(string verb, IPAddress vip, string device, string table)
+    {
+        ArgumentNullException.ThrowIfNull(vip);
+        bool v6 = vip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6;
+        return [v6 ? "-6" : "-4", "route", verb, v6 ? $"{vip}/128" : $"{vip}/32", "dev", device, "table", table, "proto", Protocol];
+    }
+
+    private static string Protocol => L4AnnounceConfig.RouteProtocol.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>Closes the device: the kernel removes it and every route through it.</summary>
     public void Dispose() => _tun.Dispose();

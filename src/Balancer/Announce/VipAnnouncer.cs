@@ -28,7 +28,7 @@ public sealed partial class VipAnnouncer : IDisposable
     private readonly object _lock = new();
     private readonly Func<L4AnnounceConfig, IVipRoutes> _open;
     private readonly ILogger _logger;
-    private readonly HashSet<uint> _announced = [];
+    private readonly HashSet<IPAddress> _announced = [];
     private IVipRoutes? _routes;
     private L4AnnounceConfig? _routesConfig;
     private L4Settings _config;
@@ -74,13 +74,13 @@ public sealed partial class VipAnnouncer : IDisposable
     public static IReadOnlyList<VipStatus> Plan(L4Settings config, HealthSnapshot snapshot, bool draining) =>
         PlanByVip(config, snapshot, draining).Select(p => p.Status).ToList();
 
-    /// <summary>The plan with each VIP as parsed (host order), ordered by the VIP's text as the status lists it.</summary>
-    private static List<(uint Vip, VipStatus Status)> PlanByVip(L4Settings config, HealthSnapshot snapshot, bool draining)
+    /// <summary>The plan with each VIP (IPv4 or IPv6) as an address, ordered by the VIP's text as the status lists it.</summary>
+    private static List<(IPAddress Vip, VipStatus Status)> PlanByVip(L4Settings config, HealthSnapshot snapshot, bool draining)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(snapshot);
-        var result = new List<(uint, VipStatus)>();
-        foreach (var group in config.Services.Values.Where(s => !s.IsIpv6).GroupBy(s => s.Vip).Select(g => (Text: Ipv4Address.Format(g.Key), Services: g)).OrderBy(g => g.Text, StringComparer.Ordinal))
+        var result = new List<(IPAddress, VipStatus)>();
+        foreach (var group in config.Services.Values.GroupBy(Address).Select(g => (Text: g.Key.ToString(), Services: g)).OrderBy(g => g.Text, StringComparer.Ordinal))
         {
             var announced = group.Services.Where(s => s.Announce).ToList();
             var usable = announced.Any(s => snapshot.GetPool(s.Name).Any(b => b.AcceptsNewFlows));
@@ -94,7 +94,8 @@ public sealed partial class VipAnnouncer : IDisposable
 
     private static bool AnyAnnounced(L4Settings config) => config.Services.Values.Any(s => s.Announce);
 
-    private static IPAddress Address(uint vip) => new(BinaryPrimitives.ReverseEndianness(vip));
+    private static IPAddress Address(L4ServiceSettings service) =>
+        service.IsIpv6 ? IPAddress.Parse(Ipv6Address.Format(service.Vip6)) : new IPAddress(BinaryPrimitives.ReverseEndianness(service.Vip));
 
     private void Change(Action change)
     {
@@ -123,17 +124,17 @@ public sealed partial class VipAnnouncer : IDisposable
         var wanted = plan.Where(p => p.Status.Announced).Select(p => p.Vip).ToHashSet();
         foreach (var vip in _announced.Where(v => !wanted.Contains(v)).ToList())
         {
-            _routes?.Remove(Address(vip));
+            _routes?.Remove(vip);
             _announced.Remove(vip);
-            LogWithdrawn(_logger, Ipv4Address.Format(vip), plan.FirstOrDefault(p => p.Vip == vip).Status?.Reason ?? "service removed");
+            LogWithdrawn(_logger, vip.ToString(), plan.FirstOrDefault(p => p.Vip.Equals(vip)).Status?.Reason ?? "service removed");
         }
 
-        var errors = new Dictionary<uint, string>();
+        var errors = new Dictionary<IPAddress, string>();
         foreach (var (vip, status) in plan.Where(p => p.Status.Announced && !_announced.Contains(p.Vip)))
         {
             try
             {
-                (_routes ?? OpenRoutes(_config.Announce)).Add(Address(vip));
+                (_routes ?? OpenRoutes(_config.Announce)).Add(vip);
                 _announced.Add(vip);
                 LogAnnounced(_logger, status.Vip);
             }
@@ -158,7 +159,7 @@ public sealed partial class VipAnnouncer : IDisposable
     {
         foreach (var vip in _announced)
         {
-            _routes?.Remove(Address(vip));
+            _routes?.Remove(vip);
         }
 
         _announced.Clear();

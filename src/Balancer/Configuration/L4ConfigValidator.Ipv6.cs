@@ -77,17 +77,6 @@ public static partial class L4ConfigValidator
         return false;
     }
 
-    /// <summary>Whether a service's VIP is announced: IPv4 only for now, so an IPv6 service with <c>Announce: true</c> is refused.</summary>
-    private static bool AnnounceService(string name, L4ServiceConfig config, L4ServiceSettings service, bool enabled, List<ConfigError> errors)
-    {
-        if (!service.IsIpv6 && !LooksIpv6(config.Vip))
-        {
-            return config.Announce ?? enabled;
-        }
-        if (config.Announce == true)
-        {
-            errors.Add(new ConfigError($"L4:Services:{name}:Announce", "true", $"announces IPv4 VIPs only (this one: '{config.Vip}')"));
-        }
-        return false;
-    }
+    /// <summary>Whether a service's VIP (IPv4 or IPv6) is announced: its own <c>Announce</c>, else <c>L4:Announce:Enabled</c>.</summary>
+    private static bool AnnounceService(L4ServiceConfig config, bool enabled) => config.Announce ?? enabled;
 }

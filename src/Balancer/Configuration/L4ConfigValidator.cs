@@ -35,7 +35,7 @@ public static partial class L4ConfigValidator
         foreach (var (name, s) in l4.Services)
         {
             var service = ValidateService(name, s, endpoints, errors);
-            services[name] = service with { Announce = AnnounceService(name, s, service, l4.Announce.Enabled, errors) };
+            services[name] = service with { Announce = AnnounceService(s, l4.Announce.Enabled) };
         }
         // A backend address that is also a VIP would loop packets through the engine.
         var vips = services.Values.Select(s => s.IsIpv6 ? s.Vip6 : Mapped(s.Vip)).Where(v => v != Mapped(0)).ToHashSet();

@@ -41,7 +41,8 @@ public static class LabCommand
         var balancers = new Option<int>("--balancers")
         {
             Description = "number of balancer namespaces; 2 or more puts a router running BIRD in front of them (ECMP over "
-                + "their BGP announcements of the VIP) with the client behind it (dsr, tunnel and fullnat only)",
+                + "their BGP announcements of the VIP; of the VIP6 over IPv6 sessions with --family 6|dual) with the client behind it "
+                + "(dsr, tunnel and fullnat only)",
             DefaultValueFactory = _ => 1,
         };
         var family = new Option<string>("--family")

@@ -46,13 +46,6 @@ public sealed partial class LabTopology
             throw new ArgumentException($"--balancers {options.Balancers} must be between 1 and {LabOptions.MaxBalancers}", nameof(options));
         }
 
-        if (options.Balancers > 1 && options.Family == LabFamily.Ipv6)
-        {
-            throw new ArgumentException(
-                "--family 6 cannot run with --balancers: the BGP sessions between the router and the balancers run over IPv4; "
-                + "use --family dual", nameof(options));
-        }
-
         if (options.Balancers > 1 && options.Mode == LabMode.Nat)
         {
             throw new ArgumentException(

@@ -172,4 +172,47 @@ public sealed class VipAnnouncerTests
         Assert.True(Assert.Single(announcer.Status).Announced);
         Assert.Equal(["10.0.0.100"], routes.Present);
     }
+
+    [Fact]
+    public void Announcer_Ipv6AndIpv4Vips_SameRulesPerVipAndStatusNamesTheIpv6Vip()
+    {
+        var routes = new FakeRoutes();
+        var web6 = Service("fd00:200::100", 80) with
+        {
+            Backends = new Dictionary<string, L4BackendConfig> { ["b1"] = new() { Address = "fd00:200::11" } },
+        };
+        var config = Config(true, ("web", Service("10.0.0.100", 80)), ("web6", web6));
+        using (var announcer = new VipAnnouncer(config, Snapshot(1, ("web", true), ("web6", true)), _ => routes, NullLogger.Instance))
+        {
+            Assert.Equal(["10.0.0.100", "fd00:200::100"], routes.Present.Order(StringComparer.Ordinal));
+            Assert.Equal(["10.0.0.100", "fd00:200::100"], announcer.Status.Select(v => v.Vip));
+
+            announcer.Update(Snapshot(2, ("web", true), ("web6", false)));
+            Assert.Equal(["10.0.0.100"], routes.Present);
+            Assert.Equal(VipAnnouncer.NoBackendReason, announcer.Status.Single(v => v.Vip == "fd00:200::100").Reason);
+
+            announcer.Update(Snapshot(3, ("web", true), ("web6", true)));
+            announcer.SetDraining(true);
+            Assert.Empty(routes.Present);
+            Assert.All(announcer.Status, v => Assert.Equal(VipAnnouncer.DrainingReason, v.Reason));
+
+            announcer.SetDraining(false);
+            Assert.Equal(2, routes.Present.Count);
+        }
+
+        Assert.Empty(routes.Present);
+        // health down, health up, drain, ready, dispose: each one change of the IPv6 VIP's route, none repeated
+        Assert.Equal(["+", "-", "+", "-", "+", "-"], routes.Calls.Where(c => c.EndsWith("fd00:200::100", StringComparison.Ordinal)).Select(c => c[..1]));
+        Assert.True(routes.Disposed);
+    }
+
+    [Theory]
+    [InlineData("10.0.0.100", "replace", "-4 route replace 10.0.0.100/32 dev lbvip0 table 200 proto 250")]
+    [InlineData("10.0.0.100", "del", "-4 route del 10.0.0.100/32 dev lbvip0 table 200 proto 250")]
+    [InlineData("fd00:200::100", "replace", "-6 route replace fd00:200::100/128 dev lbvip0 table 200 proto 250")]
+    [InlineData("2001:db8::1", "del", "-6 route del 2001:db8::1/128 dev lbvip0 table 200 proto 250")]
+    public void RouteCommand_PerFamily_HostRouteInTheAnnounceTableWithTheBalancersProtocol(string vip, string verb, string expected)
+    {
+        Assert.Equal(expected, string.Join(' ', KernelVipRoutes.RouteCommand(verb, IPAddress.Parse(vip), "lbvip0", "200")));
+    }
 }

@@ -73,6 +73,20 @@ public sealed class L4Ipv6ConfigTests
         Assert.Equal(0x0A00_0064u, l4.Services["web4"].Vip);
     }
 
+    [Fact]
+    public async Task Load_AnnounceOnIpv6Services_ServiceKeyThenAnnounceEnabledLikeIpv4()
+    {
+        var config = Valid();
+        config["L4"]!["Announce"] = new JsonObject { ["Enabled"] = true };
+        Service(config, "full6")["Announce"] = false;
+
+        var result = await ConfigLoader.LoadTextAsync(ConfigJson.Text(config), "t.json", ".", Context);
+
+        Assert.True(result.IsValid, string.Join("\n", result.Errors));
+        var services = result.Config!.L4Settings.Services;
+        Assert.Equal((true, false, true, true), (services["web6"].Announce, services["full6"].Announce, services["tun6"].Announce, services["web4"].Announce));
+    }
+
     public static TheoryData<string, Action<JsonObject>, string, string, string> BadConfigs() => new()
     {
         { "IPv4 backend under an IPv6 VIP", c => Service(c, "web6")["Backends"]!["b1"]!["Address"] = "10.0.0.11",
@@ -94,7 +108,6 @@ public sealed class L4Ipv6ConfigTests
             "L4:Services:again:Vip", "2001:db8::100", "with port 80/tcp is already the VIP of L4:Services:web6" },
         { "client-address option over IPv6", c => Service(c, "full6")["ClientAddressOption"] = true,
             "L4:Services:full6:ClientAddressOption", "true", "needs an IPv4 VIP" },
-        { "announcing an IPv6 VIP", c => Service(c, "web6")["Announce"] = true, "L4:Services:web6:Announce", "true", "announces IPv4 VIPs only" },
         { "bad IPv6 source address", c => c["L4"]!["SourceAddress6"] = "ff02::1", "L4:SourceAddress6", "ff02::1", "is not a unicast IPv6 address" },
     };
 

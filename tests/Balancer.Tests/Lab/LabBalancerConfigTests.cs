@@ -104,11 +104,47 @@ public sealed class LabBalancerConfigTests
         Assert.NotEmpty(result.Errors);
     }
 
-    [Fact]
-    public void Constructor_Family6WithSeveralBalancers_ThrowsSayingUseDual()
+    [Theory]
+    [InlineData(LabFamily.Ipv4, true, false)]
+    [InlineData(LabFamily.Ipv6, false, true)]
+    [InlineData(LabFamily.Dual, true, true)]
+    public void BirdConfigs_PerFamily_KeepOnlyThatFamilysProtocolsAndFillEveryValue(LabFamily family, bool ipv4, bool ipv6)
     {
-        var ex = Assert.Throws<ArgumentException>(() => new LabTopology(new LabOptions("x", 2, LabMode.Dsr) { Family = LabFamily.Ipv6, Balancers = 2 }));
+        var values = new Dictionary<string, string>
+        {
+            ["ROUTER_ID"] = "10.200.0.1", ["ROUTER_ADDRESS"] = "10.200.0.1", ["INTERFACE"] = "eth0", ["BALANCER_NET"] = "10.200.0.0/24",
+            ["TABLE"] = "200", ["ROUTER_ADDRESS6"] = "fd00:200::1", ["BALANCER_NET6"] = "fd00:200::/64",
+            ["ADDRESS"] = "10.200.0.201", ["ADDRESS6"] = "fd00:200::201",
+        };
 
-        Assert.Contains("--family dual", ex.Message, StringComparison.Ordinal);
+        var balancer = LabTopology.Fill("bird-balancer.conf", values, family);
+        var router = LabTopology.Fill("bird-router.conf", values, family);
+
+        Assert.Equal(ipv4, balancer.Contains("protocol bgp uplink {", StringComparison.Ordinal));
+        Assert.Equal(ipv4, balancer.Contains("ipv4 { import all; export none; };", StringComparison.Ordinal));
+        Assert.Equal(ipv6, balancer.Contains("protocol bgp uplink6 {", StringComparison.Ordinal));
+        Assert.Equal(ipv6, balancer.Contains("neighbor fd00:200::1 as 65000;", StringComparison.Ordinal));
+        Assert.Equal(ipv6, balancer.Contains("ipv6 { import all; export none; };", StringComparison.Ordinal));
+        Assert.Equal(ipv4, router.Contains("neighbor range 10.200.0.0/24 as 65001;", StringComparison.Ordinal));
+        Assert.Equal(ipv6, router.Contains("neighbor range fd00:200::/64 as 65001;", StringComparison.Ordinal));
+        Assert.Equal(ipv6, router.Contains("ipv6 { import none; export all; };", StringComparison.Ordinal));
+        foreach (var text in new[] { balancer, router })
+        {
+            var lines = text.Split('\n').Select(l => l.Trim()).ToList();
+            Assert.DoesNotContain(lines, l => !l.StartsWith('#') && l.Contains('@', StringComparison.Ordinal));
+            Assert.DoesNotContain(lines, l => l is "# [ipv4]" or "# [ipv6]" or "# [end]");
+            Assert.Equal(text.Count(c => c == '{'), text.Count(c => c == '}'));
+        }
+
+        // Where BIRD is installed, it parses both (bird -p: parse the config and exit).
+        if (LabWebServer.FindOnPath("bird") is { } bird)
+        {
+            using var dir = new TestSupport.TempDir();
+            foreach (var (name, text) in new[] { ("balancer", balancer), ("router", router) })
+            {
+                var result = LoadBalancer.Balancer.Tools.ProcessRunner.Run(bird, ["-p", "-c", dir.File($"{name}.conf", text)]);
+                Assert.True(result.Ok, $"bird -p {name} ({family}): {result.StdErr}");
+            }
+        }
     }
 }

@@ -16,7 +16,7 @@ namespace LoadBalancer.Balancer.Tests.Readme;
 public sealed partial class ReadmeBlockTests
 {
     /// <summary>Every tag of a block these tests run; a new block needs a test (or <c>no-test</c>).</summary>
-    private static readonly string[] TestedTags = ["demo", "demo-client", "check", "l4", "l4-ipv6", "backend-setup", "publish", "scale-out"];
+    private static readonly string[] TestedTags = ["demo", "demo-client", "check", "l4", "l4-ipv6", "backend-setup", "publish", "scale-out", "scale-out-ipv6"];
 
     private static readonly TimeSpan BlockTimeout = TimeSpan.FromMinutes(4);
 
