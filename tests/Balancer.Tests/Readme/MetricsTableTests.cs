@@ -79,7 +79,7 @@ public sealed class MetricsTableTests
 
     private static string Curl(string ns, params string[] args)
     {
-        var r = ProcessRunner.Run("ip", ["netns", "exec", ns, "curl", "-s", "-m", "2", .. args]);
+        var r = ProcessRunner.Run("ip", ["netns", "exec", ns, "curl", "-s", "-m", "15", .. args]);
         return r.StdOut;
     }
 
