@@ -114,16 +114,28 @@ public sealed partial class LabTopology
     private LabProcess? StartTunnelEndpoint(LabNode backend)
     {
         string ns = backend.Namespace;
-        if (BackendSetupPlan.KernelHasIpip)
+
+        // The kernel decapsulates only if it has the module of every family the lab carries (ipip for IPv4, ip6_tunnel
+        // for IPv6); otherwise `balancer decap` takes both (tunl0 stays down, so the kernel does not decapsulate too).
+        if ((!Options.HasIpv4 || BackendSetupPlan.KernelHasIpip) && (!Options.HasIpv6 || BackendSetupPlan.KernelHasIp6Tunnel))
         {
-            Ip(ns, "link", "set", "tunl0", "up");
-            Sysctl(ns, "net.ipv4.conf.tunl0.rp_filter", "0");
+            if (Options.HasIpv4)
+            {
+                Ip(ns, "link", "set", "tunl0", "up");
+                Sysctl(ns, "net.ipv4.conf.tunl0.rp_filter", "0");
+            }
+
+            if (Options.HasIpv6)
+            {
+                Ip(ns, "link", "set", "ip6tnl0", "up");
+            }
+
             return null;
         }
 
         if (!Options.StartDecap)
         {
-            _log.WriteLine($"{backend.Name}: no ipip module; start `balancer decap` in {ns} yourself");
+            _log.WriteLine($"{backend.Name}: no ipip/ip6_tunnel module for this lab's families; start `balancer decap` in {ns} yourself");
             return null;
         }
 
