@@ -24,7 +24,7 @@ public sealed partial class DataPathRoutes(string interfaceName, ILogger logger)
     private TunnelProbeTap? _tap;
     private ProbeFrameSender? _sender;
 
-    /// <summary>One backend's probe path; <paramref name="Tunnel"/>: through the engine's probe device, wrapped in IP-in-IP.</summary>
+    /// <summary>One backend's probe path; <paramref name="Tunnel"/>: through the engine's probe device, wrapped in IP-in-IP (IPv6-in-IPv6 for an IPv6 VIP).</summary>
     public readonly record struct Route(string Vip, int Port, string Backend, uint Mark, int Table, bool Tunnel = false)
     {
         /// <summary>Whether the VIP (and so the backend) is IPv6.</summary>

@@ -11,8 +11,8 @@ public delegate bool ProbeFrameSender(Span<byte> buffer, int offset, int length,
 /// <summary>The tunnel data-path probe's way into the engine: a TUN device that the probe's firewall-mark routes point at.</summary>
 /// <remarks>
 /// The probe connects to VIP:port from a socket whose mark selects a route into this device; the balancer's kernel
-/// writes the handshake's packets here, this reader gives each one an Ethernet header and hands it to the engine, which
-/// wraps it in IP-in-IP for the backend the probe registered the socket's source port for (the same code as client
+/// writes the handshake's packets (IPv4 or IPv6) here, this reader gives each one an Ethernet header and hands it to the engine, which
+/// wraps it in IP-in-IP (or IPv6-in-IPv6) for the backend the probe registered the socket's source port for (the same code as client
 /// traffic). The backend answers the probe's source address directly, like a client, so the handshake completes in the
 /// kernel only if the backend decapsulates and owns the VIP.
 /// </remarks>
