@@ -20,6 +20,9 @@ public sealed record L4Config
     /// <summary>Next hop (router) for backends that are not on the interface's subnet (tunnel mode to another network).</summary>
     public string? Gateway { get; init; }
 
+    /// <summary>IPv6 next hop (router; link-local or global) for IPv6 backends outside the interface's IPv6 prefixes, resolved by neighbour solicitation.</summary>
+    public string? Gateway6 { get; init; }
+
     /// <summary>How long a backend removed by a reload keeps its tracked flows (with no new ones) before it is forgotten.</summary>
     public TimeSpan RetiredBackendGrace { get; init; } = TimeSpan.FromMinutes(10);
 

@@ -51,6 +51,7 @@ public static partial class L4ConfigValidator
             SourceAddress = TryUnicast(l4.SourceAddress, out var source) ? source : 0,
             SourceAddress6 = TryUnicast6(l4.SourceAddress6, out var source6, allowLinkLocal: true) ? source6 : UInt128.Zero,
             Gateway = TryUnicast(l4.Gateway, out var gateway) ? gateway : 0,
+            Gateway6 = TryUnicast6(l4.Gateway6, out var gateway6, allowLinkLocal: true) ? gateway6 : UInt128.Zero,
             Services = services,
         };
     }
@@ -70,6 +71,10 @@ public static partial class L4ConfigValidator
         if (l4.SourceAddress6 is not null && !TryUnicast6(l4.SourceAddress6, out _, allowLinkLocal: true))
         {
             errors.Add(new ConfigError("L4:SourceAddress6", l4.SourceAddress6, "is not a unicast IPv6 address"));
+        }
+        if (l4.Gateway6 is not null && !TryUnicast6(l4.Gateway6, out _, allowLinkLocal: true))
+        {
+            errors.Add(new ConfigError("L4:Gateway6", l4.Gateway6, "is not a unicast IPv6 address (a router's link-local or global address)"));
         }
         var t = l4.ConnectionTable;
         if (t.Capacity is < 16 or > 16_777_216)

@@ -20,6 +20,9 @@ public sealed record L4Settings
     /// <summary>Next hop for backends off the interface's subnets; 0: none.</summary>
     public uint Gateway { get; init; }
 
+    /// <summary>Next hop for IPv6 backends outside the interface's IPv6 prefixes; 0: none.</summary>
+    public UInt128 Gateway6 { get; init; }
+
     /// <summary>How long a backend removed by a reload keeps its tracked flows.</summary>
     public TimeSpan RetiredBackendGrace { get; init; } = TimeSpan.FromMinutes(10);
 

@@ -27,13 +27,14 @@ public static class LabBalancerConfig
         if (options.HasIpv4)
         {
             services[Service] = ServiceNode(layout, layout.Vip, b => b.Address, layout.FullNatSource, tunnelSource: null);
-            pools[Service] = Pool(options.Mode);
+            pools[Service] = Pool(dataPath: options.Mode == LabMode.Dsr);
         }
 
         if (options.HasIpv6)
         {
             services[Service6] = ServiceNode(layout, layout.Vip6, b => b.Address6, layout.FullNatSource6, layout.Balancer.Address6);
-            pools[Service6] = Pool(options.Mode);
+            // The IPv6 tunnel's data path (IPv6-in-IPv6 to a decapsulator) is probed like DSR's.
+            pools[Service6] = Pool(dataPath: options.Mode is LabMode.Dsr or LabMode.Tunnel);
         }
 
         var root = new JsonObject
@@ -83,12 +84,12 @@ public static class LabBalancerConfig
         return service;
     }
 
-    private static JsonObject Pool(LabMode mode) => new()
+    private static JsonObject Pool(bool dataPath) => new()
     {
         ["Check"] = new JsonObject
         {
-            // DSR backends own the VIP, so only a probe through the data path shows the balancer can reach them.
-            ["Probe"] = mode == LabMode.Dsr ? "datapath" : "tcp",
+            // DSR and tunnel backends own the VIP, so only a probe through the data path shows the balancer can reach them.
+            ["Probe"] = dataPath ? "datapath" : "tcp",
             ["Interval"] = "1s",
             ["FastInterval"] = "200ms",
             ["Timeout"] = "500ms",

@@ -11,6 +11,7 @@ namespace LoadBalancer.Balancer.Metrics;
 public sealed class L4Metrics
 {
     private static readonly DropReason[] Reasons = Enum.GetValues<DropReason>().Where(r => r != DropReason.None).ToArray();
+    private static readonly DropReason[] NdpReasons = Reasons.Where(r => r.ToString().StartsWith("Ndp", StringComparison.Ordinal)).ToArray();
     private static readonly TransmitDropReason[] TxReasons = Enum.GetValues<TransmitDropReason>();
     private static readonly (ClientAddressOptionOutcome Outcome, string Label)[] OptionOutcomes =
     [
@@ -32,6 +33,9 @@ public sealed class L4Metrics
     private readonly Counter _restarts;
     private readonly Gauge _natPorts;
     private readonly Counter _arp;
+    private readonly Counter _ndp;
+    private readonly Counter _ndpDrops;
+    private readonly Gauge _ndpUnresolved;
     private readonly Counter _pcapReceived;
     private readonly Counter _pcapDropped;
     private readonly Counter _framesSent;
@@ -67,6 +71,10 @@ public sealed class L4Metrics
         _restarts = f.CreateCounter("lb_conntrack_restarts_total", "Tracked flows replaced by a new connection on the same 4-tuple (a SYN after the old one closed, or whose backend takes no new flows), which picks a backend again.");
         _natPorts = f.CreateGauge("lb_fullnat_ports_available", "Free full-NAT source ports per source address.", ["address"]);
         _arp = f.CreateCounter("lb_arp_total", "ARP activity: answered (requests for owned addresses), gratuitous, requests (sent to resolve neighbours), learnt, unresolved.", ["kind"]);
+        _ndp = f.CreateCounter("lb_ndp_total",
+            "Neighbour discovery activity: answered (solicitations for owned IPv6 addresses), unsolicited (advertisements sent at start), solicitations (sent to resolve neighbours), advertisements (valid ones received), learnt, unresolved.", ["kind"]);
+        _ndpDrops = f.CreateCounter("lb_ndp_drops_total", "Neighbour discovery messages dropped, by reason (the Ndp* reasons of lb_l4_drops_total).", ["reason"]);
+        _ndpUnresolved = f.CreateGauge("lb_ndp_unresolved_neighbours", "IPv6 backends and gateway without a MAC now (they take no new flows until they answer a solicitation).");
         _pcapReceived = f.CreateCounter("lb_pcap_received_total", "Frames libpcap received on the interface (pcap_stats ps_recv).", ["interface"]);
         _pcapDropped = f.CreateCounter("lb_pcap_dropped_total", "Frames dropped before the engine saw them (pcap_stats ps_drop + ps_ifdrop).", ["interface"]);
         _framesSent = f.CreateCounter("lb_l4_frames_sent_total", "Frames the engine sent on the interface.", ["interface"]);
@@ -149,11 +157,29 @@ public sealed class L4Metrics
         _arp.WithLabels("learnt").IncTo(learnt);
         _arp.WithLabels("unresolved").IncTo(failures);
         _oversize.IncTo(oversize);
+        CollectNdp(workers);
         var port = _engine.PortCounters;
         var name = _engine.Interface.Name;
         _pcapReceived.WithLabels(name).IncTo(port.Kernel.Received);
         _pcapDropped.WithLabels(name).IncTo((long)port.Kernel.Dropped + port.Kernel.InterfaceDropped);
         _framesSent.WithLabels(name).IncTo(port.FramesSent);
         _sendFailures.WithLabels(name).IncTo(port.SendFailures);
+    }
+
+    private void CollectNdp(IReadOnlyList<L4Worker> workers)
+    {
+        var (answered, unsolicited, _, advertisements) = _engine.NdpCounters;
+        var (solicitations, learnt, failures) = _engine.Neighbours.Counters6;
+        _ndp.WithLabels("answered").IncTo(answered);
+        _ndp.WithLabels("unsolicited").IncTo(unsolicited);
+        _ndp.WithLabels("solicitations").IncTo(solicitations);
+        _ndp.WithLabels("advertisements").IncTo(advertisements);
+        _ndp.WithLabels("learnt").IncTo(learnt);
+        _ndp.WithLabels("unresolved").IncTo(failures);
+        foreach (var reason in NdpReasons)
+        {
+            _ndpDrops.WithLabels(reason.ToString()).IncTo(workers.Sum(w => w.Counters.GetDrops(reason)));
+        }
+        _ndpUnresolved.Set(_engine.Neighbours.Unresolved6);
     }
 }

@@ -109,6 +109,9 @@ public sealed class L4Ipv6ConfigTests
         { "client-address option over IPv6", c => Service(c, "full6")["ClientAddressOption"] = true,
             "L4:Services:full6:ClientAddressOption", "true", "needs an IPv4 VIP" },
         { "bad IPv6 source address", c => c["L4"]!["SourceAddress6"] = "ff02::1", "L4:SourceAddress6", "ff02::1", "is not a unicast IPv6 address" },
+        { "IPv4 address as Gateway6", c => c["L4"]!["Gateway6"] = "10.0.0.1", "L4:Gateway6", "10.0.0.1", "is not a unicast IPv6 address" },
+        { "multicast Gateway6", c => c["L4"]!["Gateway6"] = "ff02::2", "L4:Gateway6", "ff02::2", "is not a unicast IPv6 address" },
+        { "unspecified Gateway6", c => c["L4"]!["Gateway6"] = "::", "L4:Gateway6", "::", "is not a unicast IPv6 address" },
     };
 
     [Theory]
@@ -124,6 +127,37 @@ public sealed class L4Ipv6ConfigTests
         var error = Assert.Single(result.Errors);
         Assert.Equal((path, value), (error.Path, error.Value));
         Assert.Contains(message, error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("fe80::1")]
+    [InlineData("2001:db8:2::1")]
+    public async Task Load_Gateway6LinkLocalOrGlobal_Parsed(string gateway)
+    {
+        var config = Valid();
+        config["L4"]!["Gateway6"] = gateway;
+
+        var result = await ConfigLoader.LoadTextAsync(ConfigJson.Text(config), "t.json", ".", Context);
+
+        Assert.True(result.IsValid, string.Join("\n", result.Errors));
+        Assert.Equal(Ipv6Address.Parse(gateway), result.Config!.L4Settings.Gateway6);
+    }
+
+    [Fact]
+    public async Task Check_BadGateway6AndBadSource6_BothNamedThroughTheRealCli()
+    {
+        using var dir = new TempDir();
+        var config = Valid();
+        config["L4"]!["Gateway6"] = "2001:db8::zz";
+        config["L4"]!["SourceAddress6"] = "ff02::1";
+        var bad = dir.File("gw6.json", ConfigJson.Text(config));
+
+        var run = await BalancerProcess.RunAsync(TimeSpan.FromSeconds(60), "check", "--config", bad);
+
+        Assert.Equal(ExitCodes.BadInput, run.ExitCode);
+        Assert.Contains("2 problem(s)", run.Stderr);
+        Assert.Contains("L4:Gateway6: '2001:db8::zz' is not a unicast IPv6 address", run.Stderr);
+        Assert.Contains("L4:SourceAddress6: 'ff02::1' is not a unicast IPv6 address", run.Stderr);
     }
 
     [Fact]

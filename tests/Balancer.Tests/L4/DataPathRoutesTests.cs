@@ -84,9 +84,9 @@ public sealed class DataPathRoutesTests
     }
 
     [Theory]
-    [InlineData("dsr", 2)]
-    [InlineData("tunnel", 0)]
-    public void Plan_Ipv6Service_DsrRoutesUseTheIpv6AddressesTunnelHasNone(string mode, int routes)
+    [InlineData("dsr", false)]
+    [InlineData("tunnel", true)]
+    public void Plan_Ipv6Service_RoutesUseTheIpv6Addresses_TunnelOnesThroughTheProbeDevice(string mode, bool tunnel)
     {
         var config = L4Settings.Parse(new()
         {
@@ -103,7 +103,7 @@ public sealed class DataPathRoutesTests
 
         var plan = DataPathRoutes.Plan(config, Health, new Dictionary<(string, string), DataPathRoutes.Route>());
 
-        Assert.Equal(routes, plan.Count);
-        Assert.All(plan.Values, r => Assert.True(r.IsIpv6 && r.Vip == "fd00:200::100" && r.Backend.StartsWith("fd00:200::1", StringComparison.Ordinal), r.ToString()));
+        Assert.Equal(2, plan.Count);
+        Assert.All(plan.Values, r => Assert.True(r.IsIpv6 && r.Tunnel == tunnel && r.Vip == "fd00:200::100" && r.Backend.StartsWith("fd00:200::1", StringComparison.Ordinal), r.ToString()));
     }
 }

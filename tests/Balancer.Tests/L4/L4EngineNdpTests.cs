@@ -2,11 +2,13 @@ using System.Buffers.Binary;
 using LoadBalancer.Balancer.Configuration;
 using LoadBalancer.Balancer.Control;
 using LoadBalancer.Balancer.L4.Engine;
+using LoadBalancer.Balancer.Metrics;
 using LoadBalancer.Modes.Checksums;
 using LoadBalancer.Modes.Packets;
 using LoadBalancer.Modes.Pipeline;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
+using Prometheus;
 
 namespace LoadBalancer.Balancer.Tests.L4;
 
@@ -193,5 +195,57 @@ public sealed class L4EngineNdpTests : IAsyncLifetime
         Assert.DoesNotContain(backends, b => b.Address6 == B1);
         Assert.Equal(0, backends.Single(b => b.Address6 != B2).Weight);
         Assert.True(backends.Single(b => b.Address6 == B2).Weight > 0);
+    }
+
+    [Fact]
+    public async Task Metrics_CountTheNdpExchange_AnsweredSentReceivedUnresolvedAndDropsByReason()
+    {
+        var metrics = new BalancerMetrics();
+        L4Metrics.Register(metrics, _engine);
+        var atStart = await ScrapeAsync(metrics);
+
+        _device.Inject(Advertisement(B1Mac, B1));
+        _device.Inject(SolicitationFor(Vip6));
+        _device.Inject(SolicitationFor(B1));
+        var badHop = SolicitationFor(Vip6);
+        badHop[21] = 1;
+        _device.Inject(badHop);
+        var corrupt = SolicitationFor(FullNat6);
+        corrupt[^1] ^= 0xFF;
+        _device.Inject(corrupt);
+        var afterExchange = await ScrapeAsync(metrics);
+        // B2 never answers: after 3 solicitations (one at start, one per second) it is reported unresolved.
+        for (var i = 0; i < 3; i++)
+        {
+            _time.Advance(TimeSpan.FromSeconds(1));
+        }
+        var later = await ScrapeAsync(metrics);
+
+        Has(atStart, "lb_ndp_total{kind=\"unsolicited\"} 3");
+        Has(atStart, "lb_ndp_total{kind=\"solicitations\"} 2");
+        Has(atStart, "lb_ndp_unresolved_neighbours 2");
+        Has(afterExchange, "lb_ndp_total{kind=\"advertisements\"} 1");
+        Has(afterExchange, "lb_ndp_total{kind=\"learnt\"} 1");
+        Has(afterExchange, "lb_ndp_total{kind=\"answered\"} 1");
+        Has(afterExchange, "lb_ndp_unresolved_neighbours 1");
+        Has(afterExchange, "lb_ndp_drops_total{reason=\"NdpTargetNotOwned\"} 1");
+        Has(afterExchange, "lb_ndp_drops_total{reason=\"NdpBadHopLimit\"} 1");
+        Has(afterExchange, "lb_ndp_drops_total{reason=\"NdpBadChecksum\"} 1");
+        Has(afterExchange, "lb_ndp_total{kind=\"unresolved\"} 0");
+        Has(later, "lb_ndp_total{kind=\"unresolved\"} 1");
+        Has(later, "lb_ndp_unresolved_neighbours 1");
+        // ARP's counters stay IPv4-only: this IPv6-only engine sent no ARP request.
+        Has(later, "lb_arp_total{kind=\"requests\"} 0");
+    }
+
+    private static void Has(string scrape, string sample) => Assert.True(scrape.Contains(sample, StringComparison.Ordinal), $"no '{sample}' in:\n{scrape}");
+
+    private static async Task<string> ScrapeAsync(BalancerMetrics metrics)
+    {
+        using var stream = new MemoryStream();
+        await metrics.Registry.CollectAndExportAsTextAsync(stream);
+        // Only the neighbour-discovery and ARP samples, so a failed assertion shows them.
+        return string.Join("\n", System.Text.Encoding.UTF8.GetString(stream.ToArray()).Split('\n')
+            .Where(l => l.StartsWith("lb_ndp", StringComparison.Ordinal) || l.StartsWith("lb_arp", StringComparison.Ordinal)));
     }
 }

@@ -51,7 +51,11 @@ public sealed class LabBalancerConfigTests
             Assert.True(JsonNode.DeepEquals(web[key], web6[key]), key);
         }
 
-        Assert.True(JsonNode.DeepEquals(config["Health"]!["Pools"]!["web"], config["Health"]!["Pools"]!["web6"]));
+        // The same check, except that the IPv6 tunnel service is probed through its data path (IPv6-in-IPv6 to the decapsulator).
+        var pool6 = config["Health"]!["Pools"]!["web6"]!.DeepClone();
+        Assert.Equal(mode is LabMode.Dsr or LabMode.Tunnel ? "datapath" : "tcp", (string?)pool6["Check"]!["Probe"]);
+        pool6["Check"]!["Probe"] = (string?)config["Health"]!["Pools"]!["web"]!["Check"]!["Probe"];
+        Assert.True(JsonNode.DeepEquals(config["Health"]!["Pools"]!["web"], pool6));
         Assert.Equal(mode == LabMode.FullNat ? "fd00:200::3" : null, (string?)web6["FullNatSources"]?[0]);
         Assert.Equal(mode == LabMode.Tunnel ? "fd00:200::2" : null, (string?)web6["TunnelSource"]);
     }

@@ -20,6 +20,9 @@ public sealed partial class NeighbourTable
     private long _requestsSent;
     private long _repliesLearnt;
     private long _failures;
+    private long _solicitationsSent;
+    private long _learnt6;
+    private long _failures6;
 
     /// <summary>Creates an empty table.</summary>
     public NeighbourTable(TimeProvider time, ILogger logger)
@@ -43,8 +46,23 @@ public sealed partial class NeighbourTable
     /// <summary>The key of an IPv4 address (its IPv4-mapped IPv6 form).</summary>
     public static UInt128 Key(uint address) => s_v4Mapped | address;
 
-    /// <summary>ARP requests and neighbour solicitations sent, replies/requests learnt from, and addresses that failed to resolve.</summary>
+    /// <summary>IPv4: ARP requests sent, replies/requests learnt from, and addresses that failed to resolve.</summary>
     public (long RequestsSent, long Learnt, long Failures) Counters => (Interlocked.Read(ref _requestsSent), Interlocked.Read(ref _repliesLearnt), Interlocked.Read(ref _failures));
+
+    /// <summary>IPv6: neighbour solicitations sent, advertisements/solicitations learnt from, and addresses that failed to resolve.</summary>
+    public (long SolicitationsSent, long Learnt, long Failures) Counters6 => (Interlocked.Read(ref _solicitationsSent), Interlocked.Read(ref _learnt6), Interlocked.Read(ref _failures6));
+
+    /// <summary>Wanted IPv6 addresses without a MAC now (backends or gateway that take no new flows until they answer).</summary>
+    public int Unresolved6
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _wanted.Count(a => !IsIpv4(a) && !(_entries.TryGetValue(a, out var e) && e.Mac is not null));
+            }
+        }
+    }
 
     /// <summary>Sets which IPv4 addresses must be resolved; others are not learnt (a flood of ARP cannot grow the table).</summary>
     public void SetWanted(IEnumerable<uint> addresses) => SetWanted(addresses.Select(Key));
@@ -100,7 +118,7 @@ public sealed partial class NeighbourTable
                 LogResolved(_logger, Format(senderIp), senderMac.ToString());
             }
             _entries[senderIp] = new Entry { Mac = senderMac, ConfirmedAt = _time.GetTimestamp() };
-            Interlocked.Increment(ref _repliesLearnt);
+            Interlocked.Increment(ref IsIpv4(senderIp) ? ref _repliesLearnt : ref _learnt6);
         }
         if (changed)
         {
@@ -137,7 +155,7 @@ public sealed partial class NeighbourTable
                     e.Attempts++;
                     if (e.Mac is null && e.Attempts == MaxAttempts)
                     {
-                        Interlocked.Increment(ref _failures);
+                        Interlocked.Increment(ref IsIpv4(address) ? ref _failures : ref _failures6);
                         LogUnresolved(_logger, Format(address), MaxAttempts);
                     }
                     toAsk.Add(address);
@@ -149,12 +167,13 @@ public sealed partial class NeighbourTable
             if (IsIpv4(address))
             {
                 sendRequest((uint)address);
+                Interlocked.Increment(ref _requestsSent);
             }
             else
             {
                 sendSolicitation(address);
+                Interlocked.Increment(ref _solicitationsSent);
             }
-            Interlocked.Increment(ref _requestsSent);
         }
         if (changed)
         {

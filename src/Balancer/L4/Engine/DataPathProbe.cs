@@ -19,7 +19,7 @@ internal sealed class DataPathProbe(DataPathRoutes routes) : IHealthProbe
         var start = Stopwatch.GetTimestamp();
         if (!routes.TryGet(target.PoolName, target.BackendId, out var route))
         {
-            return ProbeResult.Fail(ProbeReason.Error, "no data path for this backend (only dsr and IPv4 tunnel services have one)", Stopwatch.GetElapsedTime(start));
+            return ProbeResult.Fail(ProbeReason.Error, "no data path for this backend (only dsr and tunnel services have one)", Stopwatch.GetElapsedTime(start));
         }
         try
         {
@@ -33,8 +33,17 @@ internal sealed class DataPathProbe(DataPathRoutes routes) : IHealthProbe
                     return ProbeResult.Fail(ProbeReason.Error, $"no probe device {TunnelProbeTap.DeviceName} (see the log)", Stopwatch.GetElapsedTime(start));
                 }
                 // The engine finds the backend by the probe's source port, so the port is known before the SYN leaves.
-                socket.Bind(new IPEndPoint(IPAddress.Any, 0));
-                tap.Register((ushort)((IPEndPoint)socket.LocalEndPoint!).Port, BinaryPrimitives.ReadUInt32BigEndian(IPAddress.Parse(route.Backend).GetAddressBytes()));
+                socket.Bind(new IPEndPoint(route.IsIpv6 ? IPAddress.IPv6Any : IPAddress.Any, 0));
+                var local = (ushort)((IPEndPoint)socket.LocalEndPoint!).Port;
+                var backendBytes = IPAddress.Parse(route.Backend).GetAddressBytes();
+                if (route.IsIpv6)
+                {
+                    tap.Register6(local, BinaryPrimitives.ReadUInt128BigEndian(backendBytes));
+                }
+                else
+                {
+                    tap.Register(local, BinaryPrimitives.ReadUInt32BigEndian(backendBytes));
+                }
             }
             await socket.ConnectAsync(new IPEndPoint(IPAddress.Parse(route.Vip), route.Port), ct).ConfigureAwait(false);
             socket.LingerState = new LingerOption(true, 0);

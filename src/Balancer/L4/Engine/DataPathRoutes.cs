@@ -24,7 +24,7 @@ public sealed partial class DataPathRoutes(string interfaceName, ILogger logger)
     private TunnelProbeTap? _tap;
     private ProbeFrameSender? _sender;
 
-    /// <summary>One backend's probe path; <paramref name="Tunnel"/>: through the engine's probe device, wrapped in IP-in-IP.</summary>
+    /// <summary>One backend's probe path; <paramref name="Tunnel"/>: through the engine's probe device, wrapped in IP-in-IP (IPv6-in-IPv6 for an IPv6 VIP).</summary>
     public readonly record struct Route(string Vip, int Port, string Backend, uint Mark, int Table, bool Tunnel = false)
     {
         /// <summary>Whether the VIP (and so the backend) is IPv6.</summary>
@@ -93,11 +93,6 @@ public sealed partial class DataPathRoutes(string interfaceName, ILogger logger)
             {
                 continue;
             }
-            // The tunnel probe's tap wraps IPv4 only: an IPv6 tunnel service has no data path (the probe says so).
-            if (tunnel && s.IsIpv6)
-            {
-                continue;
-            }
             var vip = s.IsIpv6 ? LoadBalancer.Modes.Packets.Ipv6Address.Format(s.Vip6) : Ipv4Address.Format(s.Vip);
             foreach (var (id, b) in s.Backends.OrderBy(x => x.Key, StringComparer.Ordinal))
             {
@@ -151,7 +146,14 @@ public sealed partial class DataPathRoutes(string interfaceName, ILogger logger)
             tap.Attach(_sender);
         }
         // The probe's source is the data interface's address: the backend answers it directly, like a client.
-        var source = InterfaceInfo.Read(interfaceName)?.Addresses.FirstOrDefault().Address ?? 0;
+        var nic = InterfaceInfo.Read(interfaceName);
+        if (r.IsIpv6)
+        {
+            var source6 = nic?.Addresses6.FirstOrDefault() ?? UInt128.Zero;
+            string[] src6 = source6 == UInt128.Zero ? [] : ["src", LoadBalancer.Modes.Packets.Ipv6Address.Format(source6)];
+            return ProcessRunner.Run("ip", ["-6", "route", "replace", $"{r.Vip}/128", "dev", TunnelProbeTap.DeviceName, .. src6, "table", table]);
+        }
+        var source = nic?.Addresses.FirstOrDefault().Address ?? 0;
         string[] src = source == 0 ? [] : ["src", LoadBalancer.Modes.Packets.Ipv4Address.Format(source)];
         return ProcessRunner.Run("ip", ["route", "replace", $"{r.Vip}/32", "dev", TunnelProbeTap.DeviceName, .. src, "table", table]);
     }

@@ -29,11 +29,26 @@ public sealed record InterfaceInfo(string Name, IReadOnlyList<(uint Address, int
             .Where(a => a != UInt128.Zero && !Ipv6Address.IsMartianSource(a))
             .OrderBy(a => (a >> 118) == 0x3FA ? 1 : 0)
             .ToList();
-        return new InterfaceInfo(name, addresses) { Addresses6 = addresses6 };
+        var prefixes6 = nic.GetIPProperties().UnicastAddresses
+            .Where(a => a.Address.AddressFamily == AddressFamily.InterNetworkV6)
+            .Select(a => (Address: Ipv6Address.TryParse(new IPAddress(a.Address.GetAddressBytes()).ToString(), out var v6) ? v6 : UInt128.Zero, a.PrefixLength))
+            .Where(a => a.Address != UInt128.Zero && !Ipv6Address.IsMartianSource(a.Address))
+            .ToList();
+        return new InterfaceInfo(name, addresses) { Addresses6 = addresses6, Prefixes6 = prefixes6 };
     }
 
     /// <summary>The interface's IPv6 addresses (numeric), global ones before link-local ones.</summary>
     public IReadOnlyList<UInt128> Addresses6 { get; init; } = [];
+
+    /// <summary>The interface's IPv6 addresses with their prefix lengths (what <see cref="IsOnLink(UInt128)"/> compares against).</summary>
+    public IReadOnlyList<(UInt128 Address, int PrefixLength)> Prefixes6 { get; init; } = [];
+
+    /// <summary>True when the IPv6 <paramref name="address"/> is link-local or inside one of the interface's IPv6 prefixes (reachable without a router).</summary>
+    public bool IsOnLink(UInt128 address) => (address >> 118) == 0x3FA || Prefixes6.Any(p =>
+    {
+        var mask = p.PrefixLength <= 0 ? UInt128.Zero : UInt128.MaxValue << (128 - Math.Min(p.PrefixLength, 128));
+        return (p.Address & mask) == (address & mask);
+    });
 
     /// <summary>True when <paramref name="address"/> is on one of the interface's subnets (reachable without a router).</summary>
     public bool IsOnLink(uint address) => Addresses.Any(a =>

@@ -11,17 +11,24 @@ public sealed partial class L4Engine
     private long _ndpAnswered;
     private long _unsolicitedSent;
     private long _solicitationsSent;
+    private long _advertisementsReceived;
 
-    /// <summary>Neighbour solicitations answered for owned IPv6 addresses, unsolicited advertisements sent, solicitations sent for backends.</summary>
-    public (long Answered, long UnsolicitedSent, long SolicitationsSent) NdpCounters =>
-        (Interlocked.Read(ref _ndpAnswered), Interlocked.Read(ref _unsolicitedSent), Interlocked.Read(ref _solicitationsSent));
+    /// <summary>Neighbour solicitations answered for owned IPv6 addresses, unsolicited advertisements sent, solicitations sent for backends, valid advertisements received.</summary>
+    public (long Answered, long UnsolicitedSent, long SolicitationsSent, long AdvertisementsReceived) NdpCounters =>
+        (Interlocked.Read(ref _ndpAnswered), Interlocked.Read(ref _unsolicitedSent), Interlocked.Read(ref _solicitationsSent), Interlocked.Read(ref _advertisementsReceived));
 
     /// <summary>An NS or NA from the receive path (<paramref name="buffer"/> holds the frame at its start and has room for the reply): learns the neighbour, answers, counts drops in the worker's counters.</summary>
     internal void HandleNeighbourDiscovery(Span<byte> buffer, int length, DataPlaneCounters counters, ITransmitter transmitter)
     {
+        // Read before Handle: an answered solicitation is rewritten in place into the advertisement sent back.
+        var advertisement = IsAdvertisement(buffer[..length]);
         NdpResponder.Handle(buffer, length, Mac, Volatile.Read(ref _ownedAddresses6), counters, out var replyLength, out var neighbour, out var neighbourMac);
         if (neighbour != UInt128.Zero)
         {
+            if (advertisement)
+            {
+                Interlocked.Increment(ref _advertisementsReceived);
+            }
             _neighbours.Observe(neighbour, neighbourMac);
         }
         if (replyLength > 0)
@@ -29,6 +36,15 @@ public sealed partial class L4Engine
             transmitter.Enqueue(buffer[..replyLength]);
             Interlocked.Increment(ref _ndpAnswered);
         }
+    }
+
+    /// <summary>Whether a frame NdpResponder accepted is an advertisement (ICMPv6 type 136 right after the fixed header, behind an optional VLAN tag).</summary>
+    private static bool IsAdvertisement(ReadOnlySpan<byte> frame)
+    {
+        var l3 = System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(frame[EthernetHeader.EtherTypeOffset..]) == EthernetHeader.EtherTypeVlanBigEndianValue
+            ? EthernetHeader.Length + EthernetHeader.VlanTagLength
+            : EthernetHeader.Length;
+        return frame.Length > l3 + Ipv6Header.Length && frame[l3 + Ipv6Header.Length] == NdpResponder.TypeAdvertisement;
     }
 
     /// <summary>Unsolicited advertisements (RFC 4861 7.2.6) for every owned IPv6 address, as gratuitous ARP does for IPv4.</summary>

@@ -217,24 +217,32 @@ public sealed partial class L4Engine : IAsyncDisposable
 
     /// <summary>Wraps a packet of the balancer's own kernel (the tunnel data-path probe's handshake) for <paramref name="backend"/> exactly as client traffic of the service it is addressed to, and sends it.</summary>
     /// <returns>False when no tunnel service matches, the backend's MAC is not resolved, or the packet cannot be wrapped.</returns>
-    public bool SendProbeFrame(Span<byte> buffer, int offset, int length, uint backend)
+    public bool SendProbeFrame(Span<byte> buffer, int offset, int length, UInt128 backend)
     {
         var snapshot = _source.Current;
         var ip = buffer.Slice(offset + EthernetHeader.Length, length - EthernetHeader.Length);
-        if (snapshot is null || _port is null || ip.Length < Ipv4Header.MinLength + 4 || ip.Length < ((ip[0] & 0x0f) * 4) + 4)
+        if (snapshot is null || _port is null || ip.Length < Ipv4Header.MinLength + 4)
+        {
+            return false;
+        }
+        if (ip[0] >> 4 == 6)
+        {
+            return SendProbeFrame6(snapshot, buffer, offset, length, backend);
+        }
+        if (ip.Length < ((ip[0] & 0x0f) * 4) + 4 || backend > uint.MaxValue)
         {
             return false;
         }
         var destination = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(ip[Ipv4Header.DestinationOffset..]);
         var port = System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(ip[(((ip[0] & 0x0f) * 4) + 2)..]);
         var service = snapshot.FindService(destination, port, ip[Ipv4Header.ProtocolOffset]);
-        if (service is null || service.Mode.Kind != LoadBalancer.Modes.Forwarding.ForwardingModeKind.Tunnel || !_builder.TryNextHopMac(backend, out var mac))
+        if (service is null || service.Mode.Kind != LoadBalancer.Modes.Forwarding.ForwardingModeKind.Tunnel || !_builder.TryNextHopMac((uint)backend, out var mac))
         {
             return false;
         }
         var id = (ushort)Interlocked.Increment(ref _probeIpId);
         var reason = LoadBalancer.Modes.Forwarding.IpipForwardingMode.Wrap(buffer, offset, length, service.MssClamp, service.MssClampValue, service.ChecksumMode,
-            service.TunnelSource, backend, id, mac, snapshot.BalancerMac, out var outOffset, out var outLength);
+            service.TunnelSource, (uint)backend, id, mac, snapshot.BalancerMac, out var outOffset, out var outLength);
         return reason == DropReason.None && _port.SendControl(buffer.Slice(outOffset, outLength));
     }
 

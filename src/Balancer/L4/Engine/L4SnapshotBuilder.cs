@@ -78,6 +78,16 @@ public sealed partial class L4SnapshotBuilder
         return _neighbours.TryGet(_nic.IsOnLink(backend) || gateway == 0 ? backend : gateway, out mac);
     }
 
+    /// <summary>The MAC of the next hop toward an IPv6 backend (itself when on-link, else <see cref="L4Settings.Gateway6"/>), when resolved.</summary>
+    public bool TryNextHopMac(UInt128 backend, out EthernetAddress mac) => _neighbours.TryGet(NextHop6(backend), out mac);
+
+    /// <summary>The neighbour an IPv6 backend's frames go to: the backend when it is on the link (or no Gateway6 is set), else Gateway6.</summary>
+    private UInt128 NextHop6(UInt128 backend)
+    {
+        var gateway = _config.Gateway6;
+        return gateway == UInt128.Zero || _nic.IsOnLink(backend) ? backend : gateway;
+    }
+
     internal void SetOwnMac(EthernetAddress mac) => _ownMac = mac;
 
     /// <summary>Takes a new config: new backends get new slots, removed ones are retired.</summary>
@@ -226,8 +236,8 @@ public sealed partial class L4SnapshotBuilder
     {
         var address = slot.Config!.Address;
         var address6 = slot.Config.Address6;
-        // IPv6 backends are on the link (no IPv6 gateway yet); IPv4 ones past the subnet go through L4:Gateway.
-        var nextHop = address6 != UInt128.Zero ? address6
+        // Backends past the interface's subnets (IPv4) or prefixes (IPv6) go through L4:Gateway or L4:Gateway6.
+        var nextHop = address6 != UInt128.Zero ? NextHop6(address6)
             : NeighbourTable.Key(_nic.IsOnLink(address) || gateway == 0 ? address : gateway);
         wanted.Add(nextHop);
         var resolved = _neighbours.TryGet(nextHop, out var mac);
