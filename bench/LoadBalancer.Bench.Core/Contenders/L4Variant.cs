@@ -79,7 +79,7 @@ public sealed record L4Variant(string Mode, int? Workers = null, string? Transmi
                 v = !RouterModes.Contains(v.Mode)
                     ? throw new ArgumentException($"contender '{name}': only {string.Join(" and ", RouterModes)} run behind the router here")
                     : v.Ipv6
-                    ? throw new ArgumentException($"contender '{name}': IPv6 VIPs are not announced by BGP yet, so IPv6 runs without the router only")
+                    ? throw new ArgumentException($"contender '{name}': the harness builds its router lab for IPv4 only, so IPv6 runs without the router")
                     : v with { Router = r };
             }
             else

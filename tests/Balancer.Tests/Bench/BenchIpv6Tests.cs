@@ -24,7 +24,7 @@ public sealed class BenchIpv6Tests
     [Theory]
     [InlineData("l4-nat66", "unknown mode 'nat66'")]
     [InlineData("l4-6", "unknown mode '6'")]
-    [InlineData("l4-dsr6-router2", "IPv6 VIPs are not announced by BGP yet")]
+    [InlineData("l4-dsr6-router2", "router lab for IPv4 only")]
     public void L4Variant_Parse_BadIpv6Name_SaysWhy(string name, string message)
     {
         var ex = Assert.Throws<ArgumentException>(() => L4Variant.Parse(name));
