@@ -158,18 +158,7 @@ public sealed class L4Gateway6Tests(ITestOutputHelper output) : IDisposable
 
     public void Dispose()
     {
-        foreach (var p in _processes.Where(p => !p.HasExited))
-        {
-            ProcessRunner.Run("kill", ["-TERM", p.Id.ToString()]);
-        }
-        foreach (var p in _processes)
-        {
-            if (!p.WaitForExit(5000))
-            {
-                p.Kill(entireProcessTree: true);
-            }
-            p.Dispose();
-        }
+        OwnProcesses.Stop(_processes);
         foreach (var ns in _namespaces)
         {
             ns.Dispose();

@@ -226,19 +226,7 @@ public sealed class L4Lab : IDisposable
     {
         try
         {
-            foreach (var p in _processes.Where(p => !p.HasExited))
-            {
-                // SIGTERM first (clean stop), then SIGKILL; only our own PIDs.
-                ProcessRunner.Run("kill", ["-TERM", p.Id.ToString()]);
-            }
-            foreach (var p in _processes)
-            {
-                if (!p.WaitForExit(5000))
-                {
-                    p.Kill(entireProcessTree: true);
-                }
-                p.Dispose();
-            }
+            OwnProcesses.Stop(_processes);
         }
         finally
         {

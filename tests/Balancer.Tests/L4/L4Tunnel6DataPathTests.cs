@@ -64,18 +64,7 @@ public sealed class L4Tunnel6DataPathTests(ITestOutputHelper output)
         }
         finally
         {
-            foreach (var p in started.Where(p => !p.HasExited))
-            {
-                ProcessRunner.Run("kill", ["-TERM", p.Id.ToString()]);
-            }
-            foreach (var p in started)
-            {
-                if (!p.WaitForExit(5000))
-                {
-                    p.Kill(entireProcessTree: true);
-                }
-                p.Dispose();
-            }
+            OwnProcesses.Stop(started);
             lab.Down();
         }
     }

@@ -187,20 +187,7 @@ public sealed partial class ScaleOutLab : IDisposable
     {
         try
         {
-            foreach (var p in _processes.Where(p => !p.HasExited))
-            {
-                ProcessRunner.Run("kill", ["-TERM", p.Id.ToString()]);
-            }
-
-            foreach (var p in _processes)
-            {
-                if (!p.WaitForExit(5000))
-                {
-                    p.Kill(entireProcessTree: true);
-                }
-
-                p.Dispose();
-            }
+            OwnProcesses.Stop(_processes);
         }
         finally
         {
