@@ -61,8 +61,9 @@ public sealed class L4EndToEndTests(ITestOutputHelper output)
         lab.StartBalancer(config);
         Assert.Contains($"{workers} worker(s) + {workers} for new-flow SYNs, transmit {transmit}", lab.BalancerLog);
 
-        // 100 HTTP requests through the VIP, each a new connection: all succeed, both backends get a share.
-        var loop = L4Lab.Exec(lab.Client, "sh", "-c",
+        // 100 HTTP requests through the VIP, each a new connection: all succeed, both backends get a share. 100 curl
+        // processes one after another took over 60 s at load 30 (61 answers when the loop was cut): 5 minutes here.
+        var loop = L4Lab.Exec(lab.Client, TimeSpan.FromMinutes(5), "sh", "-c",
             $"for i in $(seq 100); do curl -s -m 5 http://{L4Lab.Vip}:8080/ || echo FAIL; done");
         var answers = loop.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         var counts = answers.GroupBy(a => a).ToDictionary(g => g.Key, g => g.Count());

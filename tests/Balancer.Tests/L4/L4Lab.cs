@@ -205,8 +205,11 @@ public sealed class L4Lab : IDisposable
     public string Admin(string method, string path) =>
         Exec(Topology.Layout.Balancer.Namespace, "curl", "-s", "-m", "5", "-X", method, $"http://127.0.0.1:9100{path}").StdOut;
 
-    public static ProcessResult Exec(string ns, params string[] args) =>
-        ProcessRunner.Run("ip", ["netns", "exec", ns, .. args], TimeSpan.FromSeconds(60));
+    public static ProcessResult Exec(string ns, params string[] args) => Exec(ns, TimeSpan.FromSeconds(60), args);
+
+    /// <summary>Runs a command in a lab namespace with its own time limit (a loop of many short commands on a loaded machine).</summary>
+    public static ProcessResult Exec(string ns, TimeSpan timeout, params string[] args) =>
+        ProcessRunner.Run("ip", ["netns", "exec", ns, .. args], timeout);
 
     /// <summary>Starts a process in a lab namespace (logged to <paramref name="log"/> in the lab's directory, stopped with the lab).</summary>
     public Process StartIn(string ns, string log, params string[] args) => Start(ns, log, args);
