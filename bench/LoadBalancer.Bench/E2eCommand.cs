@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.RegularExpressions;
+using LoadBalancer.Balancer.Tools;
 using LoadBalancer.Bench.Contenders;
 using LoadBalancer.Bench.Infra;
 using LoadBalancer.Bench.Reporting;
@@ -172,6 +173,11 @@ internal static partial class E2eCommand
         };
 
         PrintPlan(options, $"lab {prefix}");
+        if (!PublishBuilds(options.Contenders, work))
+        {
+            return 2;
+        }
+
         IReadOnlyList<RunRecord> records = [];
         var labs = BenchLabs.For(options.Contenders.Select(ContenderCatalog.Create).ToList(), prefix, backends, work, options.BalancerDll, new SpectreLog());
         try
@@ -247,7 +253,9 @@ internal static partial class E2eCommand
         return m.Groups[2].Value switch { "ms" => TimeSpan.FromMilliseconds(v), "m" => TimeSpan.FromMinutes(v), _ => TimeSpan.FromSeconds(v) };
     }
 
-    private static string DefaultBalancerDll()
+    private static string DefaultBalancerDll() => Path.Combine(RepositoryRoot(), "src", "Balancer", "bin", "Release", "net10.0", "balancer.dll");
+
+    private static string RepositoryRoot()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "LoadBalancer.sln")))
@@ -255,8 +263,30 @@ internal static partial class E2eCommand
             dir = dir.Parent;
         }
 
-        var root = dir?.FullName ?? Directory.GetCurrentDirectory();
-        return Path.Combine(root, "src", "Balancer", "bin", "Release", "net10.0", "balancer.dll");
+        return dir?.FullName ?? Directory.GetCurrentDirectory();
+    }
+
+    /// <summary>Publishes, once and before any round, each build an L7 contender asks for (<c>l7-single</c>, <c>l7-single-r2r</c>) into the work directory.</summary>
+    private static bool PublishBuilds(IEnumerable<string> contenders, string work)
+    {
+        var builds = contenders.Select(L7Variant.Parse).OfType<L7Variant>().Select(v => v.Build).Where(b => b != L7Build.Dll).Distinct();
+        foreach (var build in builds)
+        {
+            var outDir = Path.Combine(work, L7Variant.PublishDirectory(build));
+            var args = L7Variant.PublishArguments(build, Path.Combine(RepositoryRoot(), "src", "Balancer"), outDir);
+            var started = DateTime.UtcNow;
+            ProcessResult? result = null;
+            AnsiConsole.Status().Start($"publishing the {build} build: dotnet {string.Join(' ', args)}", _ => result = Shell.Run("dotnet", args, TimeSpan.FromMinutes(15)));
+            if (result is not { Ok: true })
+            {
+                AnsiConsole.MarkupLineInterpolated($"[red]publishing the {build} build failed ({result?.ExitCode})[/]: {result?.StdOut.Trim()} {result?.StdErr.Trim()}");
+                return false;
+            }
+
+            AnsiConsole.MarkupLineInterpolated($"published the {build} build in {(DateTime.UtcNow - started).TotalSeconds:0} s: {outDir}/balancer ({new FileInfo(Path.Combine(outDir, "balancer")).Length / 1_000_000} MB)");
+        }
+
+        return true;
     }
 
     private static string Machine()

@@ -5,8 +5,8 @@ using LoadBalancer.Bench.Infra;
 namespace LoadBalancer.Bench.Contenders;
 
 /// <summary>Our L7 front (`balancer run` with listeners and a YARP ReverseProxy section), round robin over the backends.</summary>
-/// <remarks>Variants measure each throughput setting on its own: inline socket completions, no trace-header propagation, server GC.</remarks>
-internal sealed class BalancerL7Contender(string name = "l7", bool? inline = null, bool? propagate = null, params string[] environment) : ProcessContender
+/// <remarks>Variants measure each throughput setting on its own: inline socket completions, no trace-header propagation, runtime settings and published builds (<see cref="L7Variant"/>).</remarks>
+internal sealed class BalancerL7Contender(string name = "l7", bool? inline = null, bool? propagate = null, L7Variant? variant = null) : ProcessContender
 {
     /// <inheritdoc/>
     public override string Name => name;
@@ -74,8 +74,6 @@ internal sealed class BalancerL7Contender(string name = "l7", bool? inline = nul
         }
         var path = Path.Combine(dir, "balancer.json");
         File.WriteAllText(path, config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-        return environment.Length > 0
-            ? ["env", .. environment, "dotnet", lab.BalancerDll, "run", "--config", path]
-            : ["dotnet", lab.BalancerDll, "run", "--config", path];
+        return [.. (variant ?? new L7Variant(L7Build.Dll, [])).Command(lab.BalancerDll, lab.WorkDir, path)];
     }
 }

@@ -25,36 +25,25 @@ internal static class ContenderCatalog
     {
         "direct" or "direct6" => new DirectContender(name),
         _ when L4Variant.Parse(name) is { } v => v.Router is null ? new BalancerL4Contender(name, v) : new RouterL4Contender(name, v),
-        "l7" => new BalancerL7Contender(),
         "l7-inline" => new BalancerL7Contender("l7-inline", inline: true),
         "l7-notrace" => new BalancerL7Contender("l7-notrace", propagate: false),
-        "l7-servergc" => new BalancerL7Contender("l7-servergc", null, null, "DOTNET_gcServer=1"),
-        "l7-notiered" => new BalancerL7Contender("l7-notiered", null, null, "DOTNET_TieredCompilation=0"),
-        "l7-nopgo" => new BalancerL7Contender("l7-nopgo", null, null, "DOTNET_TieredPGO=0"),
+        "l7-servergc" => new BalancerL7Contender("l7-servergc", variant: Env("DOTNET_gcServer=1")),
+        "l7-notiered" => new BalancerL7Contender("l7-notiered", variant: Env("DOTNET_TieredCompilation=0")),
+        "l7-nopgo" => new BalancerL7Contender("l7-nopgo", variant: Env("DOTNET_TieredPGO=0")),
         "l7-stock" => new BalancerL7Contender("l7-stock", inline: false, propagate: true),
         // The defaults before the throughput and warm-up work: thread-pool socket completions, tiered PGO on.
-        "l7-before" => new BalancerL7Contender("l7-before", false, null, "DOTNET_TieredPGO=1"),
+        "l7-before" => new BalancerL7Contender("l7-before", false, null, Env("DOTNET_TieredPGO=1")),
         "l7-accesslog" => new BalancerL7Contender("l7-accesslog") { AccessLog = true },
-        _ when name.StartsWith("l7+", StringComparison.Ordinal) => new BalancerL7Contender(name, null, null, EnvironmentOf(name)),
+        _ when L7Variant.Parse(name) is { } v => new BalancerL7Contender(name, variant: v),
         "nftables" or "nftables6" => new NftablesContender(name),
         "haproxy-tcp" => new HaproxyContender("tcp"),
         "haproxy-http" => new HaproxyContender("http"),
         "nginx-http" => new NginxContender("http"),
         "nginx-stream" => new NginxContender("stream"),
-        _ => throw new ArgumentException($"unknown contender '{name}' (known: {string.Join(", ", All)}, the IPv6 twins {string.Join(", ", ContenderFamily.Ipv6Baselines)} and l4-MODE6, the L4 engine variants {L4Variant.Grammar}, and the L7 variants l7-inline, l7-notrace, l7-servergc, l7-stock, l7-before, l7-accesslog, l7+NAME=VALUE[+NAME=VALUE...])"),
+        _ => throw new ArgumentException($"unknown contender '{name}' (known: {string.Join(", ", All)}, the IPv6 twins {string.Join(", ", ContenderFamily.Ipv6Baselines)} and l4-MODE6, the L4 engine variants {L4Variant.Grammar}, and the L7 variants l7-inline, l7-notrace, l7-servergc, l7-stock, l7-before, l7-accesslog, {L7Variant.Grammar})"),
     };
 
-    /// <summary>The environment of an <c>l7+NAME=VALUE+...</c> variant: the balancer with those runtime settings, to A/B one setting in one run.</summary>
-    private static string[] EnvironmentOf(string name)
-    {
-        string[] settings = name["l7+".Length..].Split('+', StringSplitOptions.RemoveEmptyEntries);
-        if (settings.Length == 0 || settings.Any(s => s.IndexOf('=') <= 0))
-        {
-            throw new ArgumentException($"contender '{name}': expected l7+NAME=VALUE[+NAME=VALUE...]");
-        }
-
-        return settings;
-    }
+    private static L7Variant Env(string setting) => new(L7Build.Dll, [setting]);
 
     /// <summary>
     /// Inserts the contenders of each named series after its base contender (l4-nat-w1 after l4-nat), or at the end

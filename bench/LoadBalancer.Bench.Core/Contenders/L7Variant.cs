@@ -1,0 +1,89 @@
+namespace LoadBalancer.Bench.Contenders;
+
+/// <summary>Which build of the balancer an L7 contender runs.</summary>
+public enum L7Build
+{
+    /// <summary><c>dotnet balancer.dll</c> of the Release build (the harness's <c>--balancer</c>).</summary>
+    Dll,
+
+    /// <summary>The README's install build: <c>dotnet publish -r linux-x64 --self-contained -p:PublishSingleFile=true</c>.</summary>
+    SingleFile,
+
+    /// <summary>The same with <c>-p:PublishReadyToRun=true</c>: the balancer's own and its NuGet assemblies precompiled (the shared framework already is).</summary>
+    SingleFileReadyToRun,
+}
+
+/// <summary>
+/// The build and runtime settings an L7 contender's name asks for: <c>l7[-single|-single-r2r][+NAME=VALUE...]</c>, e.g.
+/// <c>l7+DOTNET_GCConserveMemory=5</c> (the Release build with that variable) or <c>l7-single-r2r+DOTNET_TieredPGO=1</c>
+/// (the ReadyToRun single-file build with tiered PGO on). The fixed variants (<c>l7-inline</c>, <c>l7-before</c>, ...) are
+/// not of this form.
+/// </summary>
+/// <param name="Build">Which build runs.</param>
+/// <param name="Environment">NAME=VALUE settings put in the balancer's environment.</param>
+public sealed record L7Variant(L7Build Build, IReadOnlyList<string> Environment)
+{
+    /// <summary>The grammar, for messages.</summary>
+    public const string Grammar = "l7[-single|-single-r2r][+NAME=VALUE...]";
+
+    private static readonly (string Suffix, L7Build Build)[] Builds = [("-single-r2r", L7Build.SingleFileReadyToRun), ("-single", L7Build.SingleFile), ("", L7Build.Dll)];
+
+    /// <summary>Parses a name of this form; null for any other name; throws when the form is right but a setting is not NAME=VALUE.</summary>
+    public static L7Variant? Parse(string name)
+    {
+        int plus = name.IndexOf('+', StringComparison.Ordinal);
+        var head = plus < 0 ? name : name[..plus];
+        var (_, build) = Builds.FirstOrDefault(b => head == "l7" + b.Suffix);
+        if (head != "l7" && build == L7Build.Dll)
+        {
+            return null;
+        }
+
+        if (plus < 0)
+        {
+            return new L7Variant(build, []);
+        }
+
+        string[] settings = name[(plus + 1)..].Split('+', StringSplitOptions.RemoveEmptyEntries);
+        if (settings.Length == 0 || settings.Any(s => s.IndexOf('=', StringComparison.Ordinal) <= 0))
+        {
+            throw new ArgumentException($"contender '{name}': expected {Grammar}");
+        }
+
+        return new L7Variant(build, settings);
+    }
+
+    /// <summary>The directory name of a published build inside the harness's work directory.</summary>
+    public static string PublishDirectory(L7Build build) => build switch
+    {
+        L7Build.SingleFile => "publish-single",
+        L7Build.SingleFileReadyToRun => "publish-single-r2r",
+        _ => throw new ArgumentOutOfRangeException(nameof(build), build, "the Dll build is not published"),
+    };
+
+    /// <summary>The <c>dotnet</c> arguments that publish <paramref name="build"/> of <paramref name="project"/> into <paramref name="outDir"/>.</summary>
+    public static IReadOnlyList<string> PublishArguments(L7Build build, string project, string outDir)
+    {
+        List<string> args = ["publish", project, "-c", "Release", "-r", "linux-x64", "--self-contained", "-p:PublishSingleFile=true", "-o", outDir, "-nologo", "-clp:ErrorsOnly"];
+        if (build == L7Build.SingleFileReadyToRun)
+        {
+            args.Add("-p:PublishReadyToRun=true");
+        }
+        else if (build != L7Build.SingleFile)
+        {
+            throw new ArgumentOutOfRangeException(nameof(build), build, "the Dll build is not published");
+        }
+
+        return args;
+    }
+
+    /// <summary>The command line that runs the balancer with <paramref name="config"/>: the environment, then dotnet and the dll or the published file.</summary>
+    public IReadOnlyList<string> Command(string balancerDll, string workDir, string config)
+    {
+        List<string> run = Build == L7Build.Dll
+            ? ["dotnet", balancerDll]
+            : [Path.Combine(workDir, PublishDirectory(Build), "balancer")];
+        run.AddRange(["run", "--config", config]);
+        return Environment.Count > 0 ? ["env", .. Environment, .. run] : run;
+    }
+}
