@@ -25,31 +25,23 @@ public sealed class L4EndToEndTests(ITestOutputHelper output)
         return data;
     }
 
-    /// <summary>Every mode with every transmit kind, with 2 workers and with 1.</summary>
+    /// <summary>
+    /// Every mode with every transmit kind; the worker count (2 or 1) alternates so that each mode and each transmit kind
+    /// also runs with both (all pairs of the three settings, 12 runs instead of the 24 of every combination: the suite's
+    /// netns tests run one at a time, and CI must stay under 20 minutes).
+    /// </summary>
     [SkippableTheory]
     [InlineData("nat", "ring", 2)]
-    [InlineData("nat", "ring", 1)]
-    [InlineData("nat", "sendmmsg", 2)]
     [InlineData("nat", "sendmmsg", 1)]
     [InlineData("nat", "pcap", 2)]
-    [InlineData("nat", "pcap", 1)]
-    [InlineData("fullnat", "ring", 2)]
     [InlineData("fullnat", "ring", 1)]
     [InlineData("fullnat", "sendmmsg", 2)]
-    [InlineData("fullnat", "sendmmsg", 1)]
-    [InlineData("fullnat", "pcap", 2)]
     [InlineData("fullnat", "pcap", 1)]
     [InlineData("tunnel", "ring", 2)]
-    [InlineData("tunnel", "ring", 1)]
-    [InlineData("tunnel", "sendmmsg", 2)]
     [InlineData("tunnel", "sendmmsg", 1)]
     [InlineData("tunnel", "pcap", 2)]
-    [InlineData("tunnel", "pcap", 1)]
-    [InlineData("dsr", "ring", 2)]
     [InlineData("dsr", "ring", 1)]
     [InlineData("dsr", "sendmmsg", 2)]
-    [InlineData("dsr", "sendmmsg", 1)]
-    [InlineData("dsr", "pcap", 2)]
     [InlineData("dsr", "pcap", 1)]
     public void Mode_HttpUdpDownloadUpload_AllThroughTheVip(string mode, string transmit, int workers)
     {
