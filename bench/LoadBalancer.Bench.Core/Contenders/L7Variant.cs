@@ -26,15 +26,18 @@ public sealed record L7Variant(L7Build Build, IReadOnlyList<string> Environment)
     /// <summary>The grammar, for messages.</summary>
     public const string Grammar = "l7[-single|-single-r2r][+NAME=VALUE...]";
 
-    private static readonly (string Suffix, L7Build Build)[] Builds = [("-single-r2r", L7Build.SingleFileReadyToRun), ("-single", L7Build.SingleFile), ("", L7Build.Dll)];
-
     /// <summary>Parses a name of this form; null for any other name; throws when the form is right but a setting is not NAME=VALUE.</summary>
     public static L7Variant? Parse(string name)
     {
         int plus = name.IndexOf('+', StringComparison.Ordinal);
-        var head = plus < 0 ? name : name[..plus];
-        var (_, build) = Builds.FirstOrDefault(b => head == "l7" + b.Suffix);
-        if (head != "l7" && build == L7Build.Dll)
+        L7Build? parsed = (plus < 0 ? name : name[..plus]) switch
+        {
+            "l7" => L7Build.Dll,
+            "l7-single" => L7Build.SingleFile,
+            "l7-single-r2r" => L7Build.SingleFileReadyToRun,
+            _ => null,
+        };
+        if (parsed is not { } build)
         {
             return null;
         }
@@ -64,14 +67,11 @@ public sealed record L7Variant(L7Build Build, IReadOnlyList<string> Environment)
     /// <summary>The <c>dotnet</c> arguments that publish <paramref name="build"/> of <paramref name="project"/> into <paramref name="outDir"/>.</summary>
     public static IReadOnlyList<string> PublishArguments(L7Build build, string project, string outDir)
     {
+        _ = PublishDirectory(build); // refuses the Dll build
         List<string> args = ["publish", project, "-c", "Release", "-r", "linux-x64", "--self-contained", "-p:PublishSingleFile=true", "-o", outDir, "-nologo", "-clp:ErrorsOnly"];
         if (build == L7Build.SingleFileReadyToRun)
         {
             args.Add("-p:PublishReadyToRun=true");
-        }
-        else if (build != L7Build.SingleFile)
-        {
-            throw new ArgumentOutOfRangeException(nameof(build), build, "the Dll build is not published");
         }
 
         return args;
