@@ -8,22 +8,22 @@ namespace LoadBalancer.Health;
 public sealed record HealthCheckOptions
 {
     /// <summary>Probe name: "tcp", "http", "https" or "datapath".</summary>
-    public string Probe { get; init; } = "tcp";
+    public string Probe { get; set; } = "tcp";
 
     /// <summary>Time between checks of a backend whose state is settled.</summary>
-    public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(5);
+    public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Deadline of one check.</summary>
-    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(2);
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Consecutive passes to become Healthy.</summary>
-    public int Rise { get; init; } = 2;
+    public int Rise { get; set; } = 2;
 
     /// <summary>Consecutive failures to become Unhealthy.</summary>
-    public int Fall { get; init; } = 3;
+    public int Fall { get; set; } = 3;
 
     /// <summary>Each delay is spread uniformly over ±Jitter of itself (0 to 0.5) so checks of many backends do not fire together.</summary>
-    public double Jitter { get; init; } = 0.1;
+    public double Jitter { get; set; } = 0.1;
 
     /// <summary>Time between checks while a state change is pending (state Unknown, or the streak disagrees with the state); null uses <see cref="Interval"/>.</summary>
     public TimeSpan? FastInterval { get; init; }
@@ -32,19 +32,19 @@ public sealed record HealthCheckOptions
     public int? Port { get; init; }
 
     /// <summary>HTTP request path.</summary>
-    public string Path { get; init; } = "/";
+    public string Path { get; set; } = "/";
 
     /// <summary>HTTP Host header (and TLS server name); null means the backend address.</summary>
     public string? Host { get; init; }
 
     /// <summary>Healthy status codes, "200-399" or "200".</summary>
-    public string ExpectedStatus { get; init; } = "200-399";
+    public string ExpectedStatus { get; set; } = "200-399";
 
     /// <summary>Text the HTTP body must contain; null skips the body.</summary>
     public string? BodyContains { get; init; }
 
     /// <summary>HTTP version: "1.1" or "2".</summary>
-    public string HttpVersion { get; init; } = "1.1";
+    public string HttpVersion { get; set; } = "1.1";
 
     /// <summary>HTTPS: accept any certificate (self-signed backends).</summary>
     public bool InsecureSkipVerify { get; init; }

@@ -95,7 +95,7 @@ internal static class AdminCommands
         {
             var body = await response.Content.ReadAsStringAsync(ct);
             var text = body.Length > 0 && body[0] is '{' or '['
-                ? JsonSerializer.Serialize(JsonDocument.Parse(body).RootElement, new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping })
+                ? Indented(body)
                 : body;
             if (response.IsSuccessStatusCode)
             {
@@ -108,5 +108,17 @@ internal static class AdminCommands
                 ? ExitCodes.BadInput
                 : ExitCodes.RuntimeFailure;
         }
+    }
+
+    /// <summary>The admin's JSON answer, indented for a terminal (written by the JSON writer: no reflection, so the Native AOT build prints it too).</summary>
+    private static string Indented(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            document.RootElement.WriteTo(writer);
+        }
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 }

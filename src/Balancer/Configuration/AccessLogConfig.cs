@@ -7,13 +7,13 @@ public sealed record AccessLogConfig
     public bool Enabled { get; init; }
 
     /// <summary><c>json</c> (JSON lines), <c>combined</c> or <c>common</c> (the Apache/nginx formats).</summary>
-    public string Format { get; init; } = "json";
+    public string Format { get; set; } = "json";
 
     /// <summary><c>stdout</c>, or a file (relative to the config file) that is appended to and reopened on SIGHUP and SIGUSR1.</summary>
-    public string Path { get; init; } = "stdout";
+    public string Path { get; set; } = "stdout";
 
     /// <summary>Lines waiting for the writer; when the queue is full new lines are dropped and counted.</summary>
-    public int QueueSize { get; init; } = 8192;
+    public int QueueSize { get; set; } = 8192;
 
     /// <summary>Whether requests on <paramref name="listener"/> are logged: its own setting, else <see cref="Enabled"/>.</summary>
     internal bool EnabledOn(ListenerConfig listener) => listener.AccessLog ?? Enabled;

@@ -59,17 +59,17 @@ public sealed record BalancerOptions
 public sealed record TuningConfig
 {
     /// <summary>Run socket continuations inline on the socket engine's threads instead of the thread pool, on the client side (Kestrel's UnsafePreferInlineScheduling) and, under <c>balancer run</c>, the backend side too: fewer thread hops; safe because the proxy never blocks.</summary>
-    public bool InlineSocketCompletions { get; init; } = true;
+    public bool InlineSocketCompletions { get; set; } = true;
 
     /// <summary>Add W3C trace headers (traceparent) to proxied requests; off removes the diagnostics handler from every request.</summary>
-    public bool PropagateTraceHeaders { get; init; } = true;
+    public bool PropagateTraceHeaders { get; set; } = true;
 }
 
 /// <summary>One front listener.</summary>
 public sealed record ListenerConfig
 {
     /// <summary>Absolute URL to bind, e.g. <c>http://127.0.0.1:8080</c> or <c>https://0.0.0.0:8443</c>; port 0 picks a free port.</summary>
-    public string Url { get; init; } = "";
+    public string Url { get; set; } = "";
 
     /// <summary>HTTP protocols offered: Http1, Http2, Http1AndHttp2. Default: Http1AndHttp2 (ALPN) on https, Http1 on http (HTTP/2 without TLS is prior-knowledge only: ask for Http2).</summary>
     public string? Protocols { get; init; }
@@ -81,13 +81,13 @@ public sealed record ListenerConfig
     public string? ProxyProtocol { get; init; }
 
     /// <summary>Networks (CIDR, or single addresses) allowed to send a PROXY header; connections from elsewhere are closed. Required when <see cref="ProxyProtocol"/> is on.</summary>
-    public EquatableList<string> ProxyProtocolTrusted { get; init; } = [];
+    public EquatableList<string> ProxyProtocolTrusted { get; set; } = [];
 
     /// <summary>Where the client's address comes from: connection (default: the peer, or the PROXY header) or tcp-option (the TCP option this project's L4 full NAT writes into each SYN, honoured only from <see cref="ClientAddressTrusted"/>).</summary>
     public string? ClientAddressFrom { get; init; }
 
     /// <summary>Peers (CIDR, or single addresses: the full-NAT sources in front) whose client-address TCP option is believed. Required with <c>ClientAddressFrom: tcp-option</c>.</summary>
-    public EquatableList<string> ClientAddressTrusted { get; init; } = [];
+    public EquatableList<string> ClientAddressTrusted { get; set; } = [];
 
     /// <summary>Access log on (true) or off (false) for this listener; null follows <c>Balancer:AccessLog:Enabled</c>.</summary>
     public bool? AccessLog { get; init; }
@@ -97,7 +97,7 @@ public sealed record ListenerConfig
 public sealed record CertificateConfig
 {
     /// <summary>Path to the certificate (.pem/.crt or .pfx/.p12), relative to the config file.</summary>
-    public string Path { get; init; } = "";
+    public string Path { get; set; } = "";
 
     /// <summary>Path to the PEM private key (PEM only; omit when the key is in the certificate file).</summary>
     public string? KeyPath { get; init; }
@@ -110,7 +110,7 @@ public sealed record CertificateConfig
 public sealed record AdminConfig
 {
     /// <summary>URL of the admin listener; loopback by default.</summary>
-    public string Url { get; init; } = "http://127.0.0.1:9100";
+    public string Url { get; set; } = "http://127.0.0.1:9100";
 
     /// <summary>Bearer token required for the admin API; mandatory when <see cref="Url"/> is not loopback.</summary>
     public string? Token { get; init; }
@@ -120,19 +120,19 @@ public sealed record AdminConfig
 public sealed record LimitsConfig
 {
     /// <summary>Largest request body accepted, in bytes; larger gets 413.</summary>
-    public long MaxRequestBodySize { get; init; } = 30_000_000;
+    public long MaxRequestBodySize { get; set; } = 30_000_000;
 
     /// <summary>Default time a backend may stay silent before the client gets 504 (a cluster's HttpRequest:ActivityTimeout overrides it).</summary>
-    public TimeSpan BackendTimeout { get; init; } = TimeSpan.FromSeconds(100);
+    public TimeSpan BackendTimeout { get; set; } = TimeSpan.FromSeconds(100);
 
     /// <summary>Time allowed to receive the request headers; slower clients are cut off.</summary>
-    public TimeSpan RequestHeadersTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan RequestHeadersTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How long an idle keep-alive connection from a client is kept.</summary>
-    public TimeSpan KeepAliveTimeout { get; init; } = TimeSpan.FromSeconds(130);
+    public TimeSpan KeepAliveTimeout { get; set; } = TimeSpan.FromSeconds(130);
 
     /// <summary>How many other destinations an idempotent, bodiless request is tried on when the connection to the chosen one fails (0: never).</summary>
-    public int ConnectRetries { get; init; } = 1;
+    public int ConnectRetries { get; set; } = 1;
 
     /// <summary>Most client connections at once per listener (null: unlimited).</summary>
     public long? MaxConcurrentConnections { get; init; }
@@ -141,17 +141,17 @@ public sealed record LimitsConfig
     public TimeSpan StartupReadyTimeout { get; init; }
 
     /// <summary>On SIGTERM or Ctrl+C: how long keep-alive client connections may take to end (each closes after its next response) before the rest are closed.</summary>
-    public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }
 
 /// <summary>An in-process demo backend that answers every request with its own name.</summary>
 public sealed record DemoBackendConfig
 {
     /// <summary>The name it answers with.</summary>
-    public string Name { get; init; } = "";
+    public string Name { get; set; } = "";
 
     /// <summary>URL it listens on (loopback).</summary>
-    public string Url { get; init; } = "";
+    public string Url { get; set; } = "";
 }
 
 /// <summary>One pool's entry in the <c>Health:Pools</c> section.</summary>

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using Yarp.ReverseProxy.Configuration;
 
 namespace LoadBalancer.Balancer.Configuration;
@@ -36,8 +37,8 @@ public static partial class ConfigLoader
             NumberHandling = JsonNumberHandling.AllowReadingFromString,
             ReadCommentHandling = JsonCommentHandling.Skip,
             AllowTrailingCommas = true,
+            TypeInfoResolver = ConfigJsonContext.Default, // enums as names: the context's UseStringEnumConverter
         };
-        o.Converters.Add(new JsonStringEnumConverter());
         o.Converters.Add(new FlexibleTimeSpanConverter());
         o.Converters.Add(new LenientVersionConverter());
         return o;
@@ -312,7 +313,7 @@ public static partial class ConfigLoader
         }
         try
         {
-            return node.Deserialize<T>(SerializerOptions);
+            return node.Deserialize((JsonTypeInfo<T>)SerializerOptions.GetTypeInfo(typeof(T)));
         }
         catch (JsonException e)
         {
@@ -324,7 +325,7 @@ public static partial class ConfigLoader
             }
             try
             {
-                return node.Deserialize<T>(LenientOptions);
+                return node.Deserialize((JsonTypeInfo<T>)LenientOptions.GetTypeInfo(typeof(T)));
             }
             catch (JsonException e2)
             {

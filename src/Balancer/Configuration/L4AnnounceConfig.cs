@@ -23,8 +23,8 @@ public sealed record L4AnnounceConfig
     public bool Enabled { get; init; }
 
     /// <summary>The kernel routing table the routes go into (what BIRD's <c>kernel table</c> names).</summary>
-    public int Table { get; init; } = 200;
+    public int Table { get; set; } = 200;
 
     /// <summary>Name of the TUN device the routes point at.</summary>
-    public string Device { get; init; } = "lbvip0";
+    public string Device { get; set; } = "lbvip0";
 }

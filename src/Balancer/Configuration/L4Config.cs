@@ -24,19 +24,19 @@ public sealed record L4Config
     public string? Gateway6 { get; init; }
 
     /// <summary>How long a backend removed by a reload keeps its tracked flows (with no new ones) before it is forgotten.</summary>
-    public TimeSpan RetiredBackendGrace { get; init; } = TimeSpan.FromMinutes(10);
+    public TimeSpan RetiredBackendGrace { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>The connection table shared by every service.</summary>
-    public L4ConnectionTableConfig ConnectionTable { get; init; } = new();
+    public L4ConnectionTableConfig ConnectionTable { get; set; } = new();
 
     /// <summary>Receive workers (capture handles joined with PACKET_FANOUT, one thread each); null: the number of cores, at most 16.</summary>
     public int? Workers { get; init; }
 
     /// <summary>How frames are sent and batched.</summary>
-    public L4IoConfig Io { get; init; } = new();
+    public L4IoConfig Io { get; set; } = new();
 
     /// <summary>VIP announcement to a routing daemon (routes in a kernel table of the balancer's own).</summary>
-    public L4AnnounceConfig Announce { get; init; } = new();
+    public L4AnnounceConfig Announce { get; set; } = new();
 
     /// <summary>The worker count in force: <see cref="Workers"/> or the number of cores, at most <see cref="MaxWorkers"/>.</summary>
     public int EffectiveWorkers => Workers ?? Math.Clamp(Environment.ProcessorCount, 1, MaxWorkers);
@@ -45,29 +45,29 @@ public sealed record L4Config
     public const int MaxWorkers = 16;
 
     /// <summary>Services keyed by name (the name is also the health/admin pool name).</summary>
-    public IReadOnlyDictionary<string, L4ServiceConfig> Services { get; init; } = new Dictionary<string, L4ServiceConfig>();
+    public IReadOnlyDictionary<string, L4ServiceConfig> Services { get; set; } = new Dictionary<string, L4ServiceConfig>();
 }
 
 /// <summary>Connection-table limits and timeouts.</summary>
 public sealed record L4ConnectionTableConfig
 {
     /// <summary>Most flows tracked at once.</summary>
-    public int Capacity { get; init; } = 65_536;
+    public int Capacity { get; set; } = 65_536;
 
     /// <summary>What a new flow does when the table is full: EvictOldestIdle or RefuseNew.</summary>
-    public TableFullBehavior WhenFull { get; init; } = TableFullBehavior.EvictOldestIdle;
+    public TableFullBehavior WhenFull { get; set; } = TableFullBehavior.EvictOldestIdle;
 
     /// <summary>A TCP flow that saw only a SYN is forgotten after this (short: SYN floods fill the table with these).</summary>
-    public TimeSpan SynTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan SynTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>An established TCP flow idle this long is forgotten.</summary>
-    public TimeSpan EstablishedTimeout { get; init; } = TimeSpan.FromMinutes(15);
+    public TimeSpan EstablishedTimeout { get; set; } = TimeSpan.FromMinutes(15);
 
     /// <summary>A TCP flow after FIN or RST is forgotten after this.</summary>
-    public TimeSpan ClosingTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    public TimeSpan ClosingTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>A UDP flow idle this long is forgotten.</summary>
-    public TimeSpan UdpTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan UdpTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>The data plane's options.</summary>
     public ConnectionTableOptions ToOptions() => new()
@@ -85,22 +85,22 @@ public sealed record L4ConnectionTableConfig
 public sealed record L4ServiceConfig
 {
     /// <summary>The virtual IPv4 address the engine owns (answers ARP for).</summary>
-    public string Vip { get; init; } = "";
+    public string Vip { get; set; } = "";
 
     /// <summary>The service port.</summary>
     public int Port { get; init; }
 
     /// <summary>tcp or udp.</summary>
-    public string Protocol { get; init; } = "tcp";
+    public string Protocol { get; set; } = "tcp";
 
     /// <summary>Forwarding mode: nat, fullnat, tunnel (ipip) or dsr.</summary>
-    public string Mode { get; init; } = "nat";
+    public string Mode { get; set; } = "nat";
 
     /// <summary>Backend selector for new flows: maglev, wrr or leastconn (fewest active flows per unit of weight, from the connection table's per-backend counts).</summary>
-    public string Selector { get; init; } = "maglev";
+    public string Selector { get; set; } = "maglev";
 
     /// <summary>What a TCP packet that is not a SYN and has no tracked flow does: ReselectViaHash (survives a balancer restart with Maglev) or Drop.</summary>
-    public NonSynMissPolicy NonSynMiss { get; init; } = NonSynMissPolicy.ReselectViaHash;
+    public NonSynMissPolicy NonSynMiss { get; set; } = NonSynMissPolicy.ReselectViaHash;
 
     /// <summary>TCP MSS clamping on SYNs: Off, SubtractOverhead (by the 20 bytes of the tunnel header) or Fixed (to <see cref="Mss"/>); default SubtractOverhead in tunnel mode, Off otherwise.</summary>
     public MssClampMode? MssClamp { get; init; }
@@ -112,30 +112,30 @@ public sealed record L4ServiceConfig
     public string? TunnelSource { get; init; }
 
     /// <summary>Full NAT: the balancer-side source addresses flows are rewritten to (not owned by the kernel; the engine answers ARP for them).</summary>
-    public IReadOnlyList<string> FullNatSources { get; init; } = [];
+    public IReadOnlyList<string> FullNatSources { get; set; } = [];
 
     /// <summary>Full NAT over TCP only: write the client's IPv4 address and port into each client SYN as a TCP option (kind 254, ExID 0x4C42), so a backend that reads it (the L7 front with <c>ClientAddressFrom: tcp-option</c>) sees the client instead of the full-NAT source.</summary>
     public bool ClientAddressOption { get; init; }
 
     /// <summary>L4 checksum handling after a rewrite: Full (recompute; safe with partial checksums from veth/NIC offloads) or Incremental (RFC 1624).</summary>
-    public ChecksumMode Checksum { get; init; } = ChecksumMode.Full;
+    public ChecksumMode Checksum { get; set; } = ChecksumMode.Full;
 
     /// <summary>Whether this service's VIP is announced; null follows <c>L4:Announce:Enabled</c>.</summary>
     public bool? Announce { get; init; }
 
     /// <summary>Backends keyed by id.</summary>
-    public IReadOnlyDictionary<string, L4BackendConfig> Backends { get; init; } = new Dictionary<string, L4BackendConfig>();
+    public IReadOnlyDictionary<string, L4BackendConfig> Backends { get; set; } = new Dictionary<string, L4BackendConfig>();
 }
 
 /// <summary>One L4 backend.</summary>
 public sealed record L4BackendConfig
 {
     /// <summary>The backend's IPv4 address (on the interface's subnet, or behind <see cref="L4Config.Gateway"/> in tunnel mode).</summary>
-    public string Address { get; init; } = "";
+    public string Address { get; set; } = "";
 
     /// <summary>Backend port; default the service port (DSR and tunnel require the service port).</summary>
     public int? Port { get; init; }
 
     /// <summary>Relative weight (0 to 1000; 0 takes no new flows).</summary>
-    public int Weight { get; init; } = 1;
+    public int Weight { get; set; } = 1;
 }

@@ -15,22 +15,22 @@ public sealed record L4IoConfig
     public const int MinReceiveBufferMiB = 1, MaxReceiveBufferMiB = 1024;
 
     /// <summary><c>ring</c> (default: the fastest in bench/RESULTS.md), <c>sendmmsg</c> or <c>pcap</c>.</summary>
-    public string Transmit { get; init; } = "ring";
+    public string Transmit { get; set; } = "ring";
 
     /// <summary>PACKET_QDISC_BYPASS on the transmit socket (sendmmsg and ring).</summary>
     public bool QdiscBypass { get; init; }
 
     /// <summary>Frames per transmit flush and per receive batch.</summary>
-    public int BatchSize { get; init; } = 64;
+    public int BatchSize { get; set; } = 64;
 
     /// <summary>Frames in each worker's TX ring (ring only).</summary>
-    public int RingFrames { get; init; } = 1024;
+    public int RingFrames { get; set; } = 1024;
 
     /// <summary>Kernel capture buffer of each worker's handle, in MiB: a burst the workers cannot keep up with waits here instead of being dropped by the kernel (libpcap's default is 2 MiB, about 20k small frames).</summary>
-    public int ReceiveBufferMiB { get; init; } = 16;
+    public int ReceiveBufferMiB { get; set; } = 16;
 
     /// <summary>New-flow TCP SYNs are captured on queues (and worker threads) of their own, so a SYN flood overflows only those and tracked flows keep their queues and CPU.</summary>
-    public bool SynQueue { get; init; } = true;
+    public bool SynQueue { get; set; } = true;
 
     /// <summary>Parses <see cref="Transmit"/>; false for an unknown name.</summary>
     public static bool TryParseTransmit(string? text, out TransmitKind kind)

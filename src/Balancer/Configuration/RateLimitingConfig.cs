@@ -11,7 +11,7 @@ public sealed record RateLimitingConfig
 public sealed record RateLimitPolicyConfig
 {
     /// <summary><c>TokenBucket</c>, <c>FixedWindow</c>, <c>SlidingWindow</c> or <c>Concurrency</c>.</summary>
-    public string Kind { get; init; } = "";
+    public string Kind { get; set; } = "";
 
     /// <summary>Requests per window (windows), bucket size (token bucket) or requests at once (concurrency).</summary>
     public int? PermitLimit { get; init; }
@@ -32,5 +32,5 @@ public sealed record RateLimitPolicyConfig
     public int QueueLimit { get; init; }
 
     /// <summary>What a limiter is kept per: <c>ClientIp</c> (default), <c>Header:&lt;name&gt;</c> or <c>Route</c>.</summary>
-    public string Key { get; init; } = "ClientIp";
+    public string Key { get; set; } = "ClientIp";
 }

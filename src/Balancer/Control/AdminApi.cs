@@ -31,14 +31,14 @@ public static class AdminApi
         }
         app.MapGet("/healthz", () => Results.Text("ok\n"));
         app.MapGet("/", () => Results.Content(StatusPage.Html, "text/html; charset=utf-8"));
-        app.MapGet("/api/status", () => Results.Json(Status(runtime)));
+        app.MapGet("/api/status", () => Results.Json(Status(runtime), AdminJsonContext.Default.StatusDocument));
         var backend = app.MapGroup("/api/pools/{pool}/backends/{backend}");
         backend.MapPost("/ready", (string pool, string backend) => SetState(runtime, pool, backend, AdminState.Ready));
         backend.MapPost("/drain", (string pool, string backend) => SetState(runtime, pool, backend, AdminState.Drain));
         backend.MapPost("/maint", (string pool, string backend) => SetState(runtime, pool, backend, AdminState.Maint));
         backend.MapPost("/weight/{weight:int}", async (string pool, string backend, int weight) =>
             weight is < 0 or > L7.LoadBalancing.DestinationWeights.MaxWeight
-                ? Results.BadRequest(new { error = $"weight '{weight}' must be from 0 to {L7.LoadBalancing.DestinationWeights.MaxWeight}" })
+                ? Results.BadRequest(new AdminError($"weight '{weight}' must be from 0 to {L7.LoadBalancing.DestinationWeights.MaxWeight}"))
                 : await SetWeight(runtime, pool, backend, weight));
         backend.MapDelete("/weight", (string pool, string backend) => SetWeight(runtime, pool, backend, null));
         app.MapPost("/api/node/drain", (CancellationToken ct) => SetNode(runtime, draining: true, ct));
@@ -47,8 +47,8 @@ public static class AdminApi
         {
             var result = await runtime.ReloadAsync();
             return result.IsValid
-                ? Results.Ok(new { applied = true, source = result.Config!.Source })
-                : Results.UnprocessableEntity(new { applied = false, errors = result.Errors.Select(e => e.ToString()).ToArray() });
+                ? Results.Ok(new ReloadApplied(true, result.Config!.Source))
+                : Results.UnprocessableEntity(new ReloadRefused(false, result.Errors.Select(e => e.ToString()).ToArray()));
         });
     }
 
@@ -62,7 +62,7 @@ public static class AdminApi
     {
         if (runtime.Announcer is not { } announcer)
         {
-            return Results.NotFound(new { error = "this balancer has no L4 services: there is no VIP to announce or withdraw" });
+            return Results.NotFound(new AdminError("this balancer has no L4 services: there is no VIP to announce or withdraw"));
         }
         // Any snapshot published before this call is applied first, so the answer shows the final state.
         await runtime.Control.ChangesApplied().WaitAsync(AppliedTimeout, ct);
@@ -96,9 +96,9 @@ public static class AdminApi
     private static readonly TimeSpan AppliedTimeout = TimeSpan.FromSeconds(5);
 
     private static IResult NotFound(string pool, string backend) =>
-        Results.NotFound(new { error = $"no backend '{backend}' in pool '{pool}'" });
+        Results.NotFound(new AdminError($"no backend '{backend}' in pool '{pool}'"));
 
-    private static object? BackendJson(IBalancerRuntime runtime, string pool, string backend)
+    private static BackendStatus? BackendJson(IBalancerRuntime runtime, string pool, string backend)
     {
         var status = Status(runtime);
         return status.Pools.FirstOrDefault(p => p.Name == pool)?.Backends.FirstOrDefault(b => b.Id == backend);
@@ -154,4 +154,23 @@ public static class AdminApi
 
     /// <summary>The last health transition and why.</summary>
     public sealed record TransitionStatus(DateTimeOffset At, string Reason);
+
+    /// <summary>The body of a refused admin call.</summary>
+    public sealed record AdminError(string Error);
+
+    /// <summary>The answer to a reload that was applied.</summary>
+    public sealed record ReloadApplied(bool Applied, string Source);
+
+    /// <summary>The answer to a reload that was refused: every error, each naming its key and value.</summary>
+    public sealed record ReloadRefused(bool Applied, string[] Errors);
 }
+
+/// <summary>Compile-time JSON metadata for every admin answer (the web defaults: camelCase), so the Native AOT build serves them too.</summary>
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web)]
+[System.Text.Json.Serialization.JsonSerializable(typeof(AdminApi.StatusDocument))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(AdminApi.NodeStatus))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(AdminApi.BackendStatus))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(AdminApi.AdminError))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(AdminApi.ReloadApplied))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(AdminApi.ReloadRefused))]
+internal sealed partial class AdminJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

@@ -138,6 +138,7 @@ internal static class BalancerWebApps
     {
         var builder = NewBuilder(options);
         UseReusePort(builder);
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, AdminJsonContext.Default));
         ListenerUrl.TryParse(config.Balancer.Admin.Url, out var url, out _);
         builder.WebHost.ConfigureKestrel(k =>
         {

@@ -9,3 +9,8 @@ namespace LoadBalancer.Balancer.Lab;
 /// <param name="Family">Which families the nodes have addresses in (absent in state files of older labs: IPv4).</param>
 public sealed record LabState(
     string Prefix, LabMode Mode, IReadOnlyList<string> Namespaces, IReadOnlyList<LabProcess> Processes, string WebServer, LabFamily Family = LabFamily.Ipv4);
+
+/// <summary>Compile-time JSON metadata for the lab's state file (indented, enums by name).</summary>
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(WriteIndented = true, UseStringEnumConverter = true)]
+[System.Text.Json.Serialization.JsonSerializable(typeof(LabState))]
+internal sealed partial class LabJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

@@ -14,7 +14,7 @@ public sealed partial class LabTopology
         {
             try
             {
-                state = JsonSerializer.Deserialize<LabState>(File.ReadAllText(StateFile), Json);
+                state = JsonSerializer.Deserialize(File.ReadAllText(StateFile), LabJsonContext.Default.LabState);
             }
             catch (JsonException)
             {

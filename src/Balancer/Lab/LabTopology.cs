@@ -18,11 +18,6 @@ public sealed partial class LabTopology
     /// <summary>Path of the large file on every backend.</summary>
     public const string LargeFilePath = "/1mb.bin";
 
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        Converters = { new JsonStringEnumConverter() },
-    };
 
     private readonly TextWriter _log;
 
@@ -270,7 +265,7 @@ public sealed partial class LabTopology
     {
         Directory.CreateDirectory(Options.StateDirectory);
         var state = new LabState(Options.Prefix, Options.Mode, namespaces.ToList(), processes.ToList(), server.Name, Options.Family);
-        File.WriteAllText(StateFile, JsonSerializer.Serialize(state, Json));
+        File.WriteAllText(StateFile, JsonSerializer.Serialize(state, LabJsonContext.Default.LabState));
     }
 
     [GeneratedRegex("^[a-z][a-z0-9]{0,11}$")]
