@@ -103,9 +103,13 @@ public sealed partial class StatusTrafficTests(ITestOutputHelper output)
         Assert.Equal(sent.BytesReceived, backends.Values.Sum(b => (long)b["bytesOut"]!));
         // Rates: the per-second samples add up to the totals (each sample is a delta over about one second).
         var history = t["history"]!;
-        // Generous: a sample taken late on a loaded machine divides its delta by its real length, not by 1 s.
-        Assert.InRange(Integral(history["requests"]!), (Gets + Posts) * 0.7, (Gets + Posts) * 1.3);
-        Assert.InRange(Integral(history["bytesOut"]!), sent.BytesReceived * 0.7, sent.BytesReceived * 1.3);
+        // Each sample divides its delta by its real length, and this sum counts every sample as 1 s. On a loaded machine a
+        // timer callback runs late (a 2 s sample halves its share) and the next one early (a 0.5 s sample doubles it);
+        // this traffic spans only a few samples, so one late tick moves the sum by a third (seen: below 0.7x in a
+        // parallel test run). The bounds still catch a rate in the wrong unit (per millisecond, or a total instead of a
+        // rate); the exact totals are asserted above.
+        Assert.InRange(Integral(history["requests"]!), (Gets + Posts) * 0.4, (Gets + Posts) * 2.0);
+        Assert.InRange(Integral(history["bytesOut"]!), sent.BytesReceived * 0.4, sent.BytesReceived * 2.0);
         Assert.True((double)t["requestRate"]! > 0);
         // Percentiles, in ms: about half the requests waited DelayMs at a backend (bucket bounds are at most 19% high;
         // the upper bound only says "milliseconds, not microseconds" on a loaded machine).
