@@ -26,6 +26,8 @@ command -v curl >/dev/null || need+=(curl)
 command -v ethtool >/dev/null || need+=(ethtool)
 command -v ip >/dev/null || need+=(iproute2)
 command -v bird >/dev/null || need+=(bird2)   # the router lab of the -router<N> contenders (BIRD per namespace, started by the lab)
+command -v clang >/dev/null || need+=(clang)   # Native AOT publish of the l7-aot contenders
+[ -e /usr/include/zlib.h ] || need+=(zlib1g-dev)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   # Packages like nginx and haproxy start their service on install: forbid that for the duration, unless a

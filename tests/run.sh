@@ -15,10 +15,12 @@ done
 # afl++: the bounded fuzz pass at the end (without it, fuzz.sh falls back to its in-process mutation loop).
 # nginx, haproxy: the PROXY protocol tests run them as peers (nginx proxy_protocol, HAProxy accept-proxy/send-proxy-v2).
 # bird2: the routing daemon of the scale-out tests (several balancers behind a router; they skip without it).
-for pair in ip:iproute2 ethtool:ethtool nft:nftables curl:curl busybox:busybox chromium:chromium prometheus:prometheus afl-fuzz:afl++ nginx:nginx haproxy:haproxy bird:bird2; do
+# clang, zlib1g-dev: the native toolchain of the README's Native AOT publish block (its test skips without them).
+for pair in ip:iproute2 ethtool:ethtool nft:nftables curl:curl busybox:busybox chromium:chromium prometheus:prometheus afl-fuzz:afl++ nginx:nginx haproxy:haproxy bird:bird2 clang:clang; do
   cmd=${pair%%:*}; pkg=${pair##*:}
   command -v "$cmd" >/dev/null 2>&1 || need+=("$pkg")
 done
+[ -e /usr/include/zlib.h ] || need+=(zlib1g-dev)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "installing: ${need[*]}"

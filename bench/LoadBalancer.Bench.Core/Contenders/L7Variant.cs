@@ -11,10 +11,13 @@ public enum L7Build
 
     /// <summary>The same with <c>-p:PublishReadyToRun=true</c>: the balancer's own and its NuGet assemblies precompiled (the shared framework already is).</summary>
     SingleFileReadyToRun,
+
+    /// <summary>Native AOT: <c>dotnet publish -r linux-x64 -p:PublishAot=true</c> (one native executable, no JIT at run time).</summary>
+    NativeAot,
 }
 
 /// <summary>
-/// The build and runtime settings an L7 contender's name asks for: <c>l7[-single|-single-r2r][+NAME=VALUE...]</c>, e.g.
+/// The build and runtime settings an L7 contender's name asks for: <c>l7[-single|-single-r2r|-aot][+NAME=VALUE...]</c>, e.g.
 /// <c>l7+DOTNET_GCConserveMemory=5</c> (the Release build with that variable) or <c>l7-single-r2r+DOTNET_TieredPGO=1</c>
 /// (the ReadyToRun single-file build with tiered PGO on). The fixed variants (<c>l7-inline</c>, <c>l7-before</c>, ...) are
 /// not of this form.
@@ -24,7 +27,7 @@ public enum L7Build
 public sealed record L7Variant(L7Build Build, IReadOnlyList<string> Environment)
 {
     /// <summary>The grammar, for messages.</summary>
-    public const string Grammar = "l7[-single|-single-r2r][+NAME=VALUE...]";
+    public const string Grammar = "l7[-single|-single-r2r|-aot][+NAME=VALUE...]";
 
     /// <summary>Parses a name of this form; null for any other name; throws when the form is right but a setting is not NAME=VALUE.</summary>
     public static L7Variant? Parse(string name)
@@ -35,6 +38,7 @@ public sealed record L7Variant(L7Build Build, IReadOnlyList<string> Environment)
             "l7" => L7Build.Dll,
             "l7-single" => L7Build.SingleFile,
             "l7-single-r2r" => L7Build.SingleFileReadyToRun,
+            "l7-aot" => L7Build.NativeAot,
             _ => null,
         };
         if (parsed is not { } build)
@@ -61,6 +65,7 @@ public sealed record L7Variant(L7Build Build, IReadOnlyList<string> Environment)
     {
         L7Build.SingleFile => "publish-single",
         L7Build.SingleFileReadyToRun => "publish-single-r2r",
+        L7Build.NativeAot => "publish-aot",
         _ => throw new ArgumentOutOfRangeException(nameof(build), build, "the Dll build is not published"),
     };
 
@@ -68,12 +73,13 @@ public sealed record L7Variant(L7Build Build, IReadOnlyList<string> Environment)
     public static IReadOnlyList<string> PublishArguments(L7Build build, string project, string outDir)
     {
         _ = PublishDirectory(build); // refuses the Dll build
-        List<string> args = ["publish", project, "-c", "Release", "-r", "linux-x64", "--self-contained", "-p:PublishSingleFile=true", "-o", outDir, "-nologo", "-clp:ErrorsOnly"];
-        if (build == L7Build.SingleFileReadyToRun)
+        List<string> args = ["publish", project, "-c", "Release", "-r", "linux-x64", "-o", outDir, "-nologo", "-clp:ErrorsOnly"];
+        args.AddRange(build switch
         {
-            args.Add("-p:PublishReadyToRun=true");
-        }
-
+            L7Build.NativeAot => ["-p:PublishAot=true"],
+            L7Build.SingleFileReadyToRun => ["--self-contained", "-p:PublishSingleFile=true", "-p:PublishReadyToRun=true"],
+            _ => ["--self-contained", "-p:PublishSingleFile=true"],
+        });
         return args;
     }
 

@@ -2,7 +2,7 @@ using LoadBalancer.Bench.Contenders;
 
 namespace LoadBalancer.Balancer.Tests.Bench;
 
-/// <summary>The harness's L7 contender names: which build runs (Release dll, single file, single file ReadyToRun) with which environment.</summary>
+/// <summary>The harness's L7 contender names: which build runs (Release dll, single file, single file ReadyToRun, Native AOT) with which environment.</summary>
 public sealed class BenchL7VariantTests
 {
     [Theory]
@@ -11,6 +11,8 @@ public sealed class BenchL7VariantTests
     [InlineData("l7-single", L7Build.SingleFile, "")]
     [InlineData("l7-single-r2r", L7Build.SingleFileReadyToRun, "")]
     [InlineData("l7-single-r2r+DOTNET_TieredPGO=1+DOTNET_gcServer=1", L7Build.SingleFileReadyToRun, "DOTNET_TieredPGO=1 DOTNET_gcServer=1")]
+    [InlineData("l7-aot", L7Build.NativeAot, "")]
+    [InlineData("l7-aot+DOTNET_GCgen0size=0x400000", L7Build.NativeAot, "DOTNET_GCgen0size=0x400000")]
     public void Parse_BuildAndEnvironment(string name, L7Build build, string environment)
     {
         var v = L7Variant.Parse(name);
@@ -24,6 +26,7 @@ public sealed class BenchL7VariantTests
     [InlineData("l7-inline")]
     [InlineData("l7-before")]
     [InlineData("l7-single-r2rx")]
+    [InlineData("l7-aotx")]
     [InlineData("l7x+A=1")]
     [InlineData("haproxy-http")]
     [InlineData("l4-nat")]
@@ -46,7 +49,7 @@ public sealed class BenchL7VariantTests
     {
         var args = L7Variant.PublishArguments(L7Build.SingleFile, "src/Balancer", "/tmp/w/publish-single");
 
-        Assert.Equal("publish src/Balancer -c Release -r linux-x64 --self-contained -p:PublishSingleFile=true -o /tmp/w/publish-single -nologo -clp:ErrorsOnly", string.Join(' ', args));
+        Assert.Equal("publish src/Balancer -c Release -r linux-x64 -o /tmp/w/publish-single -nologo -clp:ErrorsOnly --self-contained -p:PublishSingleFile=true", string.Join(' ', args));
     }
 
     [Fact]
@@ -58,6 +61,15 @@ public sealed class BenchL7VariantTests
         Assert.Equal(["-p:PublishReadyToRun=true"], r2r.Except(single));
         Assert.Empty(single.Except(r2r));
         Assert.Throws<ArgumentOutOfRangeException>(() => L7Variant.PublishArguments(L7Build.Dll, "p", "o"));
+    }
+
+    [Fact]
+    public void PublishArguments_NativeAot_IsOneNativeExecutableNotASingleFileBundle()
+    {
+        var args = L7Variant.PublishArguments(L7Build.NativeAot, "src/Balancer", "/tmp/w/publish-aot");
+
+        Assert.Equal("publish src/Balancer -c Release -r linux-x64 -o /tmp/w/publish-aot -nologo -clp:ErrorsOnly -p:PublishAot=true", string.Join(' ', args));
+        Assert.Equal("/w/publish-aot/balancer run --config c.json", string.Join(' ', L7Variant.Parse("l7-aot")!.Command("/b/balancer.dll", "/w", "c.json")));
     }
 
     [Fact]

@@ -8,17 +8,23 @@ namespace LoadBalancer.Balancer.Tests.Readme;
 /// <summary>
 /// "Run it as a service": the README's publish block builds a single file, the shipped systemd unit is valid and grants
 /// only CAP_NET_RAW and CAP_NET_ADMIN, and the published file run as an unprivileged user with exactly the unit's
-/// capabilities balances through a lab's VIP (and reloads on SIGHUP, as ExecReload sends).
+/// capabilities balances through a lab's VIP (and reloads on SIGHUP, as ExecReload sends). The Native AOT build of the
+/// publish-aot block does the same, and runs the demo with the README's demo-client steps as front and as CLI.
 /// </summary>
 [Collection(ReadmeCollection.Name)]
 public sealed class ServiceTests
 {
-    private const string PublishDir = "src/Balancer/bin/Release/net10.0/linux-x64/publish";
+    /// <summary>Where each publish block of the README puts its <c>balancer</c>.</summary>
+    private static readonly Dictionary<string, string> PublishDirs = new(StringComparer.Ordinal)
+    {
+        ["publish"] = "src/Balancer/bin/Release/net10.0/linux-x64/publish",
+        ["publish-aot"] = "src/Balancer/bin/aot",
+    };
 
     private static readonly string UnitPath = Path.Combine(ReadmeDocument.RepoRoot, "configs/balancer.service");
 
     private static readonly SemaphoreSlim PublishLock = new(1, 1);
-    private static (int Code, string Output)? _published;
+    private static readonly Dictionary<string, (int Code, string Output)> Published = new(StringComparer.Ordinal);
 
     [Fact]
     public void Unit_RunsAsBalancerWithOnlyTheL4Capabilities_ReloadsOnHup_LogsToTheJournal()
@@ -39,7 +45,7 @@ public sealed class ServiceTests
         Skip.If(LabWebServer.FindOnPath("systemd-analyze") is null, "systemd-analyze is not installed (apt-get install systemd)");
         using var dir = new TestSupport.TempDir();
         // verify insists that ExecStart exists: point it at the published file, everything else as shipped.
-        var binary = await PublishedBinaryAsync();
+        var binary = await PublishedBinaryAsync("publish");
         var text = File.ReadAllText(UnitPath).Replace("/usr/local/bin/balancer", binary, StringComparison.Ordinal);
         var path = dir.File("balancer.service", text);
 
@@ -48,12 +54,14 @@ public sealed class ServiceTests
         Assert.True(result.Ok && result.StdErr.Trim().Length == 0, $"exit {result.ExitCode}: {result.StdOut}{result.StdErr}");
     }
 
-    [SkippableFact]
-    public async Task PublishedBinary_AsNobodyWithTheUnitsCapabilities_AnswersThroughTheVipAndReloadsOnHup()
+    [SkippableTheory]
+    [InlineData("publish")]
+    [InlineData("publish-aot")]
+    public async Task PublishedBinary_AsNobodyWithTheUnitsCapabilities_AnswersThroughTheVipAndReloadsOnHup(string block)
     {
         ReadmeLab.SkipUnlessLabCanRun();
         Skip.If(LabWebServer.FindOnPath("setpriv") is null, "needs setpriv (util-linux)");
-        var binary = await PublishedBinaryAsync();
+        var binary = await PublishedBinaryAsync(block);
 
         // Outside the repository, readable by nobody: the published directory and the shipped NAT config.
         var home = Directory.CreateTempSubdirectory($"lbrd{Environment.ProcessId}svc").FullName;
@@ -113,21 +121,48 @@ public sealed class ServiceTests
         }
     }
 
-    /// <summary>Runs the README's publish block once per test run and returns the single file it made.</summary>
-    private static async Task<string> PublishedBinaryAsync()
+    [SkippableFact]
+    public async Task NativeAotBinary_RunsTheDemo_AndTheReadmesDemoClientStepsWorkWithItAsTheCli()
     {
+        Skip.If(LabWebServer.FindOnPath("curl") is null, "needs curl");
+        var binary = await PublishedBinaryAsync("publish-aot");
+        var client = ReadmeDocument.Load().Shell("demo-client").Text;
+        const string Dll = "dotnet src/Balancer/bin/Release/net10.0/balancer.dll";
+        Assert.Contains(Dll, client, StringComparison.Ordinal);
+        // As root the demo gets a namespace of its own, so its fixed ports 8080 and 9100 cannot clash with anything.
+        using var ns = NetworkNamespace.IsRoot ? ReadmeNamespace.Create("a") : null;
+        using var demo = ShellProcess.Start($"exec {binary}\n", ns?.Name);
+        await demo.WaitForLineAsync(l => l.StartsWith("Ctrl+C stops it.", StringComparison.Ordinal), TimeSpan.FromMinutes(1));
+
+        var (code, output) = await ShellProcess.RunAsync(client.Replace(Dll, binary, StringComparison.Ordinal), TimeSpan.FromMinutes(2), ns?.Name);
+
+        ReadmeBlockTests.AssertDemoClient(code, output, demo.Output);
+    }
+
+    /// <summary>Runs a publish block of the README once per test run and returns the file it made.</summary>
+    private static async Task<string> PublishedBinaryAsync(string block)
+    {
+        if (block == "publish-aot")
+        {
+            Skip.If(LabWebServer.FindOnPath("clang") is null || !File.Exists("/usr/include/zlib.h"),
+                "Native AOT links with clang and zlib: apt-get install -y clang zlib1g-dev (tests/run.sh installs them as root)");
+        }
         await PublishLock.WaitAsync();
+        (int Code, string Output) published;
         try
         {
-            _published ??= await ShellProcess.RunAsync(ReadmeDocument.Load().Shell("publish").Text, TimeSpan.FromMinutes(8));
+            if (!Published.TryGetValue(block, out published))
+            {
+                published = Published[block] = await ShellProcess.RunAsync(ReadmeDocument.Load().Shell(block).Text, TimeSpan.FromMinutes(8));
+            }
         }
         finally
         {
             PublishLock.Release();
         }
-        var (code, output) = _published.Value;
-        Assert.True(code == 0, $"the publish block failed (exit {code}):\n{output}");
-        var binary = Path.Combine(ReadmeDocument.RepoRoot, PublishDir, "balancer");
+        var (code, output) = published;
+        Assert.True(code == 0, $"the {block} block failed (exit {code}):\n{output}");
+        var binary = Path.Combine(ReadmeDocument.RepoRoot, PublishDirs[block], "balancer");
         Assert.True(File.Exists(binary), $"no {binary} after the publish block:\n{output}");
         Assert.DoesNotContain(Directory.GetFiles(Path.GetDirectoryName(binary)!), f => f.EndsWith(".dll", StringComparison.Ordinal));
         return binary;
