@@ -52,6 +52,8 @@ public struct FlowEntry : IFlowEntry<FlowKey, FlowEntry>
 
     readonly ushort IFlowEntry<FlowKey, FlowEntry>.FlowCounter => FlowCounter;
 
+    readonly ushort IFlowEntry<FlowKey, FlowEntry>.BackendIndex => BackendIndex;
+
     ushort IFlowEntry<FlowKey, FlowEntry>.NatPort { readonly get => NatPort; set => NatPort = value; }
 
     readonly bool IFlowEntry<FlowKey, FlowEntry>.TryAllocateNatPort(FullNatPortPool ports, out ushort port) => ports.TryAllocate(NatAddress, out port);

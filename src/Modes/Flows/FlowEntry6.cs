@@ -49,6 +49,8 @@ public struct FlowEntry6 : IFlowEntry<FlowKey6, FlowEntry6>
 
     readonly ushort IFlowEntry<FlowKey6, FlowEntry6>.FlowCounter => FlowCounter;
 
+    readonly ushort IFlowEntry<FlowKey6, FlowEntry6>.BackendIndex => BackendIndex;
+
     ushort IFlowEntry<FlowKey6, FlowEntry6>.NatPort { readonly get => NatPort; set => NatPort = value; }
 
     readonly bool IFlowEntry<FlowKey6, FlowEntry6>.TryAllocateNatPort(FullNatPortPool ports, out ushort port) => ports.TryAllocate(NatAddress, out port);

@@ -25,6 +25,9 @@ internal interface IFlowEntry<TKey, TEntry>
     /// <summary>Slot of the per-backend flow counter.</summary>
     ushort FlowCounter { get; }
 
+    /// <summary>Index of the flow's backend in its service's backend list when the flow was inserted.</summary>
+    ushort BackendIndex { get; }
+
     /// <summary>Full NAT: the pooled source port (0 otherwise).</summary>
     ushort NatPort { get; set; }
 

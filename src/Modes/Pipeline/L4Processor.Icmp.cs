@@ -27,7 +27,7 @@ public sealed partial class L4Processor
                 return ForwardResult.Dropped(DropReason.NoFlow);
             }
 
-            int backendIndex = ResolveBackend(service, in entry);
+            int backendIndex = ResolveBackend<Ipv4Flows, FlowKey, FlowEntry>(service, in entry);
             if (backendIndex < 0)
             {
                 return ForwardResult.Dropped(DropReason.NoBackend);

@@ -61,7 +61,7 @@ public sealed partial class L4Processor
                 return ForwardResult.Dropped(DropReason.NoFlow);
             }
 
-            int backendIndex = ResolveBackend6(service, in entry);
+            int backendIndex = ResolveBackend<Ipv6Flows, FlowKey6, FlowEntry6>(service, in entry);
             if (backendIndex < 0)
             {
                 return ForwardResult.Dropped(DropReason.NoBackend);

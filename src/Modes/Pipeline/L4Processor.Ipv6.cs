@@ -59,7 +59,7 @@ public sealed partial class L4Processor
         return view.Ttl <= 1 ? ForwardResult.Dropped(DropReason.HopLimitExpired) : HandleReply6(buffer, ref view, snapshot, offset, length, now);
     }
 
-    // Over 80 lines on purpose: like HandleToService, one per-packet method with its checks in wire order.
+    /// <summary>A packet to an IPv6 service: the flow step shared with IPv4 (<c>TrackFlow</c>), then the mode's IPv6 rewrite.</summary>
     private ForwardResult HandleToService6(Span<byte> buffer, ref PacketView view, L4Snapshot snapshot, L4Service service, int offset, int length, int ingress, long now)
     {
         ForwardingModeKind kind = service.Kind;
@@ -68,87 +68,11 @@ public sealed partial class L4Processor
             return ForwardResult.Dropped(DropReason.HopLimitExpired);
         }
 
-        ConnectionTable6 table = _table.Ipv6;
         var key = new FlowKey6(view.SourceAddress6, view.DestinationAddress6, view.SourcePort, view.DestinationPort, view.Protocol);
-        int backendIndex = -1;
-        bool tracked = table.TryGetForward(key, now, view.TcpFlags, out FlowEntry6 entry);
-        if (tracked)
+        DropReason drop = TrackFlow<Ipv6Flows, FlowKey6, FlowEntry6>(in key, buffer, ref view, service, offset, ingress, now, out int backendIndex, out FlowEntry6 entry);
+        if (drop != DropReason.None)
         {
-            backendIndex = ResolveBackend6(service, in entry);
-            if (view.IsTcpSynOnly && !TakesNewFlows(service.Backends, backendIndex) && table.TryRemoveForRestart(key))
-            {
-                tracked = false;
-            }
-        }
-
-        if (!tracked)
-        {
-            bool tcp = view.Protocol == Ipv4Header.ProtocolTcp;
-            bool synOnly = view.IsTcpSynOnly;
-            if (tcp && !synOnly && service.NonSynMiss == NonSynMissPolicy.Drop)
-            {
-                return ForwardResult.Dropped(DropReason.NoFlow);
-            }
-
-            if (synOnly && NewFlowBudget >= 0)
-            {
-                if (NewFlowBudget == 0)
-                {
-                    return ForwardResult.Dropped(DropReason.SynShed);
-                }
-
-                NewFlowBudget--;
-            }
-
-            ulong hash = FlowHash.Hash(key);
-            backendIndex = service.Selector.Select(hash);
-            L4Backend[] backends = service.Backends;
-            if ((uint)backendIndex >= (uint)backends.Length)
-            {
-                return ForwardResult.Dropped(DropReason.NoBackend);
-            }
-
-            ref readonly L4Backend chosen = ref backends[backendIndex];
-            entry = new FlowEntry6
-            {
-                BackendAddress = chosen.Address6,
-                BackendPort = chosen.Port,
-                BackendIndex = (ushort)backendIndex,
-                FlowCounter = chosen.FlowCounter,
-                ClientMac = EthernetAddress.Read(buffer[(offset + EthernetHeader.SourceOffset)..]).Value,
-                ClientInterfaceIndex = (ushort)ingress,
-                State = !tcp ? FlowState.Udp : synOnly ? FlowState.SynSeen : FlowState.Established,
-            };
-            ReverseKind reverse = ReverseKind.None;
-            if (kind == ForwardingModeKind.Nat)
-            {
-                reverse = ReverseKind.Nat;
-            }
-            else if (kind == ForwardingModeKind.FullNat)
-            {
-                reverse = ReverseKind.FullNat;
-                UInt128[] sources = service.FullNatSources6;
-                entry.NatAddress = sources[(int)((uint)(hash >> 32) % (uint)sources.Length)];
-            }
-
-            switch (table.TryInsert(key, ref entry, reverse, now))
-            {
-                case InsertOutcome.Inserted:
-                    Counters.CountNewFlow();
-                    break;
-                case InsertOutcome.Existing:
-                    backendIndex = ResolveBackend6(service, in entry);
-                    break;
-                case InsertOutcome.ReplyCollision:
-                    return ForwardResult.Dropped(DropReason.FlowCollision);
-                default:
-                    return ForwardResult.Dropped(DropReason.TableFull);
-            }
-        }
-
-        if (backendIndex < 0)
-        {
-            return ForwardResult.Dropped(DropReason.NoBackend);
+            return ForwardResult.Dropped(drop);
         }
 
         ref readonly L4Backend backend = ref service.Backends[backendIndex];
@@ -219,26 +143,5 @@ public sealed partial class L4Processor
 
         Counters.CountTx(service.Index, entry.BackendIndex, FlowDirection.ToClient, length);
         return new ForwardResult(Verdict.Tx, DropReason.None, offset, length, entry.ClientInterfaceIndex);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int ResolveBackend6(L4Service service, in FlowEntry6 entry)
-    {
-        L4Backend[] backends = service.Backends;
-        int index = entry.BackendIndex;
-        if ((uint)index < (uint)backends.Length && backends[index].Address6 == entry.BackendAddress && backends[index].Port == entry.BackendPort)
-        {
-            return index;
-        }
-
-        for (int i = 0; i < backends.Length; i++)
-        {
-            if (backends[i].Address6 == entry.BackendAddress && backends[i].Port == entry.BackendPort)
-            {
-                return i;
-            }
-        }
-
-        return -1;
     }
 }

@@ -126,8 +126,7 @@ public sealed partial class L4Processor
         return HandleReply(buffer, ref view, snapshot, offset, length, now);
     }
 
-    // Over 80 lines on purpose: one per-packet method keeps its locals in registers and its checks in wire order; a split
-    // would have to be shown free by ForwardingBenchmarks first.
+    /// <summary>A packet to one of the services: the flow step shared with IPv6 (<c>TrackFlow</c>), then the mode's rewrite.</summary>
     private ForwardResult HandleToService(Span<byte> buffer, ref PacketView view, L4Snapshot snapshot, L4Service service, int offset, int length, int ingress, long now)
     {
         ForwardingModeKind kind = service.Kind;
@@ -137,88 +136,10 @@ public sealed partial class L4Processor
         }
 
         var key = new FlowKey(view.SourceAddress, view.DestinationAddress, view.SourcePort, view.DestinationPort, view.Protocol);
-        int backendIndex = -1;
-        bool tracked = _table.TryGetForward(key, now, view.TcpFlags, out FlowEntry entry);
-        if (tracked)
+        DropReason drop = TrackFlow<Ipv4Flows, FlowKey, FlowEntry>(in key, buffer, ref view, service, offset, ingress, now, out int backendIndex, out FlowEntry entry);
+        if (drop != DropReason.None)
         {
-            backendIndex = ResolveBackend(service, in entry);
-
-            // A SYN on a tracked flow whose backend takes no new flows (down, drained, removed) is a new connection on a
-            // reused 4-tuple (DSR and tunnel never see the backend's RST that ended the old one): select again.
-            if (view.IsTcpSynOnly && !TakesNewFlows(service.Backends, backendIndex) && _table.TryRemoveForRestart(key))
-            {
-                tracked = false;
-            }
-        }
-
-        if (!tracked)
-        {
-            bool tcp = view.Protocol == Ipv4Header.ProtocolTcp;
-            bool synOnly = view.IsTcpSynOnly;
-            if (tcp && !synOnly && service.NonSynMiss == NonSynMissPolicy.Drop)
-            {
-                return ForwardResult.Dropped(DropReason.NoFlow);
-            }
-
-            if (synOnly && NewFlowBudget >= 0)
-            {
-                if (NewFlowBudget == 0)
-                {
-                    return ForwardResult.Dropped(DropReason.SynShed);
-                }
-
-                NewFlowBudget--;
-            }
-
-            ulong hash = FlowHash.Hash(key);
-            backendIndex = service.Selector.Select(hash);
-            L4Backend[] backends = service.Backends;
-            if ((uint)backendIndex >= (uint)backends.Length)
-            {
-                return ForwardResult.Dropped(DropReason.NoBackend);
-            }
-
-            ref readonly L4Backend chosen = ref backends[backendIndex];
-            entry = new FlowEntry
-            {
-                BackendAddress = chosen.Address,
-                BackendPort = chosen.Port,
-                BackendIndex = (ushort)backendIndex,
-                FlowCounter = chosen.FlowCounter,
-                ClientMac = EthernetAddress.Read(buffer[(offset + EthernetHeader.SourceOffset)..]).Value,
-                ClientInterfaceIndex = (ushort)ingress,
-                State = !tcp ? FlowState.Udp : synOnly ? FlowState.SynSeen : FlowState.Established,
-            };
-            ReverseKind reverse = ReverseKind.None;
-            if (kind == ForwardingModeKind.Nat)
-            {
-                reverse = ReverseKind.Nat;
-            }
-            else if (kind == ForwardingModeKind.FullNat)
-            {
-                reverse = ReverseKind.FullNat;
-                uint[] sources = service.FullNatSources;
-                entry.NatAddress = sources[(int)((uint)(hash >> 32) % (uint)sources.Length)];
-            }
-
-            switch (_table.TryInsert(key, ref entry, reverse, now))
-            {
-                case InsertOutcome.Inserted:
-                    Counters.CountNewFlow();
-                    break;
-                case InsertOutcome.Existing:
-                    backendIndex = ResolveBackend(service, in entry);
-                    break;
-                case InsertOutcome.ReplyCollision:
-                    return ForwardResult.Dropped(DropReason.FlowCollision);
-                default:
-                    return ForwardResult.Dropped(DropReason.TableFull);
-            }
-        }
-
-        if (backendIndex < 0)
-        {
-            return ForwardResult.Dropped(DropReason.NoBackend);
+            return ForwardResult.Dropped(drop);
         }
 
         ref readonly L4Backend backend = ref service.Backends[backendIndex];
@@ -292,34 +213,6 @@ public sealed partial class L4Processor
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int ResolveBackend(L4Service service, in FlowEntry entry)
-    {
-        L4Backend[] backends = service.Backends;
-        int index = entry.BackendIndex;
-        if ((uint)index < (uint)backends.Length && backends[index].Address == entry.BackendAddress && backends[index].Port == entry.BackendPort)
-        {
-            return index;
-        }
-
-        return FindMovedBackend(backends, entry.BackendAddress, entry.BackendPort);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool TakesNewFlows(L4Backend[] backends, int index)
         => (uint)index < (uint)backends.Length && backends[index].Weight > 0;
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static int FindMovedBackend(L4Backend[] backends, uint address, ushort port)
-    {
-        // Cold: the control plane reordered the backend list; the flow keeps its backend if it still exists.
-        for (int i = 0; i < backends.Length; i++)
-        {
-            if (backends[i].Address == address && backends[i].Port == port)
-            {
-                return i;
-            }
-        }
-
-        return -1;
-    }
 }
