@@ -47,8 +47,8 @@ public static class AdminApi
         {
             var result = await runtime.ReloadAsync();
             return result.IsValid
-                ? Results.Ok(new ReloadApplied(true, result.Config!.Source))
-                : Results.UnprocessableEntity(new ReloadRefused(false, result.Errors.Select(e => e.ToString()).ToArray()));
+                ? Results.Ok(new ReloadApplied(result.Config!.Source))
+                : Results.UnprocessableEntity(new ReloadRefused(result.Errors.Select(e => e.ToString()).ToArray()));
         });
     }
 
@@ -159,10 +159,20 @@ public static class AdminApi
     public sealed record AdminError(string Error);
 
     /// <summary>The answer to a reload that was applied.</summary>
-    public sealed record ReloadApplied(bool Applied, string Source);
+    public sealed record ReloadApplied(string Source)
+    {
+        /// <summary>Always true; first in the answer, as scripts read it.</summary>
+        [System.Text.Json.Serialization.JsonPropertyOrder(-1)]
+        public bool Applied => true;
+    }
 
     /// <summary>The answer to a reload that was refused: every error, each naming its key and value.</summary>
-    public sealed record ReloadRefused(bool Applied, string[] Errors);
+    public sealed record ReloadRefused(string[] Errors)
+    {
+        /// <summary>Always false; first in the answer, as scripts read it.</summary>
+        [System.Text.Json.Serialization.JsonPropertyOrder(-1)]
+        public bool Applied => false;
+    }
 }
 
 /// <summary>Compile-time JSON metadata for every admin answer (the web defaults: camelCase), so the Native AOT build serves them too.</summary>

@@ -189,6 +189,7 @@ public sealed class L7HealthTests(ITestOutputHelper output)
         var body = await r.Content.ReadAsStringAsync();
 
         Assert.Equal(HttpStatusCode.UnprocessableEntity, r.StatusCode);
+        Assert.StartsWith("{\"applied\":false,\"errors\":[", body, StringComparison.Ordinal);
         Assert.Contains("'htp://x' is not an absolute http(s) URL", body);
         Assert.Equal(3, (await f.SpreadAsync(3))["b0"]);
     }

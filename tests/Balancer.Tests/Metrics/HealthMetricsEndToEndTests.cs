@@ -116,6 +116,7 @@ public sealed class HealthMetricsEndToEndTests
         var after = await f.Client.GetStringAsync(f.Host.AdminUrl + "/metrics");
 
         Assert.Equal(HttpStatusCode.OK, reload.StatusCode);
+        Assert.StartsWith("{\"applied\":true,\"source\":", await reload.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Contains(Series("lb_backend_up", "d1") + " 1", before);
         Assert.DoesNotContain("backend=\"d1\"", text);
         Assert.DoesNotContain("backend=\"d1\"", after);
