@@ -14,6 +14,9 @@ public sealed class L4BalancerRestartTests(ITestOutputHelper output)
     private const int Bytes = 2 << 20;
     private const int Downloads = 4;
 
+    /// <summary>The client's largest receive buffer (<c>tcp_rmem</c> max): the most a backend can send ahead of the client's ACKs.</summary>
+    private const int ClientReceiveBuffer = 32768;
+
     /// <summary>What the demo backend's /bytes/N serves.</summary>
     private static string DemoBytesSha(int n)
     {
@@ -39,7 +42,7 @@ public sealed class L4BalancerRestartTests(ITestOutputHelper output)
         });
         lab.StartBalancer(config);
         // A small client receive buffer: the backend can run only ~32 KB ahead of curl, so the flow needs the balancer (for its ACKs) until the end.
-        Assert.True(L4Lab.Exec(lab.Client, "sysctl", "-q", "-w", "net.ipv4.tcp_rmem=4096 16384 32768").Ok);
+        Assert.True(L4Lab.Exec(lab.Client, "sysctl", "-q", "-w", $"net.ipv4.tcp_rmem=4096 16384 {ClientReceiveBuffer}").Ok);
         var dir = Directory.CreateTempSubdirectory("lbfrs-");
         try
         {
@@ -76,8 +79,11 @@ public sealed class L4BalancerRestartTests(ITestOutputHelper output)
 
             Assert.All(results, r => Assert.True(r.Result.Ok, $"curl exit {r.Result.ExitCode}: {r.Result.StdErr}"));
             Assert.All(intact, Assert.True);
-            // The flows crossed the restart: none had finished when the old process died.
-            Assert.All(sizesAtRestart, s => Assert.InRange(s, 1, Bytes - 1));
+            // The flows crossed the restart: at the kill each had more left than the backend can send without ACKs, so
+            // only a balancer could carry the rest. Not the sizes when the new one logged "running": curl's rate limit is
+            // an average, so a download stalled by the restart catches up in a burst, and on a loaded machine it can
+            // finish through the new balancer before the start returns.
+            Assert.All(sizesAtKill, s => Assert.InRange(s, 1, Bytes - ClientReceiveBuffer - 1));
             Assert.True(forwardedByNew > 0, "the new balancer carried none of the flows");
         }
         finally
