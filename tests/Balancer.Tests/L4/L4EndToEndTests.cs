@@ -127,7 +127,7 @@ public sealed class L4EndToEndTests(ITestOutputHelper output)
             // A slow 2 MB download (rate-limited by the client), then find which backend serves it.
             var file = Path.Combine(dir.FullName, "slow.bin");
             var headers = Path.Combine(dir.FullName, "headers.txt");
-            var download = Task.Run(() => lab.Curl("-m", "60", "--limit-rate", "400k", "-D", headers, "-o", file, $"http://{L4Lab.Vip}:8080/bytes/2097152"));
+            var download = Blocking.Start(() => lab.Curl("-m", "60", "--limit-rate", "400k", "-D", headers, "-o", file, $"http://{L4Lab.Vip}:8080/bytes/2097152"));
             Poll.Until(() => File.Exists(headers) && File.ReadAllText(headers).Contains("X-Backend", StringComparison.OrdinalIgnoreCase), TimeSpan.FromSeconds(10), "download headers");
             var serving = File.ReadAllLines(headers).Single(l => l.StartsWith("X-Backend", StringComparison.OrdinalIgnoreCase)).Split(':')[1].Trim();
             var other = serving == "b1" ? "b2" : "b1";

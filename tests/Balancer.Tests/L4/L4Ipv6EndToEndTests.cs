@@ -132,7 +132,7 @@ public sealed class L4Ipv6EndToEndTests(ITestOutputHelper output)
             // Traffic flowing: a slow 2 MB download (rate-limited by the client, about 5 s); find its backend.
             var file = Path.Combine(dir.FullName, "slow.bin");
             var headers = Path.Combine(dir.FullName, "headers.txt");
-            var download = Task.Run(() => lab.Curl("-m", "90", "--limit-rate", "400k", "-D", headers, "-o", file, lab.VipUrl("/bytes/2097152")));
+            var download = Blocking.Start(() => lab.Curl("-m", "90", "--limit-rate", "400k", "-D", headers, "-o", file, lab.VipUrl("/bytes/2097152")));
             Poll.Until(() => File.Exists(headers) && File.ReadAllText(headers).Contains("X-Backend", StringComparison.OrdinalIgnoreCase), TimeSpan.FromSeconds(20), "download headers");
             var serving = File.ReadAllLines(headers).Single(l => l.StartsWith("X-Backend", StringComparison.OrdinalIgnoreCase)).Split(':')[1].Trim();
             var other = serving == "b1" ? "b2" : "b1";

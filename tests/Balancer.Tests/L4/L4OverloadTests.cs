@@ -42,7 +42,7 @@ public sealed class L4OverloadTests(ITestOutputHelper output)
         {
             // Downloads paced by the backend (2 MB/s for 16 MB, a steady stream) so they span the flood.
             var files = Enumerable.Range(0, Downloads).Select(i => Path.Combine(dir.FullName, $"d{i}.bin")).ToArray();
-            var downloads = files.Select(f => Task.Run(() => lab.Curl("-m", "60", "-o", f, $"http://{L4Lab.Vip}:8080/bytes/{Bytes}?rate=2000000"))).ToArray();
+            var downloads = files.Select(f => Blocking.Start(() => lab.Curl("-m", "60", "-o", f, $"http://{L4Lab.Vip}:8080/bytes/{Bytes}?rate=2000000"))).ToArray();
             Poll.Until(() => files.All(f => File.Exists(f) && new FileInfo(f).Length > 0), TimeSpan.FromSeconds(20), "downloads started");
             var before = LabProbe.Scrape(lab);
 
@@ -55,7 +55,7 @@ public sealed class L4OverloadTests(ITestOutputHelper output)
             Assert.All(sizesAtStart, size => Assert.True(size < Bytes, "a download finished before the flood started"));
             var clock = Stopwatch.StartNew();
             var sent = 0;
-            await Task.Run(() =>
+            await Blocking.Start(() =>
             {
                 for (var i = 0; i < Syns && clock.Elapsed < TimeSpan.FromSeconds(10); i++)
                 {

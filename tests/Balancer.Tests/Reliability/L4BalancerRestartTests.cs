@@ -48,7 +48,7 @@ public sealed class L4BalancerRestartTests(ITestOutputHelper output)
         {
             // Rate-limited by the client so every download spans the restart (2 MB at 500 KB/s is about 4 s).
             var clock = Stopwatch.StartNew();
-            var downloads = Enumerable.Range(0, Downloads).Select(i => Task.Run(() =>
+            var downloads = Enumerable.Range(0, Downloads).Select(i => Blocking.Start(() =>
             {
                 var r = lab.Curl("-m", "40", "--limit-rate", "500k", "-D", Path.Combine(dir.FullName, $"h{i}"), "-o", Path.Combine(dir.FullName, $"d{i}"),
                     $"http://{L4Lab.Vip}:8080/bytes/{Bytes}");

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using LoadBalancer.Balancer.Tests.L4;
 using LoadBalancer.Balancer.Tests.NetNs;
+using LoadBalancer.TestSupport;
 using Xunit.Abstractions;
 
 namespace LoadBalancer.Balancer.Tests.Reliability;
@@ -30,7 +31,7 @@ public sealed class L4ReloadStormTests(ITestOutputHelper output)
             var clock = Stopwatch.StartNew();
             var duration = TimeSpan.FromSeconds(5);
             // Long flows across every reload: 1 MB at 220 KB/s takes about 4.7 s.
-            var downloads = Enumerable.Range(0, 2).Select(i => Task.Run(() =>
+            var downloads = Enumerable.Range(0, 2).Select(i => Blocking.Start(() =>
                 lab.Curl("-m", "30", "--limit-rate", "220k", "-o", Path.Combine(dir.FullName, $"d{i}"), $"http://{L4Lab.Vip}:8080/bytes/{Bytes}"))).ToArray();
             var load = new LoadRecorder();
             var running = load.RunAsync(lab.Client, $"http://{L4Lab.Vip}:8080/", clock, duration, TimeSpan.FromMilliseconds(10), workers: 2);

@@ -5,6 +5,7 @@ using LoadBalancer.Balancer.L4.Interop;
 using LoadBalancer.Balancer.Tests.L4;
 using LoadBalancer.Balancer.Tests.L4.Interop;
 using LoadBalancer.Balancer.Tests.NetNs;
+using LoadBalancer.TestSupport;
 using Xunit.Abstractions;
 
 namespace LoadBalancer.Balancer.Tests.Reliability;
@@ -45,7 +46,7 @@ public sealed class L4SynFloodTests(ITestOutputHelper output)
         var sent = 0;
         long peakEntries = 0;
         long rssPeak = rssStart;
-        var flood = Task.Run(() =>
+        var flood = Blocking.Start(() =>
         {
             var bound = Stopwatch.StartNew();
             for (var i = 0; i < Syns && bound.Elapsed < TimeSpan.FromSeconds(10); i++)

@@ -187,7 +187,7 @@ public sealed class ScaleOutTests(ITestOutputHelper output)
     }
 
     /// <summary>Polls the router until only balancer 2 is a next hop for the VIP; the time on <paramref name="clock"/> when that happened.</summary>
-    private static Task<TimeSpan> WatchWithdrawal(ScaleOutLab lab, Stopwatch clock) => Task.Run(() =>
+    private static Task<TimeSpan> WatchWithdrawal(ScaleOutLab lab, Stopwatch clock) => Blocking.Start(() =>
     {
         lab.WaitForNextHops(RouteTimeout, 2);
         return clock.Elapsed;
