@@ -32,7 +32,9 @@ internal static class ContenderCatalog
         "l7-nopgo" => new BalancerL7Contender("l7-nopgo", variant: Env("DOTNET_TieredPGO=0")),
         "l7-stock" => new BalancerL7Contender("l7-stock", inline: false, propagate: true),
         // The defaults before the throughput and warm-up work: thread-pool socket completions, tiered PGO on.
-        "l7-before" => new BalancerL7Contender("l7-before", false, null, Env("DOTNET_TieredPGO=1")),
+        "l7-before" => new BalancerL7Contender("l7-before", false, null, Env("DOTNET_TieredPGO=1"), fastPath: false),
+        // Every request through Kestrel's request pipeline and YARP's forwarder (Balancer:Tuning:Http1FastPath false).
+        "l7-yarp" => new BalancerL7Contender("l7-yarp", fastPath: false),
         "l7-accesslog" => new BalancerL7Contender("l7-accesslog") { AccessLog = true },
         _ when L7Variant.Parse(name) is { } v => new BalancerL7Contender(name, variant: v),
         "nftables" or "nftables6" => new NftablesContender(name),
@@ -40,7 +42,7 @@ internal static class ContenderCatalog
         "haproxy-http" => new HaproxyContender("http"),
         "nginx-http" => new NginxContender("http"),
         "nginx-stream" => new NginxContender("stream"),
-        _ => throw new ArgumentException($"unknown contender '{name}' (known: {string.Join(", ", All)}, the IPv6 twins {string.Join(", ", ContenderFamily.Ipv6Baselines)} and l4-MODE6, the L4 engine variants {L4Variant.Grammar}, and the L7 variants l7-inline, l7-notrace, l7-servergc, l7-stock, l7-before, l7-accesslog, {L7Variant.Grammar})"),
+        _ => throw new ArgumentException($"unknown contender '{name}' (known: {string.Join(", ", All)}, the IPv6 twins {string.Join(", ", ContenderFamily.Ipv6Baselines)} and l4-MODE6, the L4 engine variants {L4Variant.Grammar}, and the L7 variants l7-inline, l7-notrace, l7-servergc, l7-stock, l7-before, l7-yarp, l7-accesslog, {L7Variant.Grammar})"),
     };
 
     private static L7Variant Env(string setting) => new(L7Build.Dll, [setting]);

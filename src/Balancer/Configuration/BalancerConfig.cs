@@ -63,6 +63,9 @@ public sealed record TuningConfig
 
     /// <summary>Add W3C trace headers (traceparent) to proxied requests; off removes the diagnostics handler from every request.</summary>
     public bool PropagateTraceHeaders { get; set; } = true;
+
+    /// <summary>Forward plain HTTP/1.1 requests on the balancer's own path (no Kestrel request pipeline, no YARP forwarder, no HttpClient) where the route needs nothing more; every other request goes through YARP as before.</summary>
+    public bool Http1FastPath { get; set; } = true;
 }
 
 /// <summary>One front listener.</summary>

@@ -115,6 +115,7 @@ public sealed partial class BalancerHost : IBalancerRuntime, IAsyncDisposable
         }
         Control.Apply(config);
         _proxyConfig?.Update(ProxyConfigMapper.Routes(config), ProxyConfigMapper.Clusters(config));
+        _front?.Services.GetService<L7.FastPath.Http1FastPath>()?.Apply(config);
         if (config.L4Settings.Services.Count > 0)
         {
             _l4 = L4Engine.Start(config.L4Settings, Control, loggers, _options.TimeProvider);
@@ -216,6 +217,7 @@ public sealed partial class BalancerHost : IBalancerRuntime, IAsyncDisposable
             _front.Services.GetRequiredService<L7.RateLimiting.RouteRateLimits>().Apply(next);
         }
         _proxyConfig?.Update(ProxyConfigMapper.Routes(next), ProxyConfigMapper.Clusters(next));
+        _front?.Services.GetService<L7.FastPath.Http1FastPath>()?.Apply(next);
         if (_l4 is not null)
         {
             _l4.Apply(next.L4Settings);

@@ -2,6 +2,7 @@ using LoadBalancer.Balancer.Configuration;
 using LoadBalancer.Balancer.Control;
 using LoadBalancer.Balancer.L7;
 using LoadBalancer.Balancer.L7.ClientAddress;
+using LoadBalancer.Balancer.L7.FastPath;
 using LoadBalancer.Balancer.L7.ProxyProtocol;
 using LoadBalancer.Balancer.L7.RateLimiting;
 using LoadBalancer.Balancer.Metrics;
@@ -51,6 +52,7 @@ internal static class BalancerWebApps
         var drain = new ConnectionDrain();
         UseReusePort(builder, TcpOptionClientAddressFront.SaveSynEndpoints(config.Balancer.Listeners));
         builder.Services.AddSingleton(drain);
+        var fastPath = Http1FastPath.Register(builder.Services, config, drain, metrics);
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
@@ -71,6 +73,7 @@ internal static class BalancerWebApps
                     TcpOptionClientAddressFront.Use(o, listener, clientAddressMetrics);
                     ProxyProtocolFront.Use(o, listener, limits.RequestHeadersTimeout, proxyProtocolMetrics);
                     FrontOperations.MarkAccessLog(o, config, listener);
+                    fastPath?.UseOn(o, url.IsHttps, config.Balancer.AccessLog.EnabledOn(listener));
                     if (url.IsHttps && listener.Certificate is not null)
                     {
                         // Read on every handshake, so a reloaded certificate is used for new connections.
@@ -96,6 +99,7 @@ internal static class BalancerWebApps
         // Affinity cookies are protected with keys that live as long as the process (documented in the README).
         builder.Services.AddDataProtection().UseEphemeralDataProtectionProvider();
         var app = builder.Build();
+        fastPath?.Attach(app.Services);
         app.UseAccessLog();
         app.Use(drain.CloseWhenDrainingAsync);
         app.UseRequestTimeouts();

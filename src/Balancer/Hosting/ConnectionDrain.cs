@@ -44,7 +44,7 @@ internal sealed class ConnectionDrain
     {
         if (_draining)
         {
-            Volatile.Write(ref _lastRequest, Environment.TickCount64);
+            NoteRequest();
         }
         if (_draining && !HttpProtocol.IsHttp2(context.Request.Protocol) && !HttpProtocol.IsHttp3(context.Request.Protocol))
         {
@@ -57,6 +57,9 @@ internal sealed class ConnectionDrain
         }
         return next(context);
     }
+
+    /// <summary>A request arrived while draining: the connections are not idle yet.</summary>
+    public void NoteRequest() => Volatile.Write(ref _lastRequest, Environment.TickCount64);
 
     /// <summary>
     /// Starts draining and waits until no connection is open, or the open ones have been idle for <see cref="IdleAfter"/>

@@ -36,14 +36,30 @@ public sealed class L7Metrics
             ["cluster", "error"]);
     }
 
+    /// <summary>The duration histogram and in-flight gauge of a route (cached).</summary>
+    internal (Histogram.Child Duration, Gauge.Child Active) RouteChildren(string route, string cluster) =>
+        _routeChildren.GetOrAdd((route, cluster), static (k, m) =>
+            (m._duration.WithLabels(k.Route, k.Cluster), m._active.WithLabels(k.Route, k.Cluster)), this);
+
+    /// <summary>Counts one finished request.</summary>
+    internal void CountRequest(string route, string cluster, string destination, int status)
+    {
+        var codeClass = Math.Clamp(status / 100, 1, 5);
+        _requestChildren.GetOrAdd((route, cluster, destination, codeClass), static (k, m) =>
+            m._requests.WithLabels(k.Route, k.Cluster, k.Destination, CodeClasses[k.CodeClass - 1]), this).Inc();
+    }
+
+    /// <summary>Counts one proxy error.</summary>
+    internal void CountError(string cluster, ForwarderError error) =>
+        _errorChildren.GetOrAdd((cluster, error), static (k, m) => m._errors.WithLabels(k.Cluster, k.Error.ToString()), this).Inc();
+
     /// <summary>The middleware to put first in YARP's proxy pipeline.</summary>
     public async Task RecordAsync(HttpContext context, RequestDelegate next)
     {
         var proxy = context.GetReverseProxyFeature();
         var route = proxy.Route.Config.RouteId;
         var cluster = proxy.Cluster?.Config.ClusterId ?? "";
-        var children = _routeChildren.GetOrAdd((route, cluster), static (k, m) =>
-            (m._duration.WithLabels(k.Route, k.Cluster), m._active.WithLabels(k.Route, k.Cluster)), this);
+        var children = RouteChildren(route, cluster);
         var started = Stopwatch.GetTimestamp();
         children.Active.Inc();
         try
@@ -54,13 +70,10 @@ public sealed class L7Metrics
         {
             children.Active.Dec();
             children.Duration.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
-            var destination = proxy.ProxiedDestination?.DestinationId ?? "";
-            var codeClass = Math.Clamp(context.Response.StatusCode / 100, 1, 5);
-            _requestChildren.GetOrAdd((route, cluster, destination, codeClass), static (k, m) =>
-                m._requests.WithLabels(k.Route, k.Cluster, k.Destination, CodeClasses[k.CodeClass - 1]), this).Inc();
+            CountRequest(route, cluster, proxy.ProxiedDestination?.DestinationId ?? "", context.Response.StatusCode);
             if (context.Features.Get<IForwarderErrorFeature>() is { } error)
             {
-                _errorChildren.GetOrAdd((cluster, error.Error), static (k, m) => m._errors.WithLabels(k.Cluster, k.Error.ToString()), this).Inc();
+                CountError(cluster, error.Error);
             }
         }
     }
