@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Bounded fuzz pass over the SharpFuzz harnesses in tests/Fuzz.
-#   tests/fuzz.sh [SECONDS] [TARGET...]      default: 60 seconds for each of `packet`, `config`, `proxy` and `client-address`
+#   tests/fuzz.sh [SECONDS] [TARGET...]      default: 60 seconds for each of `packet`, `config`, `proxy`, `client-address` and `http1`
 # With afl-fuzz (Debian's afl++) and the sharpfuzz tool (SharpFuzz.CommandLine 2.3.0) it instruments a copy of
 # the build and runs afl-fuzz; without them it runs the in-process mutation loop (same harness, no coverage).
 # The corpus (tests/Fuzz/corpus/TARGET) is replayed first. Exits 1 on any crash and keeps the crashing inputs in
@@ -11,7 +11,7 @@ set -euo pipefail
 seconds="${1:-60}"
 shift || true
 targets=("$@")
-[[ ${#targets[@]} -eq 0 ]] && targets=(packet config proxy client-address)
+[[ ${#targets[@]} -eq 0 ]] && targets=(packet config proxy client-address http1)
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 work="${FUZZ_WORK:-$(mktemp -d /tmp/lb-fuzz.XXXXXX)}"

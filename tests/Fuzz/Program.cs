@@ -10,9 +10,9 @@ namespace LoadBalancer.Fuzz;
 internal static class Program
 {
     private const string Usage = """
-        usage: LoadBalancer.Fuzz packet | config | proxy | client-address
+        usage: LoadBalancer.Fuzz packet | config | proxy | client-address | http1
                                                                  run one target under afl-fuzz (input on stdin)
-               LoadBalancer.Fuzz seed OUT_DIR CONFIGS_DIR        write the seed corpus (OUT_DIR/packet, config, proxy, client-address)
+               LoadBalancer.Fuzz seed OUT_DIR CONFIGS_DIR        write the seed corpus (OUT_DIR/packet, config, proxy, client-address, http1)
                LoadBalancer.Fuzz replay TARGET PATH...           run files (or every file of directories); exit 1 on a crash
                LoadBalancer.Fuzz loop TARGET CORPUS SECONDS CRASH_DIR [RNG_SEED]
                                                                  in-process mutation loop (no AFL); exit 1 on a crash
@@ -28,7 +28,7 @@ internal static class Program
 
         switch (args[0])
         {
-            case "packet" or "config" or "proxy" or "client-address" when args.Length == 1:
+            case "packet" or "config" or "proxy" or "client-address" or "http1" when args.Length == 1:
                 Action<byte[]> target = Target(args[0]);
                 Fuzzer.Run(stream =>
                 {
@@ -58,7 +58,8 @@ internal static class Program
         "config" => data => ConfigHarness.Run(data),
         "proxy" => data => ProxyHeaderHarness.Run(data),
         "client-address" => data => ClientAddressOptionHarness.Run(data),
-        _ => throw new ArgumentException($"unknown target '{name}' (packet, config, proxy, client-address)"),
+        "http1" => data => Http1Harness.Run(data),
+        _ => throw new ArgumentException($"unknown target '{name}' (packet, config, proxy, client-address, http1)"),
     };
 
     private static int Replay(string targetName, string[] paths)
@@ -84,6 +85,16 @@ internal static class Program
             target = data =>
             {
                 string key = ClientAddressOptionHarness.Run(data);
+                outcomes[key] = outcomes.GetValueOrDefault(key) + 1;
+            };
+        }
+
+        if (targetName == "http1")
+        {
+            // Tally what the parsers made of each input.
+            target = data =>
+            {
+                string key = Http1Harness.Run(data);
                 outcomes[key] = outcomes.GetValueOrDefault(key) + 1;
             };
         }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Diagnostics;
 using System.Net.Sockets;
 using Yarp.ReverseProxy.Forwarder;
@@ -17,6 +18,7 @@ internal sealed partial class FastConnection
     private long _responseBytes;
 
     /// <summary>Forwards one request and relays its response; false ends the client connection.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> ExchangeAsync(ReadOnlySequence<byte> buffer)
     {
         var route = _route!;
@@ -48,6 +50,7 @@ internal sealed partial class FastConnection
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> ForwardAsync(ReadOnlySequence<byte> buffer, FastRoute route, bool close)
     {
         List<DestinationState>? failed = null;
@@ -105,6 +108,7 @@ internal sealed partial class FastConnection
         };
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<BackendConnection?> TryConnectAsync(FastDestination fast, FastRoute route)
     {
         Enter(Phase.Connect, (long)route.ActivityTimeout.TotalMilliseconds);
@@ -119,6 +123,7 @@ internal sealed partial class FastConnection
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> SendAndRelayAsync(ReadOnlySequence<byte> buffer, FastRoute route, FastDestination fast, DestinationState destination, bool close)
     {
         var (length, bodyInSend) = Compose(buffer, fast);
@@ -206,6 +211,7 @@ internal sealed partial class FastConnection
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> SendAsync(BackendConnection backend, int length)
     {
         Enter(Phase.Backend, (long)_route!.ActivityTimeout.TotalMilliseconds);
@@ -225,6 +231,7 @@ internal sealed partial class FastConnection
     }
 
     /// <summary>Copies the rest of a Content-Length body from the client to the backend.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> CopyBodyAsync(BackendConnection backend, long left)
     {
         while (left > 0)

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Net.Sockets;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -60,6 +61,7 @@ internal sealed partial class FastConnection
     }
 
     /// <summary>Relays the backend's response head(s) and body to the client.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<Relay> RelayAsync(BackendConnection b, bool close)
     {
         _closeAfter = false;
@@ -108,6 +110,7 @@ internal sealed partial class FastConnection
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<Relay> RelayBodyAsync(BackendConnection b)
     {
         var reusable = _response.Reusable;
@@ -169,6 +172,7 @@ internal sealed partial class FastConnection
     }
 
     /// <summary>Relays a chunked body as it comes, framing and trailers included; Reusable means the body ended where the bytes did.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<Relay> RelayChunkedAsync(BackendConnection b)
     {
         var reusable = true;
@@ -202,6 +206,7 @@ internal sealed partial class FastConnection
         return reusable ? Relay.Reusable : Relay.Done;
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<int> ReceiveAsync(BackendConnection b, Memory<byte> into)
     {
         Enter(Phase.Backend, (long)_route!.ActivityTimeout.TotalMilliseconds);
@@ -215,6 +220,7 @@ internal sealed partial class FastConnection
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> FlushClientAsync()
     {
         Enter(Phase.Writing, (long)_route!.ActivityTimeout.TotalMilliseconds);
@@ -250,6 +256,7 @@ internal sealed partial class FastConnection
     }
 
     /// <summary>An error answer of the proxy itself (no backend response); false when the connection must close.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> RespondErrorAsync(int status, ForwarderError error, bool close)
     {
         (_status, _errorKind) = (status, error);

@@ -67,9 +67,9 @@ internal sealed partial class FastConnection : IDisposable
     /// <summary>Serves requests until the connection ends (false) or a request is for Kestrel and YARP (true).</summary>
     public async Task<bool> RunAsync()
     {
+        Enter(Phase.Idle, _owner.KeepAliveTimeoutMs);
         while (true)
         {
-            Enter(Phase.Idle, _owner.KeepAliveTimeoutMs);
             var result = await _input.ReadAsync();
             var buffer = result.Buffer;
             if (buffer.IsEmpty && (result.IsCompleted || result.IsCanceled))
@@ -103,6 +103,8 @@ internal sealed partial class FastConnection : IDisposable
             {
                 return false;
             }
+            // Waiting for the next request: the keep-alive timeout, until its first bytes come (then the head's).
+            Enter(Phase.Idle, _owner.KeepAliveTimeoutMs);
         }
     }
 

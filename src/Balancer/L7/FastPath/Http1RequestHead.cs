@@ -77,7 +77,8 @@ internal sealed class Http1RequestHead
     private bool TryParseRequestLine(ReadOnlySpan<byte> line)
     {
         var sp = line.IndexOf((byte)' ');
-        if (sp <= 0 || !line.EndsWith(" HTTP/1.1"u8))
+        // Kestrel's MaxRequestLineSize: a longer line goes to Kestrel, which answers 414.
+        if (sp <= 0 || line.Length > 8190 || !line.EndsWith(" HTTP/1.1"u8))
         {
             return false;
         }

@@ -205,22 +205,6 @@ public sealed partial class FastPathTests
         Assert.Equal(1, await MetricAsync(f, HandedOver));
     }
 
-    [Fact]
-    public async Task IdleClientConnection_IsClosedAfterTheKeepAliveTimeout()
-    {
-        await using var backend = new ScriptedBackend();
-        await using var f = await StartFrontAsync(backend.Url, shape: c => c["Balancer"]!["Limits"] = new JsonObject { ["KeepAliveTimeout"] = "2s" });
-        using var client = await RawClient.ConnectAsync(f.Front);
-        await client.SendAsync("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
-        Assert.Equal(200, (await client.ReadResponseAsync()).Status);
-        var idleFrom = DateTime.UtcNow;
-
-        var closed = await client.WaitClosedAsync(TimeSpan.FromSeconds(10));
-
-        Assert.True(closed, "the front kept an idle connection open for 10 s");
-        Assert.InRange(DateTime.UtcNow - idleFrom, TimeSpan.FromSeconds(1.5), TimeSpan.FromSeconds(5));
-    }
-
     /// <summary>A raw HTTP/1.1 client: exact bytes out, Content-Length responses in.</summary>
     internal sealed partial class RawClient : IDisposable
     {
