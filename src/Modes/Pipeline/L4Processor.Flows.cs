@@ -184,9 +184,10 @@ public sealed partial class L4Processor
             }
 
             ulong hash = TKey.Hash(key);
-            backendIndex = service.Selector.Select(hash);
+            bool reselected = tcp && !synOnly && service.ReselectSelector is not null;
+            backendIndex = (reselected ? service.ReselectSelector! : service.Selector).Select(hash);
             L4Backend[] backends = service.Backends;
-            if ((uint)backendIndex >= (uint)backends.Length)
+            if ((uint)backendIndex >= (uint)backends.Length || (reselected && backends[backendIndex].Mac.Value == 0))
             {
                 return DropReason.NoBackend;
             }

@@ -59,6 +59,16 @@ public sealed class L4Service
     /// <summary>What to do with a non-SYN TCP segment that matches no flow.</summary>
     public NonSynMissPolicy NonSynMiss { get; init; } = NonSynMissPolicy.ReselectViaHash;
 
+    /// <summary>
+    /// With <see cref="NonSynMissPolicy.ReselectViaHash"/>: the selector for a TCP segment without SYN of a flow the table
+    /// does not know, when it differs from <see cref="Selector"/>. The control plane builds it over the backends' steady
+    /// weights (not down, not in maintenance), so that a restarted balancer puts such flows back where they ran, also while
+    /// some backends are still being resolved, slow-starting or waiting for their first health verdict. A segment whose
+    /// backend is not resolved yet (no MAC) is dropped without being tracked, and its retransmission finds it later.
+    /// Null: <see cref="Selector"/>.
+    /// </summary>
+    public IBackendSelector? ReselectSelector { get; init; }
+
     /// <summary>Position of the service in its snapshot (the counter index).</summary>
     public int Index { get; internal set; }
 

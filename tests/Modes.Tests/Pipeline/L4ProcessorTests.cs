@@ -178,6 +178,43 @@ public class L4ProcessorTests
     }
 
     [Fact]
+    public void Process_UnknownFlowWithoutSyn_UsesTheReselectSelector_NewFlowsTheMainOne()
+    {
+        // Just after a start: backend 1 has no health verdict yet, so new flows go to backend 0 only, while a segment of
+        // a connection from before the start is put back by the selector that still counts backend 1.
+        var table = new ConnectionTable(new ConnectionTableOptions { Capacity = 1024 }, new ManualTimeProvider());
+        var snapshot = Snapshot(new ConstantSelector(0));
+        var service = snapshot.Services[0];
+        var restarted = new L4Snapshot([new L4Service
+        {
+            Vip = service.Vip, Port = service.Port, Protocol = service.Protocol, Mode = service.Mode, Backends = service.Backends,
+            Selector = new ConstantSelector(0), ReselectSelector = new ConstantSelector(1), ChecksumMode = service.ChecksumMode,
+        }], snapshot.BalancerMac);
+        var processor = new L4Processor(new L4SnapshotSource(restarted), table);
+
+        ForwardResult old = Send(processor, Frames.Tcp(ClientMac, BalancerMac, Client, Vip, ClientPort, 80, Frames.Ack), out byte[] oldOut);
+        ForwardResult again = Send(processor, Frames.Tcp(ClientMac, BalancerMac, Client, Vip, ClientPort, 80, Frames.Ack), out byte[] againOut);
+        ForwardResult syn = Send(processor, Frames.Tcp(ClientMac, BalancerMac, Client, Vip, ClientPort + 2, 80, Frames.Syn), out byte[] synOut);
+
+        Assert.Equal(0x0A01000Cu, ReadDestination(oldOut, old));
+        Assert.Equal(0x0A01000Cu, ReadDestination(againOut, again));
+        Assert.Equal(0x0A01000Bu, ReadDestination(synOut, syn));
+        Assert.Equal(2, table.Count);
+
+        // Backend 1 not resolved yet (no MAC): the old connection's segment waits for its retransmission, untracked.
+        var unresolved = new L4Snapshot([new L4Service
+        {
+            Vip = service.Vip, Port = service.Port, Protocol = service.Protocol, Mode = service.Mode,
+            Backends = [service.Backends[0], service.Backends[1] with { Mac = default }],
+            Selector = new ConstantSelector(0), ReselectSelector = new ConstantSelector(1), ChecksumMode = service.ChecksumMode,
+        }], snapshot.BalancerMac);
+        var waiting = new L4Processor(new L4SnapshotSource(unresolved), table);
+        ForwardResult early = Send(waiting, Frames.Tcp(ClientMac, BalancerMac, Client, Vip, ClientPort + 4, 80, Frames.Ack), out _);
+        Assert.Equal(DropReason.NoBackend, early.Reason);
+        Assert.Equal(2, table.Count);
+    }
+
+    [Fact]
     public void Process_SynOnClosedTuple_IsANewFlowWithItsOwnSelection()
     {
         var table = new ConnectionTable(new ConnectionTableOptions { Capacity = 1024 }, new ManualTimeProvider());

@@ -176,6 +176,7 @@ public sealed partial class L4SnapshotBuilder
                 var slots = _slots[name];
                 var backends = new L4Backend[slots.Count];
                 var weights = new BackendWeight[slots.Count];
+                var reselectWeights = new BackendWeight[slots.Count];
                 var counters = new int[slots.Count];
                 for (var i = 0; i < slots.Count; i++)
                 {
@@ -184,10 +185,10 @@ public sealed partial class L4SnapshotBuilder
                     if (slot.Dead)
                     {
                         // Address 0 matches no tracked flow: flows still pointing here are dropped as NoBackend.
-                        weights[i] = new BackendWeight($"dead#{i}", 0);
+                        weights[i] = reselectWeights[i] = new BackendWeight($"dead#{i}", 0);
                         continue;
                     }
-                    (backends[i], weights[i]) = BuildBackend(name, slot, gateway, wanted);
+                    (backends[i], weights[i], reselectWeights[i]) = BuildBackend(name, slot, gateway, wanted);
                 }
                 if (s.IsIpv6)
                 {
@@ -208,6 +209,8 @@ public sealed partial class L4SnapshotBuilder
                     Mode = ForwardingModeRegistry.Get(s.Mode),
                     Backends = backends,
                     Selector = BackendSelectorFactory.Create(s.Selector, weights, _table.FlowCounters, counters),
+                    ReselectSelector = s.NonSynMiss == NonSynMissPolicy.ReselectViaHash && !reselectWeights.SequenceEqual(weights)
+                        ? BackendSelectorFactory.Create(s.Selector, reselectWeights, _table.FlowCounters, counters) : null,
                     TunnelSource = s.IsIpv6 ? 0 : s.TunnelSource != 0 ? s.TunnelSource : SourceAddress,
                     TunnelSource6 = !s.IsIpv6 ? UInt128.Zero : s.TunnelSource6 != UInt128.Zero ? s.TunnelSource6 : SourceAddress6,
                     FullNatSources6 = [.. s.FullNatSources6],
@@ -231,8 +234,13 @@ public sealed partial class L4SnapshotBuilder
         }
     }
 
-    /// <summary>One live backend slot as the data plane sees it: its next hop's MAC, and the weight health/admin state and resolution give it (maintenance: left out).</summary>
-    private (L4Backend Backend, BackendWeight Weight) BuildBackend(string service, Slot slot, uint gateway, List<UInt128> wanted)
+    /// <summary>
+    /// One live backend slot as the data plane sees it: its next hop's MAC, and the weight health/admin state and
+    /// resolution give it (maintenance: left out); and its weight for reselecting flows the table does not know: its
+    /// configured (or admin) weight unless it is down or in maintenance, whether or not it is resolved, slow-starting,
+    /// drained or still without a health verdict after a start.
+    /// </summary>
+    private (L4Backend Backend, BackendWeight Weight, BackendWeight Reselect) BuildBackend(string service, Slot slot, uint gateway, List<UInt128> wanted)
     {
         var address = slot.Config!.Address;
         var address6 = slot.Config.Address6;
@@ -242,6 +250,7 @@ public sealed partial class L4SnapshotBuilder
         wanted.Add(nextHop);
         var resolved = _neighbours.TryGet(nextHop, out var mac);
         var weight = 0;
+        var reselect = 0;
         var include = true;
         if (slot.RetiredAt is null)
         {
@@ -249,18 +258,21 @@ public sealed partial class L4SnapshotBuilder
             {
                 include = view.AdminState != AdminState.Maint;
                 weight = view.AcceptsNewFlows ? view.EffectiveWeight : 0;
+                // Steady-state weight, slow start and drain aside: where a flow the table does not know most likely ran.
+                reselect = include && view.Health != HealthState.Unhealthy ? view.AdminWeight ?? view.ConfiguredWeight : 0;
             }
             else
             {
-                weight = slot.Config.Weight;
+                weight = reselect = slot.Config.Weight;
             }
         }
         if (!resolved)
         {
+            // Not reachable yet (its MAC is being resolved after a start): no new flows; a known flow of it waits (dropped).
             weight = 0;
         }
         var backend = include ? new L4Backend(address, slot.Config.Port, mac, 0, weight, slot.Counter, address6) : default;
-        return (backend, new BackendWeight(slot.Key, include ? weight : 0));
+        return (backend, new BackendWeight(slot.Key, include ? weight : 0), new BackendWeight(slot.Key, include ? reselect : 0));
     }
 
     /// <summary>The kernel BPF filter: ARP, traffic to owned addresses, and (for NAT) replies from backends, retired ones included.</summary>
