@@ -35,6 +35,6 @@ dotnet build LoadBalancer.sln -c Release -nologo -clp:ErrorsOnly
 dotnet test LoadBalancer.sln -c Release --no-build -nologo --logger "console;verbosity=normal" "$@"
 
 # A bounded fuzz pass (corpus replay + AFL for FUZZ_SECONDS per target); FUZZ_SECONDS=0 skips it.
-if [ "${FUZZ_SECONDS:-20}" != 0 ]; then
-  bash tests/fuzz.sh "${FUZZ_SECONDS:-20}"
+if [ "${FUZZ_SECONDS:-15}" != 0 ]; then
+  bash tests/fuzz.sh "${FUZZ_SECONDS:-15}"
 fi
