@@ -128,6 +128,18 @@ internal sealed class FastRouteTable
 
     public bool Enabled => DisabledReason is null;
 
+    /// <summary>For the log: off (and why), or the routes left to YARP with their reasons.</summary>
+    public string Summary()
+    {
+        if (!Enabled)
+        {
+            return $"off, every request goes to YARP ({DisabledReason})";
+        }
+        var left = Routes.Where(r => r.HandOverReason is not null).Select(r => $"{r.RouteId} ({r.HandOverReason})").ToList();
+        return left.Count == 0 ? $"forwards plain HTTP/1.1 on all {Routes.Length} routes"
+            : $"forwards plain HTTP/1.1 on {Routes.Length - left.Count} of {Routes.Length} routes; left to YARP: {string.Join(", ", left)}";
+    }
+
     /// <summary>The first matching route, or null (no route: YARP answers 404).</summary>
     public FastRoute? Match(ReadOnlySpan<byte> method, ReadOnlySpan<byte> path, ReadOnlySpan<byte> host)
     {

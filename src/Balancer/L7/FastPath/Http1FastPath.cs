@@ -5,6 +5,8 @@ using LoadBalancer.Balancer.Hosting;
 using LoadBalancer.Balancer.Metrics;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Prometheus;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Health;
@@ -19,7 +21,7 @@ namespace LoadBalancer.Balancer.L7.FastPath;
 /// health and in-flight counts, the balancer's metrics, status-page traffic, connect retries and drain. Any other
 /// request, and the rest of its connection, goes to Kestrel and YARP unchanged.
 /// </summary>
-internal sealed class Http1FastPath : IDisposable
+internal sealed partial class Http1FastPath : IDisposable
 {
     private readonly ConcurrentDictionary<FastConnection, byte> _connections = new();
     private readonly Lock _gate = new();
@@ -30,6 +32,8 @@ internal sealed class Http1FastPath : IDisposable
     private volatile FastRouteTable _table = FastRouteTable.Disabled;
     private volatile bool _dirty = true;
     private long _recheckAt;
+    private ILogger _logger = NullLogger.Instance;
+    private string _lastSummary = "";
 
     public Http1FastPath(BalancerConfig config, ConnectionDrain drain, BalancerMetrics metrics)
     {
@@ -88,11 +92,12 @@ internal sealed class Http1FastPath : IDisposable
     {
         Metrics = services.GetRequiredService<L7Metrics>();
         Traffic = services.GetRequiredService<TrafficRecorder>();
+        _logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("LoadBalancer.FastPath");
         _services = services;
         _heartbeat = new Timer(static s => ((Http1FastPath)s!).Beat(), this, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
     }
 
-    /// <summary>Takes a new config's routes (after YARP has it); rebuilt on the next request, and once more a second later.</summary>
+    /// <summary>Takes a new config's routes (after YARP has it): rebuilt now, and once more a second later.</summary>
     public void Apply(BalancerConfig config)
     {
         lock (_gate)
@@ -101,6 +106,8 @@ internal sealed class Http1FastPath : IDisposable
         }
         _dirty = true;
         Volatile.Write(ref _recheckAt, Environment.TickCount64 + 1000);
+        // Now rather than at the next request, so the log says at once what the new config leaves to YARP.
+        Rebuild();
     }
 
     /// <summary>The routes as the fast path sees them now.</summary>
@@ -117,6 +124,13 @@ internal sealed class Http1FastPath : IDisposable
             _dirty = false;
             _table = FastRouteTable.Build(_config, s.GetRequiredService<IProxyStateLookup>(), s.GetServices<ILoadBalancingPolicy>(),
                 s.GetServices<IPassiveHealthCheckPolicy>(), Metrics);
+            // Said once per change: which requests the fast path leaves to YARP, and why.
+            var summary = _table.Summary();
+            if (summary != _lastSummary)
+            {
+                _lastSummary = summary;
+                LogTable(_logger, summary);
+            }
             return _table;
         }
     }
@@ -167,4 +181,7 @@ internal sealed class Http1FastPath : IDisposable
     }
 
     public void Dispose() => _heartbeat?.Dispose();
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "HTTP/1.1 fast path: {Summary}")]
+    private static partial void LogTable(ILogger logger, string summary);
 }

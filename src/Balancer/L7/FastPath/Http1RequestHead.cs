@@ -1,7 +1,27 @@
+using System.Text;
+
 namespace LoadBalancer.Balancer.L7.FastPath;
 
 /// <summary>One header of a parsed head: offsets into the head's bytes.</summary>
-internal readonly record struct HeaderSpan(int NameStart, int NameLength, int ValueStart, int ValueLength);
+internal readonly record struct HeaderSpan(int NameStart, int NameLength, int ValueStart, int ValueLength)
+{
+    /// <summary>The header line of <paramref name="length"/> bytes at <paramref name="start"/>: its name and its value without the optional whitespace around it; false when no name comes before a colon.</summary>
+    public static bool TryParse(ReadOnlySpan<byte> head, int start, int length, out HeaderSpan header)
+    {
+        var line = head.Slice(start, length);
+        var colon = line.IndexOf((byte)':');
+        var valueStart = colon + 1;
+        var valueEnd = line.Length;
+        while (valueStart < valueEnd && line[valueStart] is (byte)' ' or (byte)'\t') valueStart++;
+        while (valueEnd > valueStart && line[valueEnd - 1] is (byte)' ' or (byte)'\t') valueEnd--;
+        header = new HeaderSpan(start, colon, start + valueStart, valueEnd - valueStart);
+        return colon > 0;
+    }
+
+    public ReadOnlySpan<byte> Name(ReadOnlySpan<byte> head) => head.Slice(NameStart, NameLength);
+
+    public ReadOnlySpan<byte> Value(ReadOnlySpan<byte> head) => head.Slice(ValueStart, ValueLength);
+}
 
 /// <summary>What the forwarder does with a client header.</summary>
 internal enum RequestHeaderKind
@@ -137,13 +157,11 @@ internal sealed class Http1RequestHead
 
     private bool TryParseHeader(ReadOnlySpan<byte> head, int start, int length)
     {
-        var line = head.Slice(start, length);
-        var colon = line.IndexOf((byte)':');
-        if (colon <= 0)
+        if (!HeaderSpan.TryParse(head, start, length, out var header))
         {
             return false;
         }
-        var name = line[..colon];
+        var name = header.Name(head);
         foreach (var b in name)
         {
             // Token characters only: no spaces before the colon, no folded lines.
@@ -153,11 +171,7 @@ internal sealed class Http1RequestHead
                 return false;
             }
         }
-        var valueStart = colon + 1;
-        var valueEnd = line.Length;
-        while (valueStart < valueEnd && line[valueStart] is (byte)' ' or (byte)'\t') valueStart++;
-        while (valueEnd > valueStart && line[valueEnd - 1] is (byte)' ' or (byte)'\t') valueEnd--;
-        var value = line[valueStart..valueEnd];
+        var value = header.Value(head);
         foreach (var b in value)
         {
             if (b is (< 0x20 and not (byte)'\t') or >= 0x7F)
@@ -170,7 +184,7 @@ internal sealed class Http1RequestHead
         {
             return false;
         }
-        Headers[HeaderCount] = new HeaderSpan(start, colon, start + valueStart, valueEnd - valueStart);
+        Headers[HeaderCount] = header;
         Kinds[HeaderCount] = kind.Value;
         HeaderCount++;
         return true;
@@ -181,39 +195,39 @@ internal sealed class Http1RequestHead
     {
         switch (name.Length)
         {
-            case 4 when name.EqualsIgnoreCase("host"u8):
+            case 4 when Ascii.EqualsIgnoreCase(name, "host"u8):
                 if (Host >= 0 || value.IsEmpty)
                 {
                     return null;
                 }
                 Host = HeaderCount;
                 return RequestHeaderKind.Replace;
-            case 10 when name.EqualsIgnoreCase("connection"u8):
+            case 10 when Ascii.EqualsIgnoreCase(name, "connection"u8):
                 return ParseConnection(value) ? RequestHeaderKind.Drop : null;
-            case 10 when name.EqualsIgnoreCase("keep-alive"u8):
+            case 10 when Ascii.EqualsIgnoreCase(name, "keep-alive"u8):
                 return RequestHeaderKind.Drop;
-            case 14 when name.EqualsIgnoreCase("content-length"u8):
+            case 14 when Ascii.EqualsIgnoreCase(name, "content-length"u8):
                 if (ContentLength >= 0 || !TryParseLength(value, out ContentLength))
                 {
                     return null;
                 }
                 return RequestHeaderKind.Forward;
-            case 2 when name.EqualsIgnoreCase("te"u8):
+            case 2 when Ascii.EqualsIgnoreCase(name, "te"u8):
                 return null;
-            case 6 when name.EqualsIgnoreCase("expect"u8):
+            case 6 when Ascii.EqualsIgnoreCase(name, "expect"u8):
                 return null;
-            case 7 when name.EqualsIgnoreCase("upgrade"u8) || name.EqualsIgnoreCase("trailer"u8):
+            case 7 when Ascii.EqualsIgnoreCase(name, "upgrade"u8) || Ascii.EqualsIgnoreCase(name, "trailer"u8):
                 return null;
-            case 17 when name.EqualsIgnoreCase("transfer-encoding"u8):
+            case 17 when Ascii.EqualsIgnoreCase(name, "transfer-encoding"u8):
                 return null;
-            case 14 when name.EqualsIgnoreCase("http2-settings"u8):
+            case 14 when Ascii.EqualsIgnoreCase(name, "http2-settings"u8):
                 return null;
         }
-        if (name.Length > 6 && name[..6].EqualsIgnoreCase("proxy-"u8))
+        if (name.Length > 6 && Ascii.EqualsIgnoreCase(name[..6], "proxy-"u8))
         {
             return null;
         }
-        return name.Length > 12 && name[..12].EqualsIgnoreCase("x-forwarded-"u8) ? RequestHeaderKind.Replace : RequestHeaderKind.Forward;
+        return name.Length > 12 && Ascii.EqualsIgnoreCase(name[..12], "x-forwarded-"u8) ? RequestHeaderKind.Replace : RequestHeaderKind.Forward;
     }
 
     private bool ParseConnection(ReadOnlySpan<byte> value)
@@ -221,11 +235,11 @@ internal sealed class Http1RequestHead
         foreach (var range in value.Split((byte)','))
         {
             var token = value[range].Trim((byte)' ');
-            if (token.EqualsIgnoreCase("close"u8))
+            if (Ascii.EqualsIgnoreCase(token, "close"u8))
             {
                 Close = true;
             }
-            else if (!token.EqualsIgnoreCase("keep-alive"u8))
+            else if (!Ascii.EqualsIgnoreCase(token, "keep-alive"u8))
             {
                 // A token naming other headers as hop-by-hop: left to YARP, which removes them.
                 return false;
@@ -252,11 +266,4 @@ internal sealed class Http1RequestHead
         }
         return true;
     }
-}
-
-/// <summary>ASCII case-insensitive comparison of header names.</summary>
-internal static class AsciiBytes
-{
-    public static bool EqualsIgnoreCase(this ReadOnlySpan<byte> span, ReadOnlySpan<byte> lowerCase) =>
-        System.Text.Ascii.EqualsIgnoreCase(span, lowerCase);
 }

@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace LoadBalancer.Balancer.L7.FastPath;
 
 /// <summary>How a response body ends.</summary>
@@ -23,7 +25,6 @@ internal sealed class Http1ResponseHead
     public readonly bool[] Drop = new bool[MaxHeaders];
     private readonly bool[] _isLength = new bool[MaxHeaders];
     public int HeaderCount;
-    public int Length;
     public int Status;
     /// <summary>Offset of the status code in the head (the status line is forwarded from there, as HTTP/1.1).</summary>
     public int StatusStart;
@@ -36,7 +37,6 @@ internal sealed class Http1ResponseHead
     /// <summary>Parses a complete head; <paramref name="head"/> = the request was HEAD (no body whatever the headers say).</summary>
     public bool TryParse(ReadOnlySpan<byte> data, bool head)
     {
-        Length = data.Length;
         HeaderCount = 0;
         ContentLength = -1;
         var lineEnd = data.IndexOf("\r\n"u8);
@@ -96,21 +96,15 @@ internal sealed class Http1ResponseHead
 
     private bool TryParseHeader(ReadOnlySpan<byte> data, int pos, int length, ref bool chunked, ref bool otherCoding)
     {
-        var line = data.Slice(pos, length);
-        var colon = line.IndexOf((byte)':');
-        if (colon <= 0 || line[0] is (byte)' ' or (byte)'\t')
+        if (!HeaderSpan.TryParse(data, pos, length, out var header) || data[pos] is (byte)' ' or (byte)'\t')
         {
             return false;
         }
-        var valueStart = colon + 1;
-        var valueEnd = line.Length;
-        while (valueStart < valueEnd && line[valueStart] is (byte)' ' or (byte)'\t') valueStart++;
-        while (valueEnd > valueStart && line[valueEnd - 1] is (byte)' ' or (byte)'\t') valueEnd--;
-        var name = line[..colon];
-        var value = line[valueStart..valueEnd];
+        var name = header.Name(data);
+        var value = header.Value(data);
         var drop = false;
         _isLength[HeaderCount] = false;
-        if (name.EqualsIgnoreCase("content-length"u8))
+        if (Ascii.EqualsIgnoreCase(name, "content-length"u8))
         {
             if (!Http1RequestHead.TryParseLength(value, out var contentLength) || (ContentLength >= 0 && ContentLength != contentLength))
             {
@@ -119,28 +113,28 @@ internal sealed class Http1ResponseHead
             ContentLength = contentLength;
             _isLength[HeaderCount] = true;
         }
-        else if (name.EqualsIgnoreCase("transfer-encoding"u8))
+        else if (Ascii.EqualsIgnoreCase(name, "transfer-encoding"u8))
         {
-            chunked = value.EqualsIgnoreCase("chunked"u8);
+            chunked = Ascii.EqualsIgnoreCase(value, "chunked"u8);
             otherCoding |= !chunked;
         }
-        else if (name.EqualsIgnoreCase("connection"u8))
+        else if (Ascii.EqualsIgnoreCase(name, "connection"u8))
         {
             drop = true;
             if (HasToken(value, "close"u8))
             {
                 Reusable = false;
             }
-            else if (data[7] == (byte)'0' && value.EqualsIgnoreCase("keep-alive"u8))
+            else if (data[7] == (byte)'0' && Ascii.EqualsIgnoreCase(value, "keep-alive"u8))
             {
                 Reusable = true;
             }
         }
         else
         {
-            drop = name.EqualsIgnoreCase("keep-alive"u8) || name.EqualsIgnoreCase("proxy-connection"u8) || name.EqualsIgnoreCase("upgrade"u8);
+            drop = Ascii.EqualsIgnoreCase(name, "keep-alive"u8) || Ascii.EqualsIgnoreCase(name, "proxy-connection"u8) || Ascii.EqualsIgnoreCase(name, "upgrade"u8);
         }
-        Headers[HeaderCount] = new HeaderSpan(pos, colon, pos + valueStart, valueEnd - valueStart);
+        Headers[HeaderCount] = header;
         Drop[HeaderCount] = drop;
         HeaderCount++;
         return true;
@@ -158,7 +152,7 @@ internal sealed class Http1ResponseHead
     {
         foreach (var range in value.Split((byte)','))
         {
-            if (value[range].Trim((byte)' ').EqualsIgnoreCase(token))
+            if (Ascii.EqualsIgnoreCase(value[range].Trim((byte)' '), token))
             {
                 return true;
             }
