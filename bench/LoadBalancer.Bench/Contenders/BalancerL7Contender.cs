@@ -6,7 +6,7 @@ namespace LoadBalancer.Bench.Contenders;
 
 /// <summary>Our L7 front (`balancer run` with listeners and a YARP ReverseProxy section), round robin over the backends.</summary>
 /// <remarks>Variants measure each throughput setting on its own: inline socket completions, no trace-header propagation, the HTTP/1.1 fast path off, runtime settings and published builds (<see cref="L7Variant"/>).</remarks>
-internal sealed class BalancerL7Contender(string name = "l7", bool? inline = null, bool? propagate = null, L7Variant? variant = null, bool? fastPath = null) : ProcessContender
+internal sealed class BalancerL7Contender(string name = "l7", bool? inline = null, bool? propagate = null, L7Variant? variant = null, bool? fastPath = null, bool? ownSockets = null) : ProcessContender
 {
     /// <inheritdoc/>
     public override string Name => name;
@@ -67,6 +67,10 @@ internal sealed class BalancerL7Contender(string name = "l7", bool? inline = nul
         if (fastPath is { } f)
         {
             tuning["Http1FastPath"] = f;
+        }
+        if (ownSockets is { } o)
+        {
+            tuning["Http1FastPathOwnSockets"] = o;
         }
         if (tuning.Count > 0)
         {

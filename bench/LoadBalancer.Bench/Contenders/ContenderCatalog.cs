@@ -36,13 +36,16 @@ internal static class ContenderCatalog
         // Every request through Kestrel's request pipeline and YARP's forwarder (Balancer:Tuning:Http1FastPath false).
         "l7-yarp" => new BalancerL7Contender("l7-yarp", fastPath: false),
         "l7-accesslog" => new BalancerL7Contender("l7-accesslog") { AccessLog = true },
+        // The fast path as connection middleware on Kestrel's transport (Balancer:Tuning:Http1FastPathOwnSockets false): l7-kestrel, l7-aot-kestrel.
+        _ when name.EndsWith("-kestrel", StringComparison.Ordinal) && L7Variant.Parse(name[..^"-kestrel".Length]) is { } k =>
+            new BalancerL7Contender(name, variant: k, ownSockets: false),
         _ when L7Variant.Parse(name) is { } v => new BalancerL7Contender(name, variant: v),
         "nftables" or "nftables6" => new NftablesContender(name),
         "haproxy-tcp" => new HaproxyContender("tcp"),
         "haproxy-http" => new HaproxyContender("http"),
         "nginx-http" => new NginxContender("http"),
         "nginx-stream" => new NginxContender("stream"),
-        _ => throw new ArgumentException($"unknown contender '{name}' (known: {string.Join(", ", All)}, the IPv6 twins {string.Join(", ", ContenderFamily.Ipv6Baselines)} and l4-MODE6, the L4 engine variants {L4Variant.Grammar}, and the L7 variants l7-inline, l7-notrace, l7-servergc, l7-stock, l7-before, l7-yarp, l7-accesslog, {L7Variant.Grammar})"),
+        _ => throw new ArgumentException($"unknown contender '{name}' (known: {string.Join(", ", All)}, the IPv6 twins {string.Join(", ", ContenderFamily.Ipv6Baselines)} and l4-MODE6, the L4 engine variants {L4Variant.Grammar}, and the L7 variants l7-inline, l7-notrace, l7-servergc, l7-stock, l7-before, l7-yarp, l7-accesslog, {L7Variant.Grammar} and the same with -kestrel)"),
     };
 
     private static L7Variant Env(string setting) => new(L7Build.Dll, [setting]);

@@ -66,6 +66,9 @@ public sealed record TuningConfig
 
     /// <summary>Forward plain HTTP/1.1 requests on the balancer's own path (no Kestrel request pipeline, no YARP forwarder, no HttpClient) where the route needs nothing more; every other request goes through YARP as before.</summary>
     public bool Http1FastPath { get; set; } = true;
+
+    /// <summary>Serve the fast path's listeners on the balancer's own sockets (no Kestrel transport, no pipes, until a request goes to YARP); false puts it on Kestrel's transport as connection middleware.</summary>
+    public bool Http1FastPathOwnSockets { get; set; } = true;
 }
 
 /// <summary>One front listener.</summary>

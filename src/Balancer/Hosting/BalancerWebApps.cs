@@ -73,7 +73,7 @@ internal static class BalancerWebApps
                     TcpOptionClientAddressFront.Use(o, listener, clientAddressMetrics);
                     ProxyProtocolFront.Use(o, listener, limits.RequestHeadersTimeout, proxyProtocolMetrics);
                     FrontOperations.MarkAccessLog(o, config, listener);
-                    fastPath?.UseOn(o, url.IsHttps, config.Balancer.AccessLog.EnabledOn(listener));
+                    fastPath?.UseOn(o, listener, url.IsHttps, config.Balancer.AccessLog.EnabledOn(listener));
                     if (url.IsHttps && listener.Certificate is not null)
                     {
                         // Read on every handshake, so a reloaded certificate is used for new connections.
@@ -96,6 +96,7 @@ internal static class BalancerWebApps
         {
             builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = true);
         }
+        fastPath?.AddTransport(builder.Services);
         // Affinity cookies are protected with keys that live as long as the process (documented in the README).
         builder.Services.AddDataProtection().UseEphemeralDataProtectionProvider();
         var app = builder.Build();

@@ -28,16 +28,22 @@ internal sealed class ConnectionDrain
     /// <summary>Connection middleware for a listener: counts the connection while it is open.</summary>
     public ConnectionDelegate Track(ConnectionDelegate next) => async connection =>
     {
-        Interlocked.Increment(ref _open);
+        Opened();
         try
         {
             await next(connection);
         }
         finally
         {
-            Interlocked.Decrement(ref _open);
+            Closed();
         }
     };
+
+    /// <summary>A connection Kestrel does not see opened (the fast path's own sockets).</summary>
+    public void Opened() => Interlocked.Increment(ref _open);
+
+    /// <summary>Such a connection closed (or went on to Kestrel, which counts it from then).</summary>
+    public void Closed() => Interlocked.Decrement(ref _open);
 
     /// <summary>Request middleware: while draining, the response closes its HTTP/1.x connection.</summary>
     public Task CloseWhenDrainingAsync(HttpContext context, RequestDelegate next)

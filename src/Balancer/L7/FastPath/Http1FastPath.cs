@@ -34,6 +34,9 @@ internal sealed partial class Http1FastPath : IDisposable
     private long _recheckAt;
     private ILogger _logger = NullLogger.Instance;
     private string _lastSummary = "";
+    private readonly long? _maxConnections;
+    private readonly Gauge.Child _openOwn;
+    private readonly Gauge.Child _openKestrel;
 
     public Http1FastPath(BalancerConfig config, ConnectionDrain drain, BalancerMetrics metrics)
     {
@@ -42,12 +45,18 @@ internal sealed partial class Http1FastPath : IDisposable
         var limits = config.Balancer.Limits;
         KeepAliveTimeoutMs = (long)limits.KeepAliveTimeout.TotalMilliseconds;
         RequestHeadersTimeoutMs = (long)limits.RequestHeadersTimeout.TotalMilliseconds;
+        _maxConnections = limits.MaxConcurrentConnections;
         ConnectRetries = limits.ConnectRetries;
         _requests = Prometheus.Metrics.WithCustomRegistry(metrics.Registry).CreateCounter("lb_http_fast_path_requests_total",
             "Requests read by the HTTP/1.1 fast path, by what became of them: forwarded by it, or handed to Kestrel and YARP with the rest of their connection.",
             ["result"]);
         Forwarded = _requests.WithLabels("forwarded");
         HandedOver = _requests.WithLabels("handed_over");
+        var open = Prometheus.Metrics.WithCustomRegistry(metrics.Registry).CreateGauge("lb_http_fast_path_connections",
+            "Client connections the HTTP/1.1 fast path serves now, by transport: own (its own sockets, Tuning:Http1FastPathOwnSockets) or kestrel (connection middleware on Kestrel's transport).",
+            ["transport"]);
+        _openOwn = open.WithLabels("own");
+        _openKestrel = open.WithLabels("kestrel");
     }
 
     public ConnectionDrain Drain { get; }
@@ -78,14 +87,42 @@ internal sealed partial class Http1FastPath : IDisposable
         return fastPath;
     }
 
-    /// <summary>Puts the fast path on a listener: plain HTTP/1.1 only, and not where the access log is on (it logs through YARP's pipeline).</summary>
-    public void UseOn(Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions listen, bool https, bool accessLog)
+    /// <summary>
+    /// Puts the fast path on a listener: plain HTTP/1.1 only, and not where the access log is on (it logs through YARP's
+    /// pipeline). With <c>Tuning:Http1FastPathOwnSockets</c>, and where no PROXY header or TCP option is read first
+    /// (those read Kestrel's transport), the listener is bound by <see cref="OwnSocketsTransport"/>; otherwise the fast
+    /// path is connection middleware on Kestrel's transport.
+    /// </summary>
+    public void UseOn(Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions listen, ListenerConfig listener, bool https, bool accessLog)
     {
-        if (!https && !accessLog && listen.Protocols.HasFlag(Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1))
+        if (https || accessLog || !listen.Protocols.HasFlag(Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1))
         {
-            listen.Use(Use);
+            return;
         }
+        var readsFirst = (ProxyProtocolSettings.TryParseListener(listener.ProxyProtocol, out var versions) && versions != Modes.ProxyProtocol.ProxyProtocolVersions.Off)
+            || (ClientAddressSettings.TryParse(listener.ClientAddressFrom, out var source) && source == ClientAddressSource.TcpOption);
+        if (_config.Balancer.Tuning.Http1FastPathOwnSockets && !readsFirst && listen.IPEndPoint is { } endpoint)
+        {
+            lock (_gate)
+            {
+                OwnSocketEndpoints.Add(endpoint);
+            }
+            return;
+        }
+        listen.Use(Use);
     }
+
+    /// <summary>Registers <see cref="OwnSocketsTransport"/> after Kestrel's socket transport, so Kestrel asks it first; it binds only the listeners <see cref="UseOn"/> gave it.</summary>
+    public void AddTransport(IServiceCollection services) => services.AddSingleton<IConnectionListenerFactory>(sp => new OwnSocketsTransport(this, sp));
+
+    /// <summary>The listeners bound by <see cref="OwnSocketsTransport"/> (filled as Kestrel's options are built, read when it binds).</summary>
+    public HashSet<System.Net.IPEndPoint> OwnSocketEndpoints { get; } = [];
+
+    /// <summary>True once the front is built and the config leaves the fast path something to forward.</summary>
+    public bool Serving => _services is not null && Table.Enabled;
+
+    /// <summary>Balancer:Limits:MaxConcurrentConnections reached, over all listeners and both transports.</summary>
+    public bool OverConnectionLimit => _maxConnections is { } max && Drain.Open >= max;
 
     /// <summary>Connects the fast path to the front's services once the app is built (before it starts).</summary>
     public void Attach(IServiceProvider services)
@@ -135,14 +172,20 @@ internal sealed partial class Http1FastPath : IDisposable
         }
     }
 
-    /// <summary>The connection middleware for one listener.</summary>
+    /// <summary>The connection middleware for one listener (on Kestrel's transport).</summary>
     public ConnectionDelegate Use(ConnectionDelegate next) => async connection =>
     {
-        if (_services is null || !Table.Enabled)
+        if (!Serving || await ServeAsync(connection, ownSockets: false))
         {
             await next(connection);
-            return;
         }
+    };
+
+    /// <summary>Serves a connection until it ends (false) or a request on it is for Kestrel and YARP (true: hand it over).</summary>
+    public async Task<bool> ServeAsync(ConnectionContext connection, bool ownSockets)
+    {
+        var open = ownSockets ? _openOwn : _openKestrel;
+        open.Inc();
         var fast = new FastConnection(this, connection);
         _connections.TryAdd(fast, 0);
         var handOver = false;
@@ -157,13 +200,14 @@ internal sealed partial class Http1FastPath : IDisposable
         {
             _connections.TryRemove(fast, out _);
             fast.Dispose();
+            open.Dec();
         }
         if (handOver)
         {
             HandedOver.Inc();
-            await next(connection);
         }
-    };
+        return handOver;
+    }
 
     private void Beat()
     {

@@ -10,11 +10,11 @@ namespace LoadBalancer.Balancer.Tests.L7.FastPath;
 /// <summary>The HTTP/1.1 fast path end to end: the real balancer, a raw-socket backend that records what it receives, raw and HttpClient clients.</summary>
 public sealed partial class FastPathTests
 {
-    internal static Task<BalancerFixture> StartFrontAsync(string backendUrl, bool fastPath = true, Action<JsonObject>? shape = null) =>
+    internal static Task<BalancerFixture> StartFrontAsync(string backendUrl, bool fastPath = true, Action<JsonObject>? shape = null, bool ownSockets = true) =>
         BalancerFixture.StartAsync(0, (c, _, _) =>
         {
             ConfigJson.Cluster(c)["Destinations"] = new JsonObject { ["s"] = new JsonObject { ["Address"] = backendUrl } };
-            c["Balancer"]!["Tuning"] = new JsonObject { ["Http1FastPath"] = fastPath };
+            c["Balancer"]!["Tuning"] = new JsonObject { ["Http1FastPath"] = fastPath, ["Http1FastPathOwnSockets"] = ownSockets };
             shape?.Invoke(c);
         });
 
