@@ -116,7 +116,7 @@ internal sealed partial class Http1FastPath : IDisposable
     public void AddTransport(IServiceCollection services) => services.AddSingleton<IConnectionListenerFactory>(sp => new OwnSocketsTransport(this, sp));
 
     /// <summary>The listeners bound by <see cref="OwnSocketsTransport"/> (filled as Kestrel's options are built, read when it binds).</summary>
-    public HashSet<System.Net.IPEndPoint> OwnSocketEndpoints { get; } = [];
+    public HashSet<object> OwnSocketEndpoints { get; } = new(ReferenceEqualityComparer.Instance);
 
     /// <summary>True once the front is built and the config leaves the fast path something to forward.</summary>
     public bool Serving => _services is not null && Table.Enabled;

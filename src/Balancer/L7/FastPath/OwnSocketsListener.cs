@@ -17,12 +17,22 @@ namespace LoadBalancer.Balancer.L7.FastPath;
 /// </summary>
 internal sealed class OwnSocketsTransport(Http1FastPath fastPath, IServiceProvider services) : IConnectionListenerFactory, IConnectionListenerFactorySelector
 {
-    public bool CanBind(EndPoint endpoint) => endpoint is IPEndPoint ip && fastPath.OwnSocketEndpoints.Contains(ip);
+    /// <summary>The listen options' own endpoint objects: two listeners on port 0 of one address are equal by value.</summary>
+    public bool CanBind(EndPoint endpoint) => fastPath.OwnSocketEndpoints.Contains(endpoint);
 
     public ValueTask<IConnectionListener> BindAsync(EndPoint endpoint, CancellationToken cancellationToken = default)
     {
         var options = services.GetRequiredService<IOptions<SocketTransportOptions>>().Value;
-        var socket = options.CreateBoundListenSocket(endpoint);
+        Socket socket;
+        try
+        {
+            socket = options.CreateBoundListenSocket(endpoint);
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
+        {
+            // As Kestrel's socket transport: Kestrel then names the address in its error.
+            throw new AddressInUseException(e.Message, e);
+        }
         try
         {
             socket.Listen(options.Backlog);
