@@ -226,6 +226,12 @@ internal sealed partial class Http1FastPath : IDisposable
 
     public void Dispose() => _heartbeat?.Dispose();
 
+    /// <summary>An unexpected failure on a connection of the fast path's own sockets.</summary>
+    public void ConnectionFailed(Exception e) => LogConnectionFailed(_logger, e);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "HTTP/1.1 fast path: a connection failed")]
+    private static partial void LogConnectionFailed(ILogger logger, Exception e);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "HTTP/1.1 fast path: {Summary}")]
     private static partial void LogTable(ILogger logger, string summary);
 }

@@ -155,6 +155,11 @@ internal sealed class OwnSocketsListener : IConnectionListener
         {
             handOver = await _fastPath.ServeAsync(connection, ownSockets: true);
         }
+        catch (Exception e)
+        {
+            // A bug, not the client (ServeAsync takes the connection's own failures): logged as Kestrel logs a failed connection; the socket is closed below.
+            _fastPath.ConnectionFailed(e);
+        }
         finally
         {
             _fastPath.Drain.Closed();
