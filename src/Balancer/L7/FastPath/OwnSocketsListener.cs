@@ -108,9 +108,24 @@ internal sealed class OwnSocketsListener : IConnectionListener
             {
                 socket = await _listen.AcceptAsync();
             }
-            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionReset or SocketError.ConnectionAborted)
+            {
+                // Reset by the client while in the backlog: the next one.
+                continue;
+            }
+            catch (Exception e) when (e is ObjectDisposedException || e is SocketException { SocketErrorCode: SocketError.OperationAborted or SocketError.Interrupted })
             {
                 // The listen socket was closed (shutdown, or the ReusePortListeners closing it first).
+                return;
+            }
+            catch (SocketException) when (!_unbound)
+            {
+                // Out of descriptors or buffers for a moment: accepting goes on after a pause, as long as the listener is bound.
+                await Task.Delay(10);
+                continue;
+            }
+            catch (SocketException)
+            {
                 return;
             }
             Serve(socket);
