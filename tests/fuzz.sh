@@ -38,6 +38,9 @@ if [[ "${FUZZ_NO_AFL:-0}" != 1 ]] && command -v afl-fuzz > /dev/null; then
         dotnet tool install --global SharpFuzz.CommandLine --version 2.3.0 > "$work/tool.log" 2>&1 || true
     fi
     if command -v sharpfuzz > /dev/null; then
+        # Crashing inputs are replayed on an uninstrumented copy: instrumented code run outside afl-fuzz writes to a
+        # trace map that is not there, and dies with an AccessViolationException that hides the real exception.
+        cp -r "$work/bin" "$work/plain"
         (cd "$work/bin" && sharpfuzz LoadBalancer.Modes.dll && sharpfuzz balancer.dll) > "$work/instrument.log" 2>&1 && use_afl=1
     fi
 fi
@@ -57,7 +60,7 @@ for t in "${targets[@]}"; do
         mapfile -t crashes < <(find "$out/default/crashes" -type f -name 'id:*' 2>/dev/null)
         if [[ ${#crashes[@]} -gt 0 ]]; then
             echo "fuzz: $t: ${#crashes[@]} crashing inputs in $out/default/crashes"
-            "${fuzz[@]}" replay "$t" "${crashes[@]}" | head -n 40 || true
+            dotnet "$work/plain/LoadBalancer.Fuzz.dll" replay "$t" "${crashes[@]}" | head -n 40 || true
             status=1
         fi
     else

@@ -311,6 +311,14 @@ public static partial class ConfigLoader
             errors.Add(new ConfigError(path, null, "must not be null"));
             return null;
         }
+        // A null it cannot take is reported, and the rest still bound so that its other problems are reported too.
+        var noNulls = FindNulls(SerializerOptions.GetTypeInfo(typeof(T)), node, path, errors);
+        var bound = Deserialize<T>(node, path, errors);
+        return noNulls ? bound : null;
+    }
+
+    private static T? Deserialize<T>(JsonNode node, string path, List<ConfigError> errors) where T : class
+    {
         try
         {
             return node.Deserialize((JsonTypeInfo<T>)SerializerOptions.GetTypeInfo(typeof(T)));
