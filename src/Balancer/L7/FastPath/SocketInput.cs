@@ -79,9 +79,13 @@ internal sealed class SocketInput : PipeReader, IValueTaskSource<ReadResult>, ID
             {
                 return new(Result(canceled: false));
             }
-            if ((!_receiving && StartReceive()) || !_receiving)
+            if (!_receiving)
             {
-                // Received at once (or the completion ran on this thread before the wait began).
+                StartReceive();
+            }
+            if (!_receiving)
+            {
+                // Received at once, ended, or the completion ran on this thread (the lock is re-entrant) before the wait began.
                 return new(Result(canceled: false));
             }
             _waiting = true;
@@ -159,16 +163,12 @@ internal sealed class SocketInput : PipeReader, IValueTaskSource<ReadResult>, ID
     private ReadResult Result(bool canceled) =>
         new(new ReadOnlySequence<byte>(_buffer, _start, _end - _start), canceled, _completed);
 
-    /// <summary>Starts a receive (under the lock); true when it completed at once.</summary>
-    private bool StartReceive()
+    /// <summary>Starts a receive (under the lock); <c>_receiving</c> stays false when it completed at once or the input ended.</summary>
+    private void StartReceive()
     {
-        if (_peeked > 0 && !Take())
+        if ((_peeked > 0 && !Take()) || !MakeRoom())
         {
-            return true;
-        }
-        if (!MakeRoom())
-        {
-            return true;
+            return;
         }
         try
         {
@@ -177,17 +177,16 @@ internal sealed class SocketInput : PipeReader, IValueTaskSource<ReadResult>, ID
             if (receive.IsCompleted)
             {
                 Received();
-                return true;
+                return;
             }
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
             _completed = true;
-            return true;
+            return;
         }
         _receiving = true;
         _receive.UnsafeOnCompleted(_onReceived);
-        return false;
     }
 
     private void OnReceived()

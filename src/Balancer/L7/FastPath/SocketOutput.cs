@@ -69,12 +69,18 @@ internal sealed class SocketOutput(Socket socket) : PipeWriter, IDisposable
         try
         {
             var send = socket.SendAsync(_buffer.AsMemory(0, _length), SocketFlags.None);
-            if (send.IsCompletedSuccessfully && send.Result == _length)
+            if (!send.IsCompletedSuccessfully)
             {
-                _length = 0;
-                return new(new FlushResult(isCanceled: false, isCompleted: false));
+                return SendRestAsync(send);
             }
-            return SendRestAsync(send);
+            // Its result is read once: a ValueTask backed by the socket's reused event args must not be read again.
+            var sent = send.Result;
+            if (sent != _length)
+            {
+                return SendRestAsync(ValueTask.FromResult(sent));
+            }
+            _length = 0;
+            return new(new FlushResult(isCanceled: false, isCompleted: false));
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
