@@ -32,7 +32,21 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 dotnet build LoadBalancer.sln -c Release -nologo -clp:ErrorsOnly
-dotnet test LoadBalancer.sln -c Release --no-build -nologo --logger "console;verbosity=normal" "$@"
+# The console log is kept; when a test fails, each failure (name, message, stack, output) is printed again at the end,
+# so that it is in the last lines a CI log keeps, not only somewhere among the thousands of passing tests above.
+log=$(mktemp /tmp/lb-tests.XXXXXX.log)
+rc=0
+dotnet test LoadBalancer.sln -c Release --no-build -nologo --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log" || rc=$?
+if [ "$rc" != 0 ]; then
+  echo
+  echo "=== failed tests (again, from the log above; at most 60 lines each) ==="
+  awk '/^  Failed / { on = 1; n = 0 }
+       on && (/^  (Passed|Skipped) / || /^\[xUnit/ || /^Test Run /) { on = 0 }
+       on && n++ < 60 { print }' "$log"
+  echo "=== dotnet test exit code $rc; log: $log ==="
+  exit "$rc"
+fi
+rm -f "$log"
 
 # A bounded fuzz pass (corpus replay + AFL for FUZZ_SECONDS per target); FUZZ_SECONDS=0 skips it.
 if [ "${FUZZ_SECONDS:-15}" != 0 ]; then
