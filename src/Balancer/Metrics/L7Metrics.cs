@@ -68,13 +68,14 @@ public sealed class L7Metrics
         }
         finally
         {
-            children.Active.Dec();
             children.Duration.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
             CountRequest(route, cluster, proxy.ProxiedDestination?.DestinationId ?? "", context.Response.StatusCode);
             if (context.Features.Get<IForwarderErrorFeature>() is { } error)
             {
                 CountError(cluster, error.Error);
             }
+            // Last: a scrape that sees no active request sees every finished one counted.
+            children.Active.Dec();
         }
     }
 }

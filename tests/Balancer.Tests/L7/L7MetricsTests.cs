@@ -18,7 +18,8 @@ public sealed class L7MetricsTests
         {
             Assert.Equal(HttpStatusCode.GatewayTimeout, slow.StatusCode);
         }
-        var text = await f.Client.GetStringAsync(f.Host.AdminUrl + "/metrics");
+        // Settled: a request is counted after its client has the response.
+        var text = await f.SettledMetricsAsync();
 
         Assert.Contains("lb_http_requests_total{route=\"all\",cluster=\"web\",destination=\"d0\",code=\"2xx\"} 5", text);
         Assert.Contains("lb_http_requests_total{route=\"all\",cluster=\"web\",destination=\"d1\",code=\"2xx\"} 5", text);

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using LoadBalancer.Balancer.Configuration;
 using LoadBalancer.Balancer.Demo;
 using LoadBalancer.Balancer.Hosting;
+using LoadBalancer.TestSupport;
 
 namespace LoadBalancer.Balancer.Tests.TestSupport;
 
@@ -89,6 +90,24 @@ public sealed class BalancerFixture : IAsyncDisposable
             counts[name] = counts.GetValueOrDefault(name) + 1;
         }
         return counts;
+    }
+
+    /// <summary>
+    /// The admin endpoint's metrics once no request is active (a request is counted when it ends, which is after its
+    /// client has the whole response, and it stops being active only after that), or as they are after 10 s.
+    /// </summary>
+    public Task<string> SettledMetricsAsync() =>
+        MetricsWhenAsync(text => Metrics.MetricsText.Samples(text, "lb_http_active_requests").All(l => l.EndsWith(" 0", StringComparison.Ordinal)));
+
+    /// <summary>
+    /// The admin endpoint's metrics once <paramref name="until"/> holds for them, or as they are after 10 s (for what
+    /// is counted after the test can see it done, e.g. access log lines counted once flushed).
+    /// </summary>
+    public async Task<string> MetricsWhenAsync(Func<string, bool> until)
+    {
+        var text = "";
+        await Poll.TryUntilAsync(async () => until(text = await Client.GetStringAsync(Host.AdminUrl + "/metrics")), TimeSpan.FromSeconds(10));
+        return text;
     }
 
     public async ValueTask DisposeAsync()

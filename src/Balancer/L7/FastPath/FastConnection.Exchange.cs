@@ -39,7 +39,6 @@ internal sealed partial class FastConnection
         }
         finally
         {
-            route.Children.Active.Dec();
             route.Children.Duration.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
             // A client that left before its response: counted as 499, like a client-side close in nginx.
             _owner.Metrics.CountRequest(route.RouteId, cluster.ClusterId, _destination?.DestinationId ?? "", _status == 0 ? 499 : _status);
@@ -47,6 +46,8 @@ internal sealed partial class FastConnection
             {
                 _owner.Metrics.CountError(cluster.ClusterId, error);
             }
+            // Last, as in L7Metrics.RecordAsync: no active request means every finished one is counted.
+            route.Children.Active.Dec();
         }
     }
 

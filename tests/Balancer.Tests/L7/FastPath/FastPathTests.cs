@@ -20,7 +20,8 @@ public sealed partial class FastPathTests
 
     internal static async Task<double> MetricAsync(BalancerFixture f, string series)
     {
-        var text = await f.Client.GetStringAsync(f.Host.AdminUrl + "/metrics");
+        // Settled: a request is counted after its client has the response.
+        var text = await f.SettledMetricsAsync();
         var line = text.Split('\n').FirstOrDefault(l => l.StartsWith(series + " ", StringComparison.Ordinal));
         return line is null ? 0 : double.Parse(line[(series.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture);
     }

@@ -90,7 +90,8 @@ public sealed partial class AccessLogTests
         var total = delayed.GetProperty("duration_ms").GetDouble();
         Assert.InRange(backend, 295, 10_000);
         Assert.InRange(total, backend, 20_000);
-        var scrape = await f.Client.GetStringAsync(f.Host.AdminUrl + "/metrics");
+        // Lines are counted once flushed, which is just after the test can read them.
+        var scrape = await f.MetricsWhenAsync(t => MetricsText.Value(t, "lb_access_log_lines_total") == 4);
         Assert.Equal(4, MetricsText.Value(scrape, "lb_access_log_lines_total"));
         Assert.Equal(0, MetricsText.Value(scrape, "lb_access_log_dropped_total"));
     }
@@ -192,7 +193,7 @@ public sealed partial class AccessLogTests
         }
 
         var lines = await LinesAsync(f, 3);
-        var scrape = await f.Client.GetStringAsync(f.Host.AdminUrl + "/metrics");
+        var scrape = await f.MetricsWhenAsync(t => MetricsText.Value(t, "lb_access_log_lines_total") == 3);
 
         Assert.Equal(3, lines.Length);
         Assert.All(lines, l => Assert.Equal("/logged", JsonDocument.Parse(l).RootElement.GetProperty("path").GetString()));
