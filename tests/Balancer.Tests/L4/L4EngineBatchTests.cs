@@ -187,7 +187,9 @@ public sealed class L4EngineBatchTests : IAsyncLifetime
     {
         Assert.True(_engine.WarmUp.Frames > 1000, $"warm-up ran {_engine.WarmUp.Frames} frames");
         Assert.True(_engine.WarmUp.Forwarded > 0);
-        Assert.InRange(_engine.WarmUp.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(1));
+        // Its budget for running frames is 400 ms; set-up, JIT and a busy machine (tests run side by side on two cores)
+        // add to that, so the bound is what would show a warm-up that ignores its budget, not a timing of this machine.
+        Assert.InRange(_engine.WarmUp.Elapsed, TimeSpan.Zero, L4WarmUp.Budget + TimeSpan.FromSeconds(4));
         Assert.Equal(0, _engine.Table.Count);
         Assert.All(_engine.Workers, w => Assert.Equal(0, w.Counters.NewFlows));
         Assert.All(_engine.Workers, w => Assert.Equal(0, w.Transmitter.Counters.Sent));
