@@ -51,7 +51,10 @@ public sealed class L4EndToEndTests(ITestOutputHelper output)
         config["L4"]!["Workers"] = workers;
         config["L4"]!["Io"] = new System.Text.Json.Nodes.JsonObject { ["Transmit"] = transmit };
         lab.StartBalancer(config);
-        Assert.Contains($"{workers} worker(s) + {workers} for new-flow SYNs, transmit {transmit}", lab.BalancerLog);
+        // The engine's line goes through the logger's queue; "balancer running" is written straight to the console.
+        var engineLine = $"{workers} worker(s) + {workers} for new-flow SYNs, transmit {transmit}";
+        Poll.TryUntil(() => lab.ReadBalancerLog().Contains(engineLine, StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+        Assert.Contains(engineLine, lab.ReadBalancerLog());
 
         // 100 HTTP requests through the VIP, each a new connection: all succeed, both backends get a share. 100 curl
         // processes one after another took over 60 s at load 30 (61 answers when the loop was cut): 5 minutes here.

@@ -153,10 +153,13 @@ public sealed class L4Ipv6EndToEndTests(ITestOutputHelper output)
             var bad = lab.Config();
             bad["L4"]!["Services"]!["echo6"]!["Backends"]![serving]!["Address"] = typo;
             Apply(bad, "failed");
+            // The failed reload is counted before it is logged, and the log reaches the file through two threads.
+            var rejected = $"L4:Services:echo6:Backends:{serving}:Address: '{typo}'";
+            Poll.TryUntil(() => lab.ReadBalancerLog().Contains(rejected, StringComparison.Ordinal), TimeSpan.FromSeconds(10));
             var log = lab.ReadBalancerLog();
             output.WriteLine(string.Join("\n", log.Split('\n').Where(l => l.Contains(typo, StringComparison.Ordinal) || l.Contains("rejected", StringComparison.Ordinal))));
             Assert.Contains("rejected", log, StringComparison.Ordinal);
-            Assert.Contains($"L4:Services:echo6:Backends:{serving}:Address: '{typo}'", log, StringComparison.Ordinal);
+            Assert.Contains(rejected, log, StringComparison.Ordinal);
             var kept = Requests(lab, 20);
             output.WriteLine($"after the bad file: {string.Join(",", kept.Select(kv => $"{kv.Key}={kv.Value}"))}");
             Assert.Equal(new Dictionary<string, int> { [other] = 20 }, kept);
