@@ -42,14 +42,14 @@ public sealed class L4Gateway6Tests(ITestOutputHelper output) : IDisposable
 
         // Off-link backends are solicited on the balancer's link and never answer: no backend takes flows.
         Poll.Until(() => Metric(lb, "lb_ndp_total{kind=\"unresolved\"}") >= 2, Deadline, "both backends reported unresolved");
-        var without = Spread(client, 5);
+        var without = Spread(client, 5, seconds: 1);
         Assert.Equal(5, without.GetValueOrDefault("FAIL"));
 
         config["L4"]!["Gateway6"] = RouterLinkLocal;
         File.WriteAllText(path, ConfigJson.Text(config));
         Assert.True(lb.Exec("dotnet", BalancerProcess.DllPath, "admin", "reload").Ok, Read(balancerLog));
         var sw = Stopwatch.StartNew();
-        Poll.Until(() => Spread(client, 1).ContainsKey("b1") || Spread(client, 1).ContainsKey("b2"), Deadline, "an answer through the router");
+        Poll.Until(() => Spread(client, 1, seconds: 1).ContainsKey("b1") || Spread(client, 1, seconds: 1).ContainsKey("b2"), Deadline, "an answer through the router");
         output.WriteLine($"first answer through the router {sw.ElapsedMilliseconds} ms after the reload");
         var with = Spread(client, 30);
         var metrics = Scrape(lb);
@@ -150,8 +150,9 @@ public sealed class L4Gateway6Tests(ITestOutputHelper output) : IDisposable
         Scrape(lb).Split('\n').Where(l => l.StartsWith(sample + " ", StringComparison.Ordinal))
             .Select(l => double.Parse(l[(sample.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture)).DefaultIfEmpty(-1).First();
 
-    private static Dictionary<string, int> Spread(NetworkNamespace client, int n) =>
-        client.Exec("sh", "-c", $"for i in $(seq {n}); do curl -sg -m 1 'http://[{Vip6}]:8080/' || echo FAIL; done")
+    // Each request may take 5 s where all must succeed (a lost SYN alone costs 1 s on a busy machine); 1 s where failures are expected.
+    private static Dictionary<string, int> Spread(NetworkNamespace client, int n, int seconds = 5) =>
+        client.Exec("sh", "-c", $"for i in $(seq {n}); do curl -sg -m {seconds} 'http://[{Vip6}]:8080/' || echo FAIL; done")
             .StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries).GroupBy(x => x.Trim()).ToDictionary(g => g.Key, g => g.Count());
 
     private static string Describe(Dictionary<string, int> spread) => string.Join(",", spread.Select(kv => $"{kv.Key}={kv.Value}"));

@@ -31,8 +31,9 @@ public sealed class L4HealthTests(ITestOutputHelper output)
         return (string)pool["backends"]!.AsArray().Single(b => (string?)b!["id"] == backend)!["health"]!;
     }
 
-    private static Dictionary<string, int> Spread(L4Lab lab, int n) =>
-        L4Lab.Exec(lab.Client, "sh", "-c", $"for i in $(seq {n}); do curl -s -m 1 http://{L4Lab.Vip}:8080/ || echo FAIL; done")
+    // Each request may take 5 s where all must succeed (a lost SYN alone costs 1 s on a busy machine); 1 s where failures are expected.
+    private static Dictionary<string, int> Spread(L4Lab lab, int n, int seconds = 5) =>
+        L4Lab.Exec(lab.Client, "sh", "-c", $"for i in $(seq {n}); do curl -s -m {seconds} http://{L4Lab.Vip}:8080/ || echo FAIL; done")
             .StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries).GroupBy(x => x).ToDictionary(g => g.Key, g => g.Count());
 
     [SkippableFact]
@@ -75,7 +76,8 @@ public sealed class L4HealthTests(ITestOutputHelper output)
         lab.StartBalancer(config);
 
         Poll.Until(() => Health(lab, "b1") == "Healthy" && Health(lab, "b2") == "Healthy", TimeSpan.FromSeconds(10), "both healthy by tcp");
-        var spread = Spread(lab, 12);
+        // 20 flows: the chance that none is hashed to b2 is 2^-20 (with 12 it was 1 in 4,096 runs).
+        var spread = Spread(lab, 20, seconds: 1);
         output.WriteLine($"tcp check, b2 without VIP: {string.Join(",", spread.Select(kv => $"{kv.Key}={kv.Value}"))}");
 
         // Flows hashed to b2 fail: the real address answers the check, the VIP does not answer clients.

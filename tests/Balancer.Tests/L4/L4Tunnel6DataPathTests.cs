@@ -80,9 +80,10 @@ public sealed class L4Tunnel6DataPathTests(ITestOutputHelper output)
         return (string)pool["backends"]!.AsArray().Single(b => (string?)b!["id"] == backend)!["health"]!;
     }
 
-    private static Dictionary<string, int> Spread(LabTopology lab, int n) =>
+    // Each request may take 5 s where all must succeed (a lost SYN alone costs 1 s on a busy machine); 1 s where failures are expected.
+    private static Dictionary<string, int> Spread(LabTopology lab, int n, int seconds = 5) =>
         ProcessRunner.Run("ip", ["netns", "exec", lab.Layout.Client.Namespace, "sh", "-c",
-            $"for i in $(seq {n}); do curl -sg -m 1 'http://[{lab.Layout.Vip6}]:{lab.Options.HttpPort}/' || echo FAIL; done"], TimeSpan.FromSeconds(120))
+            $"for i in $(seq {n}); do curl -sg -m {seconds} 'http://[{lab.Layout.Vip6}]:{lab.Options.HttpPort}/' || echo FAIL; done"], TimeSpan.FromSeconds(120))
             .StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries).GroupBy(x => x.Trim()).ToDictionary(g => g.Key, g => g.Count());
 
     private static string Describe(Dictionary<string, int> spread) => string.Join(",", spread.Select(kv => $"{kv.Key}={kv.Value}"));

@@ -90,8 +90,9 @@ public sealed class L4TunnelDataPathTests(ITestOutputHelper output)
         return (string)pool["backends"]!.AsArray().Single(b => (string?)b!["id"] == backend)!["health"]!;
     }
 
-    private static Dictionary<string, int> Spread(L4Lab lab, int n) =>
-        L4Lab.Exec(lab.Client, "sh", "-c", $"for i in $(seq {n}); do curl -s -m 1 http://{L4Lab.Vip}:8080/ || echo FAIL; done")
+    // Each request may take 5 s where all must succeed (a lost SYN alone costs 1 s on a busy machine); 1 s where failures are expected.
+    private static Dictionary<string, int> Spread(L4Lab lab, int n, int seconds = 5) =>
+        L4Lab.Exec(lab.Client, "sh", "-c", $"for i in $(seq {n}); do curl -s -m {seconds} http://{L4Lab.Vip}:8080/ || echo FAIL; done")
             .StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries).GroupBy(x => x).ToDictionary(g => g.Key, g => g.Count());
 
     /// <summary>The probe device's counters in the balancer's namespace (the kernel's own view of lbprobe0).</summary>

@@ -5,6 +5,7 @@ using System.Text;
 using LoadBalancer.Balancer.L4.Interop;
 using LoadBalancer.Balancer.Tests.NetNs;
 using LoadBalancer.Balancer.Tools;
+using LoadBalancer.TestSupport;
 using PacketDotNet;
 using PacketDotNet.Utils;
 using Xunit;
@@ -99,13 +100,11 @@ public sealed class DecapsulatorIpv6Tests
 
         Assert.Equal("hello", Encoding.ASCII.GetString(buffer, 0, received));
         Assert.Equal(new IPEndPoint(Client, 4000), from);
-        var deadline = DateTime.UtcNow.AddSeconds(5);
-        while (decap.Counters.Received6 < 2 && DateTime.UtcNow < deadline)
-        {
-            Thread.Sleep(20);
-        }
+        // A packet is counted received before it is parsed and counted malformed: wait for the whole record.
+        var expected = new DecapCounters(0, 0, 0, 0, Received6: 2, Decapsulated6: 1, Malformed6: 1);
+        Poll.TryUntil(() => decap.Counters == expected, TimeSpan.FromSeconds(5));
 
-        Assert.Equal(new DecapCounters(0, 0, 0, 0, Received6: 2, Decapsulated6: 1, Malformed6: 1), decap.Counters);
+        Assert.Equal(expected, decap.Counters);
     }
 
     [SkippableFact]

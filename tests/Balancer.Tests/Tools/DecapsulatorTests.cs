@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Text;
 using LoadBalancer.Balancer.Tests.NetNs;
 using LoadBalancer.Balancer.Tools;
+using LoadBalancer.TestSupport;
 using Xunit;
 
 namespace LoadBalancer.Balancer.Tests.Tools;
@@ -101,12 +102,10 @@ public sealed class DecapsulatorTests
 
         Assert.Equal("hello", Encoding.ASCII.GetString(buffer, 0, received));
         Assert.Equal(new IPEndPoint(Client, 4000), from);
-        var deadline = DateTime.UtcNow.AddSeconds(5);
-        while (decap.Counters.Received < 2 && DateTime.UtcNow < deadline)
-        {
-            Thread.Sleep(20);
-        }
+        // A packet is counted received before it is parsed and counted malformed: wait for the whole record.
+        var expected = new DecapCounters(Received: 2, Decapsulated: 1, Malformed: 1, WriteErrors: 0);
+        Poll.TryUntil(() => decap.Counters == expected, TimeSpan.FromSeconds(5));
 
-        Assert.Equal(new DecapCounters(Received: 2, Decapsulated: 1, Malformed: 1, WriteErrors: 0), decap.Counters);
+        Assert.Equal(expected, decap.Counters);
     }
 }
