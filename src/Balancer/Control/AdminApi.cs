@@ -31,7 +31,12 @@ public static class AdminApi
         }
         app.MapGet("/healthz", () => Results.Text("ok\n"));
         app.MapGet("/", () => Results.Content(StatusPage.Html, "text/html; charset=utf-8"));
-        app.MapGet("/api/status", () => Results.Json(Status(runtime), AdminJsonContext.Default.StatusDocument));
+        // What the status shows is in force: a health change is published before it reaches YARP and the L4 engine.
+        app.MapGet("/api/status", async (CancellationToken ct) =>
+        {
+            await InForce(runtime, ct);
+            return Results.Json(Status(runtime), AdminJsonContext.Default.StatusDocument);
+        });
         var backend = app.MapGroup("/api/pools/{pool}/backends/{backend}");
         backend.MapPost("/ready", (string pool, string backend) => SetState(runtime, pool, backend, AdminState.Ready));
         backend.MapPost("/drain", (string pool, string backend) => SetState(runtime, pool, backend, AdminState.Drain));
@@ -65,7 +70,7 @@ public static class AdminApi
             return Results.NotFound(new AdminError("this balancer has no L4 services: there is no VIP to announce or withdraw"));
         }
         // Any snapshot published before this call is applied first, so the answer shows the final state.
-        await runtime.Control.ChangesApplied().WaitAsync(AppliedTimeout, ct);
+        await InForce(runtime, ct);
         announcer.SetDraining(draining);
         return Results.Ok(Node(runtime));
     }
@@ -88,8 +93,21 @@ public static class AdminApi
         {
             return NotFound(pool, backend);
         }
-        await runtime.Control.ChangesApplied().WaitAsync(AppliedTimeout);
+        await InForce(runtime, CancellationToken.None);
         return Results.Ok(BackendJson(runtime, pool, backend));
+    }
+
+    /// <summary>Waits until every snapshot published so far reached the proxy and the L4 engine, at most <see cref="AppliedTimeout"/>.</summary>
+    private static async Task InForce(IBalancerRuntime runtime, CancellationToken ct)
+    {
+        try
+        {
+            await runtime.Control.ChangesApplied().WaitAsync(AppliedTimeout, ct);
+        }
+        catch (TimeoutException)
+        {
+            // The caller answers anyway, with what is there (a listener that slow is a bug to find, not a reason for a 500).
+        }
     }
 
     /// <summary>Longest wait for a change to reach the proxy and the L4 engine before the admin call answers anyway.</summary>

@@ -13,4 +13,11 @@ internal sealed class ClusterStateBox<T>
         get => _current;
         set => _current = value;
     }
+
+    /// <summary>
+    /// Publishes <paramref name="built"/> if <see cref="Current"/> is still <paramref name="seen"/>; otherwise another
+    /// thread published first and its state is returned, so that every thread goes on with the same state.
+    /// </summary>
+    public T Publish(T? seen, T built) =>
+        Interlocked.CompareExchange(ref _current, built, seen) is var prior && ReferenceEquals(prior, seen) ? built : prior!;
 }

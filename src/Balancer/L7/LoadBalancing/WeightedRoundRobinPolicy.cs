@@ -45,9 +45,9 @@ internal sealed class WeightedRoundRobinPolicy : ILoadBalancingPolicy
         WeightedRoundRobinState? state = box.Current;
         if (state is null || !state.Set.Matches(cluster.ClusterId, availableDestinations, _weights))
         {
-            // Two threads may rebuild at once; both results are equivalent and the last one published wins.
-            state = new WeightedRoundRobinState(DestinationSetSnapshot.Capture(cluster.ClusterId, availableDestinations, _weights));
-            box.Current = state;
+            // Two threads may rebuild at once: the first published is the one both go on with, since each state counts its
+            // own picks (a second cycle next to the first would skew the totals the weights promise).
+            state = box.Publish(state, new WeightedRoundRobinState(DestinationSetSnapshot.Capture(cluster.ClusterId, availableDestinations, _weights)));
         }
 
         int index = state.Selector.Select(0);

@@ -106,6 +106,24 @@ public sealed class WeightedRoundRobinPolicyTests
         Assert.Equal([4_000, 8_000, 12_000], counts);
     }
 
+    /// <summary>
+    /// What keeps the concurrent totals exact when two first requests build the cluster's state at once: the second
+    /// builder goes on with the state published first (each state counts its own picks; two cycles skewed the totals).
+    /// </summary>
+    [Fact]
+    public void ClusterStateBox_TwoBuildersFromTheSameState_BothGoOnWithTheFirstPublished()
+    {
+        var box = new ClusterStateBox<object>();
+        object first = new(), second = new(), third = new();
+
+        Assert.Same(first, box.Publish(null, first));
+        Assert.Same(first, box.Publish(null, second));
+        Assert.Same(first, box.Current);
+        // Built after seeing the published one (a changed destination set): it replaces it.
+        Assert.Same(third, box.Publish(first, third));
+        Assert.Same(third, box.Current);
+    }
+
     [Theory]
     [InlineData("3", true, 3)]
     [InlineData("0", true, 0)]
