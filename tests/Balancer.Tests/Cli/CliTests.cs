@@ -94,13 +94,14 @@ public sealed class CliTests
         try
         {
             string? line;
-            while ((line = await p.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30))) is not null && !line.StartsWith("balancer running"))
+            // A cold start beside the other tests: 60 s as for the other starts; the stop may take the front's 5 s grace and the admin's 2 s.
+            while ((line = await p.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60))) is not null && !line.StartsWith("balancer running"))
             {
             }
             Assert.NotNull(line);
 
             Assert.True((await ProcessRunner.RunAsync("kill", ["-TERM", p.Id.ToString()])).Ok);
-            await p.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+            await p.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
 
             Assert.Equal(ExitCodes.Ok, p.ExitCode);
         }

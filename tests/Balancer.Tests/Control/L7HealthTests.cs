@@ -87,6 +87,8 @@ public sealed class L7HealthTests(ITestOutputHelper output)
         var revived = await DemoBackend.StartAsync(victim.Name, victimUrl);
         f.Backends[1] = revived;
         await Poll.UntilAsync(() => All(f, HealthState.Healthy), TimeSpan.FromSeconds(5), "victim healthy again");
+        // The store has it healthy; YARP's available destinations follow off the store's thread.
+        await f.Host.Control.ChangesApplied();
         var counts = await f.SpreadAsync(30);
         Assert.Equal(10, counts[victim.Name]);
     }

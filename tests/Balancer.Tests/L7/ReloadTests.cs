@@ -79,7 +79,8 @@ public sealed class ReloadTests
     {
         await using var f = await BalancerFixture.StartAsync(2);
         var slow = f.Client.GetAsync(f.Front + "/delay/1500");
-        await Task.Delay(300);
+        // In flight at b0 (round robin's first pick) before the reload, however slow the machine.
+        await LoadBalancer.TestSupport.Poll.UntilAsync(() => f.Backends[0].Requests == 1, TimeSpan.FromSeconds(10), "the slow request at b0");
 
         var result = await WriteAndWaitAsync(f, ConfigJson.Text(ConfigJson.Basic([f.Backends[1].Url])));
         using var r = await slow;

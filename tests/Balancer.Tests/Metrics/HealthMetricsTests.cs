@@ -59,8 +59,10 @@ public sealed class HealthMetricsTests : IAsyncDisposable
         Assert.Single(MetricsText.Samples(text, "lb_health_check_failures_total"));
         Assert.Equal(1, MetricsText.Value(text, "lb_health_transitions_total{pool=\"p\",backend=\"b1\",to=\"unhealthy\"}"));
         Assert.Equal(1, MetricsText.Value(text, "lb_health_transitions_total{pool=\"p\",backend=\"b1\",to=\"healthy\"}"));
-        Assert.Equal(probe.Calls, MetricsText.Value(text, "lb_health_check_duration_seconds_count{pool=\"p\"}"));
-        Assert.Equal(probe.Calls, MetricsText.Value(text, "lb_health_check_duration_seconds_bucket{pool=\"p\",le=\"0.001\"}"));
+        // A check whose answer comes while StopAsync cancels is made but not recorded (HealthMonitor.RunAsync): one at most.
+        var recorded = MetricsText.Value(text, "lb_health_check_duration_seconds_count{pool=\"p\"}");
+        Assert.InRange(probe.Calls - recorded!.Value, 0, 1);
+        Assert.Equal(recorded, MetricsText.Value(text, "lb_health_check_duration_seconds_bucket{pool=\"p\",le=\"0.001\"}"));
         Assert.Equal(0, MetricsText.Value(text, "lb_health_check_duration_seconds_bucket{pool=\"p\",le=\"0.0005\"}"));
         Assert.Equal(1, MetricsText.Value(text, "lb_backend_up{pool=\"p\",backend=\"b1\"}"));
         Assert.Equal(0, MetricsText.Value(text, "lb_backend_health_state{pool=\"p\",backend=\"b1\",state=\"unknown\"}"));
@@ -153,7 +155,9 @@ public sealed class HealthMetricsTests : IAsyncDisposable
         await _control.Monitor.StopAsync();
 
         Assert.True(probe.Calls >= 5, $"{probe.Calls} checks");
-        Assert.Equal(probe.Calls, Volatile.Read(ref thrown));
+        // Every recorded check reached the handler; one made while StopAsync cancels is not recorded (HealthMonitor.RunAsync).
+        Assert.InRange(probe.Calls - Volatile.Read(ref thrown), 0, 1);
+        Assert.True(Volatile.Read(ref thrown) >= 5, $"{Volatile.Read(ref thrown)} handler calls");
     }
 
     [Fact]
@@ -175,7 +179,8 @@ public sealed class HealthMetricsTests : IAsyncDisposable
         await Poll.UntilAsync(() => State("b1") == HealthState.Healthy, Limit, "b1 healthy");
         await _control.Monitor.StopAsync();
 
-        Assert.Equal(probe.Calls, seen.Count);
+        // A check whose answer comes while StopAsync cancels is made but not reported (HealthMonitor.RunAsync): one at most.
+        Assert.InRange(probe.Calls - seen.Count, 0, 1);
         Assert.Equal(new HealthCheckCompleted("p", "b1", ScriptedProbe.Fail), seen[0]);
         Assert.All(seen.Skip(1), c => Assert.Equal(new HealthCheckCompleted("p", "b1", ScriptedProbe.Pass), c));
     }

@@ -65,7 +65,9 @@ public sealed class PrometheusServerTests(ITestOutputHelper output)
             await UntilAsync(async () => (sum = await QueryAsync(client, api, "sum(lb_http_requests_total)")) == Count, $"sum == {Count}", prometheus, log, throwOnTimeout: false);
             double? rate = null;
             await UntilAsync(async () => (rate = await QueryAsync(client, api, "sum(rate(lb_http_requests_total[10s]))")) > 0, "rate > 0", prometheus, log, throwOnTimeout: false);
-            var up = await QueryAsync(client, api, "sum(lb_backend_up)");
+            // Polled too: one scrape slower than the 1 s interval leaves a stale marker, and an instant query then has no value.
+            double? up = null;
+            await UntilAsync(async () => (up = await QueryAsync(client, api, "sum(lb_backend_up)")) == 2, "sum(lb_backend_up) == 2", prometheus, log, throwOnTimeout: false);
 
             output.WriteLine($"sum(lb_http_requests_total) = {sum}, sum(rate(lb_http_requests_total[10s])) = {rate:F2}/s, sum(lb_backend_up) = {up}");
             Assert.Equal(Count, sum);

@@ -16,6 +16,8 @@ public sealed class ScrapeTimingTests(ITestOutputHelper output)
         await using var f = await BalancerFixture.StartAsync(3, (c, backends, _) => LargeConfig.Shape(c, backends, 10, 10));
         await Poll.UntilAsync(
             () => f.Host.Control.Store.Current.Pools.Values.All(p => p.All(b => b.Health == HealthState.Healthy)), TimeSpan.FromSeconds(15), "all 100 healthy");
+        // Healthy in the store; YARP's available destinations follow off the store's thread.
+        await f.Host.Control.ChangesApplied();
         for (var i = 0; i < 300; i++)
         {
             using var r = await f.Client.GetAsync($"{f.Front}/c{i % 10}/x");

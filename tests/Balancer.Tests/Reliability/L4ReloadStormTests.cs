@@ -34,7 +34,8 @@ public sealed class L4ReloadStormTests(ITestOutputHelper output)
             var downloads = Enumerable.Range(0, 2).Select(i => Blocking.Start(() =>
                 lab.Curl("-m", "30", "--limit-rate", "220k", "-o", Path.Combine(dir.FullName, $"d{i}"), $"http://{L4Lab.Vip}:8080/bytes/{Bytes}"))).ToArray();
             var load = new LoadRecorder();
-            var running = load.RunAsync(lab.Client, $"http://{L4Lab.Vip}:8080/", clock, duration, TimeSpan.FromMilliseconds(10), workers: 2);
+            // 8 s per request: a SYN lost on two busy cores is sent again after 1, 3 and 7 s; a reload must not lose one for good.
+            var running = load.RunAsync(lab.Client, $"http://{L4Lab.Vip}:8080/", clock, duration, TimeSpan.FromMilliseconds(10), workers: 2, timeout: TimeSpan.FromSeconds(8));
 
             // Rewrite + SIGHUP: the file watcher alone debounces 250 ms and would apply only the last of these writes.
             var writes = 0;
@@ -59,8 +60,19 @@ public sealed class L4ReloadStormTests(ITestOutputHelper output)
             }
             await running;
             var results = await Task.WhenAll(downloads);
-            await Task.Delay(500);
+            // Reloads queue behind one lock: read the counter once it stops rising (at most 10 s), not at a fixed 500 ms.
             var scrape = LabProbe.Scrape(lab);
+            for (var settle = Stopwatch.StartNew(); settle.Elapsed < TimeSpan.FromSeconds(10);)
+            {
+                await Task.Delay(500);
+                var next = LabProbe.Scrape(lab);
+                var same = LabProbe.Value(next, "lb_config_reloads_total{result=\"ok\"}") == LabProbe.Value(scrape, "lb_config_reloads_total{result=\"ok\"}");
+                scrape = next;
+                if (same)
+                {
+                    break;
+                }
+            }
             var reloads = LabProbe.Value(scrape, "lb_config_reloads_total{result=\"ok\"}") - reloadsBefore;
             var rejected = LabProbe.Value(scrape, "lb_config_reloads_total{result=\"failed\"}");
 

@@ -43,7 +43,9 @@ public sealed class ProxyProtocolPeerTests(ITestOutputHelper output)
             Assert.StartsWith("127.0.0.4 ", await b.GetStringAsync(f.Front + "/"));
         }
 
-        var log = await File.ReadAllLinesAsync(Path.Combine(dir.Path, "access.log"));
+        // nginx writes a request's log line after it has sent the response.
+        string[] log = [];
+        await LoadBalancer.TestSupport.Poll.TryUntilAsync(async () => (log = await File.ReadAllLinesAsync(Path.Combine(dir.Path, "access.log"))).Length >= 10, Limit);
         output.WriteLine(string.Join("\n", log));
         Assert.Equal(10, log.Length);
         Assert.Equal(5, log.Count(l => l.StartsWith("127.0.0.3 ", StringComparison.Ordinal)));
@@ -134,8 +136,10 @@ public sealed class ProxyProtocolPeerTests(ITestOutputHelper output)
         Assert.Equal(expected, health);
         if (expected == "Healthy")
         {
-            // nginx logged the probe's own address from its header.
-            Assert.Contains(File.ReadAllLines(Path.Combine(dir.Path, "access.log")), l => l.StartsWith("127.0.0.1 ", StringComparison.Ordinal));
+            // nginx logged the probe's own address from its header (it writes the line after its response).
+            var logPath = Path.Combine(dir.Path, "access.log");
+            LoadBalancer.TestSupport.Poll.TryUntil(() => File.ReadAllLines(logPath).Any(l => l.StartsWith("127.0.0.1 ", StringComparison.Ordinal)), Limit);
+            Assert.Contains(File.ReadAllLines(logPath), l => l.StartsWith("127.0.0.1 ", StringComparison.Ordinal));
         }
     }
 }

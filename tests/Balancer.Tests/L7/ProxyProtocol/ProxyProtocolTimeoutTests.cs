@@ -22,8 +22,9 @@ public sealed class ProxyProtocolTimeoutTests
             c["Balancer"]!["Limits"] = new JsonObject { ["RequestHeadersTimeout"] = "1s" };
         });
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        await socket.ConnectAsync(IPAddress.Loopback, new Uri(f.Front).Port);
+        // Started before the connect: the front's timer starts at its accept, which can come before ConnectAsync returns here.
         var clock = Stopwatch.StartNew();
+        await socket.ConnectAsync(IPAddress.Loopback, new Uri(f.Front).Port);
 
         await socket.SendAsync("PROXY TCP4 203.0.113.7 "u8.ToArray(), SocketFlags.None);
         using var cts = new CancellationTokenSource(Limit);
