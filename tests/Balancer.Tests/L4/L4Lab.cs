@@ -179,7 +179,8 @@ public sealed class L4Lab : IDisposable
         _balancerLog = _balancerStarts++ == 0 ? "balancer.log" : $"balancer.{_balancerStarts}.log";
         var balancer = Start(Topology.Layout.Balancer.Namespace, _balancerLog, "dotnet", BalancerProcess.DllPath, "run", "--config", ConfigPath);
         _balancer = balancer;
-        Poll.Until(() => ReadBalancerLog().Contains("balancer running") || balancer.HasExited, TimeSpan.FromSeconds(30), "balancer start");
+        // 60 s, as for the other cold starts of a balancer process beside the rest of the suite.
+        Poll.Until(() => ReadBalancerLog().Contains("balancer running") || balancer.HasExited, TimeSpan.FromSeconds(60), "balancer start");
         BalancerLog = ReadBalancerLog();
         Assert.False(balancer.HasExited, "balancer exited: " + BalancerLog);
     }

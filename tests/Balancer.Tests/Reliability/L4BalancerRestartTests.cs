@@ -50,7 +50,8 @@ public sealed class L4BalancerRestartTests(ITestOutputHelper output)
             var clock = Stopwatch.StartNew();
             var downloads = Enumerable.Range(0, Downloads).Select(i => Blocking.Start(() =>
             {
-                var r = lab.Curl("-m", "40", "--limit-rate", "500k", "-D", Path.Combine(dir.FullName, $"h{i}"), "-o", Path.Combine(dir.FullName, $"d{i}"),
+                // 90 s: while the balancer is down the backend backs off its retransmits (about 13, 25, 51 s after the first).
+                var r = lab.Curl("-m", "90", "--limit-rate", "500k", "-D", Path.Combine(dir.FullName, $"h{i}"), "-o", Path.Combine(dir.FullName, $"d{i}"),
                     $"http://{L4Lab.Vip}:8080/bytes/{Bytes}");
                 return (Result: r, Took: clock.Elapsed);
             })).ToArray();
