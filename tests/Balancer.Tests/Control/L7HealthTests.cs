@@ -75,6 +75,9 @@ public sealed class L7HealthTests(ITestOutputHelper output)
         killedAt.Restart();
         await Poll.UntilAsync(() => f.Host.Control.Store.Current.GetPool("web").Single(b => b.BackendId == "d1").Health == HealthState.Unhealthy,
             TimeSpan.FromSeconds(5), "victim unhealthy");
+        // Detected means in force: YARP's available destinations follow the store off its thread, and until then a
+        // request may still be sent to the victim, which is not what "after detection" counts.
+        await f.Host.Control.ChangesApplied();
         detectedAfter = killedAt.Elapsed;
         await load;
 
